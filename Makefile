@@ -1,0 +1,29 @@
+# Quick start: `make demo` and `make test`. Both create .venv, install torch first (TORCH selects
+# the build: the default pins the CPU wheel this project is developed with; use e.g.
+# TORCH="torch --index-url https://download.pytorch.org/whl/cu126" for CUDA), then fastmel.
+PYTHON ?= python3
+VENV ?= .venv
+TORCH ?= torch==2.13.0
+BIN = $(VENV)/bin
+
+.PHONY: install demo test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q $(TORCH)
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/fastmel demo
+
+test: install
+	$(BIN)/python -m pytest
+	$(BIN)/ruff check fastmel tests bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

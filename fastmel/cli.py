@@ -1,0 +1,230 @@
+"""Command line: ``fastmel mel``, ``fastmel demo``.
+
+Errors print one line on stderr naming the file and exit with status 1; outputs are
+written atomically (a temporary file renamed into place), so a failure leaves nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from .errors import ParameterError
+from .filters import WINDOWS
+from .spectrogram import PAD_MODES
+
+SAMPLE = "speech.wav"
+
+
+class CLIError(Exception):
+    """An error reported as one line on stderr."""
+
+
+def _norm(value: str) -> Any:
+    if value.lower() == "none":
+        return None
+    if value == "slaney":
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid norm {value!r}: use slaney, none or a number")
+
+
+def _add_mel_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("mel spectrogram (librosa's keywords and defaults)")
+    g.add_argument("--sr", type=float, default=None, help="resample to this rate (default: native)")
+    g.add_argument("--n-fft", type=int, default=2048, help="FFT size (default: 2048)")
+    g.add_argument("--hop-length", type=int, default=512, help="hop in samples (default: 512)")
+    g.add_argument("--win-length", type=int, default=None, help="window length (default: n_fft)")
+    g.add_argument("--window", default="hann", choices=WINDOWS, help="window (default: hann)")
+    g.add_argument("--n-mels", type=int, default=128, help="mel bands (default: 128)")
+    g.add_argument("--fmin", type=float, default=0.0, help="lowest frequency, Hz (default: 0)")
+    g.add_argument("--fmax", type=float, default=None, help="highest frequency, Hz (default: sr/2)")
+    g.add_argument("--power", type=float, default=2.0, help="magnitude exponent (default: 2)")
+    g.add_argument("--htk", action="store_true", help="HTK mel scale instead of Slaney's")
+    g.add_argument("--norm", type=_norm, default="slaney", help="slaney, none or p (default: slaney)")
+    g.add_argument("--pad-mode", default="constant", choices=PAD_MODES,
+                   help="padding for centred frames (default: constant)")  # fmt: skip
+    g.add_argument("--no-center", dest="center", action="store_false", help="frames start at 0")
+
+
+def _mel_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    names = ("n_fft", "hop_length", "win_length", "window", "n_mels", "fmin", "fmax", "power",
+             "htk", "norm", "pad_mode", "center")  # fmt: skip
+    return {k: getattr(args, k) for k in names}
+
+
+def _load(path: str, sr: float | None) -> tuple[np.ndarray, float]:
+    from .io import load
+
+    if not os.path.isfile(path):
+        raise CLIError(f"{path}: no such file")
+    try:
+        return load(path, sr=sr)
+    except (OSError, RuntimeError, ValueError) as e:  # soundfile's errors are RuntimeError/OSError
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise CLIError(f"{path}: cannot read audio ({reason})") from None
+
+
+@contextlib.contextmanager
+def _atomic_path(path: str) -> Iterator[str]:
+    """Yield a temporary path beside ``path``; rename it to ``path`` only on success."""
+    directory = os.path.dirname(os.path.abspath(path))
+    suffix = os.path.splitext(path)[1]
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".fastmel-", suffix=suffix, dir=directory)
+    except OSError as e:
+        raise CLIError(f"{path}: cannot write ({e.strerror})") from None
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _to_db(M: np.ndarray, power: float) -> np.ndarray:
+    from .scaling import amplitude_to_db, power_to_db
+
+    if power == 2.0:
+        return power_to_db(M)
+    if power == 1.0:
+        return amplitude_to_db(M)
+    raise CLIError(f"--db needs --power 1 or 2, got {power:g}")
+
+
+def save_plot(path: str, M_db: np.ndarray, *, sr: float, hop_length: int, fmin: float,
+              fmax: float, htk: bool, title: str = "") -> None:  # fmt: skip
+    """Write a mel spectrogram image: time in seconds, mel-spaced frequency axis in Hz."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise CLIError("--plot needs matplotlib: pip install 'fastmel[plot]'") from None
+    from .filters import hz_to_mel, mel_frequencies, mel_to_hz
+
+    n_mels, n_frames = M_db.shape
+    t_edges = (np.arange(n_frames + 1) - 0.5) * hop_length / sr
+    f_edges = mel_frequencies(n_mels + 1, fmin=fmin, fmax=fmax, htk=htk)
+    fig, ax = plt.subplots(figsize=(10, 4), layout="constrained")
+    mesh = ax.pcolormesh(t_edges, f_edges, M_db, cmap="magma", shading="flat")
+    ax.set_yscale("function", functions=(lambda f: hz_to_mel(f, htk=htk),
+                                         lambda m: mel_to_hz(m, htk=htk)))  # fmt: skip
+    ticks = [f for f in (0, 250, 500, 1000, 2000, 4000, 8000, 16000) if fmin <= f <= fmax]
+    ax.set_yticks(ticks, [f"{f:g}" for f in ticks])
+    ax.set(xlabel="Time (s)", ylabel="Frequency (Hz, mel scale)", title=title)
+    fig.colorbar(mesh, ax=ax, format="%+2.0f dB", label="dB")
+    with _atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+
+
+def cmd_mel(args: argparse.Namespace) -> None:
+    from .spectrogram import melspectrogram
+
+    y, sr = _load(args.input, args.sr)
+    kw = _mel_kwargs(args)
+    try:
+        M = melspectrogram(y=y, sr=sr, **kw)
+    except (ParameterError, TypeError) as e:
+        raise CLIError(f"{args.input}: {e}") from None
+    if args.db:
+        M = _to_db(M, args.power)
+    if args.plot:
+        M_db = M if args.db else _to_db(M, args.power) if args.power in (1.0, 2.0) else 10 * np.log10(np.maximum(M, 1e-10))  # noqa: E501
+        save_plot(args.plot, M_db, sr=sr, hop_length=args.hop_length, fmin=args.fmin,
+                  fmax=args.fmax or sr / 2, htk=args.htk, title=os.path.basename(args.input))  # fmt: skip
+    with _atomic_path(args.output) as tmp, open(tmp, "wb") as f:
+        np.save(f, M)
+    print(f"{args.output}: mel spectrogram {M.shape} {M.dtype} (sr={sr:g})")
+
+
+def _median_time(fn: Any, repeat: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from .scaling import power_to_db
+    from .spectrogram import melspectrogram
+
+    sample = resources.files("fastmel") / "data" / SAMPLE
+    with resources.as_file(sample) as path:
+        y, sr = _load(str(path), None)
+    M = melspectrogram(y=y, sr=sr)
+    print(f"sample: {SAMPLE} ({y.shape[0] / sr:.2f} s at {sr:g} Hz)")
+    print(f"mel spectrogram: shape {M.shape} {M.dtype} (librosa defaults: n_fft 2048, hop 512, 128 mels)")
+    t_ours = _median_time(lambda: melspectrogram(y=y, sr=sr), args.repeat)
+    print(f"fastmel: {t_ours * 1e3:.3f} ms per call (median of {args.repeat})")
+    try:
+        import librosa
+    except ImportError:
+        print("librosa is not installed: no comparison (pip install 'fastmel[test]')")
+    else:
+        ref = librosa.feature.melspectrogram(y=y, sr=sr)
+        err = np.abs(M - ref).max()
+        print(f"max |fastmel - librosa| = {err:.3g} ({err / np.abs(ref).max():.3g} of max |librosa|)")
+        t_ref = _median_time(lambda: librosa.feature.melspectrogram(y=y, sr=sr), args.repeat)
+        print(f"librosa: {t_ref * 1e3:.3f} ms per call (median of {args.repeat}); "
+              f"fastmel takes {t_ours / t_ref:.2f}x librosa's time")  # fmt: skip
+    save_plot(args.plot, power_to_db(M), sr=sr, hop_length=512, fmin=0.0, fmax=sr / 2,
+              htk=False, title=f"fastmel demo: {SAMPLE}")  # fmt: skip
+    print(f"wrote {args.plot}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fastmel", description="librosa-exact mel spectrograms in PyTorch."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("mel", help="mel spectrogram of an audio file to a .npy file",
+                       description="Read an audio file like librosa.load (mono, native rate unless "
+                       "--sr), compute librosa.feature.melspectrogram, save it as .npy.")  # fmt: skip
+    p.add_argument("input", help="audio file (wav, flac, ogg, mp3: anything libsndfile reads)")
+    p.add_argument("-o", "--output", required=True, help="output .npy file, shape (n_mels, frames)")
+    _add_mel_options(p)
+    p.add_argument("--db", action="store_true",
+                   help="save decibels: power_to_db for --power 2, amplitude_to_db for --power 1")
+    p.add_argument("--plot", metavar="FILE.png", help="also write an image of the spectrogram (dB)")
+    p.set_defaults(func=cmd_mel)
+
+    p = sub.add_parser("demo", help="analyse the bundled speech sample and compare with librosa",
+                       description="Compute the mel spectrogram of a speech sample shipped with "
+                       "fastmel; print its shape, the difference from librosa and the time per "
+                       "call of both (when librosa is installed); write a PNG.")  # fmt: skip
+    p.add_argument("--plot", default="fastmel_demo.png", metavar="FILE.png",
+                   help="image to write (default: fastmel_demo.png)")
+    p.add_argument("--repeat", type=int, default=50, help="timed calls (default: 50)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except CLIError as e:
+        print(f"fastmel: error: {e}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,284 @@
+"""Frequency scales, analysis windows and the mel filterbank.
+
+Everything here is built in float64 NumPy with the same sequence of operations as
+librosa/scipy, so that a float32 cast of the result is bitwise equal to librosa's.
+Results are cached on their configuration; ``clear_cache()`` empties the caches.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from .errors import ParameterError
+
+__all__ = [
+    "clear_cache",
+    "fft_frequencies",
+    "get_window",
+    "hz_to_mel",
+    "mel_filters",
+    "mel_frequencies",
+    "mel_to_hz",
+]
+
+# Slaney's auditory-toolbox mel scale: linear below 1 kHz at 200/3 Hz per mel, then
+# logarithmic with 27 steps per factor of 6.4 (librosa's htk=False).
+_F_SP = 200.0 / 3
+_MIN_LOG_HZ = 1000.0
+_MIN_LOG_MEL = _MIN_LOG_HZ / _F_SP
+_LOGSTEP = math.log(6.4) / 27.0
+
+WINDOWS = ("hann", "hamming", "blackman", "bartlett", "boxcar", "rectangular", "ones")
+NORMS = ("slaney", None)
+
+
+def hz_to_mel(frequencies: npt.ArrayLike, *, htk: bool = False) -> np.ndarray:
+    """Convert Hz to mels (Slaney scale, or HTK's ``2595 log10(1 + f/700)``).
+
+    Parameters
+    ----------
+    frequencies : np.ndarray [shape=(...)] or float
+        Frequencies in Hz.
+    htk : bool
+        Use the HTK formula instead of Slaney's.
+
+    Returns
+    -------
+    mels : np.ndarray [shape=(...)], float64
+    """
+    f = np.asanyarray(frequencies, dtype=np.float64)
+    if htk:
+        return 2595.0 * np.log10(1.0 + f / 700.0)
+    mels = np.array(f / _F_SP)
+    log_t = f >= _MIN_LOG_HZ
+    mels[log_t] = _MIN_LOG_MEL + np.log(f[log_t] / _MIN_LOG_HZ) / _LOGSTEP
+    return mels
+
+
+def mel_to_hz(mels: npt.ArrayLike, *, htk: bool = False) -> np.ndarray:
+    """Convert mels to Hz, the inverse of :func:`hz_to_mel`.
+
+    Parameters
+    ----------
+    mels : np.ndarray [shape=(...)] or float
+        Mel values.
+    htk : bool
+        Use the HTK formula instead of Slaney's.
+
+    Returns
+    -------
+    frequencies : np.ndarray [shape=(...)], float64
+    """
+    m = np.asanyarray(mels, dtype=np.float64)
+    if htk:
+        return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+    freqs = np.array(_F_SP * m)
+    log_t = m >= _MIN_LOG_MEL
+    freqs[log_t] = _MIN_LOG_HZ * np.exp(_LOGSTEP * (m[log_t] - _MIN_LOG_MEL))
+    return freqs
+
+
+def fft_frequencies(*, sr: float = 22050, n_fft: int = 2048) -> np.ndarray:
+    """Centre frequency of each rFFT bin, shape ``(1 + n_fft // 2,)``, float64."""
+    return np.fft.rfftfreq(n=n_fft, d=1.0 / sr)
+
+
+def mel_frequencies(
+    n_mels: int = 128, *, fmin: float = 0.0, fmax: float = 11025.0, htk: bool = False
+) -> np.ndarray:
+    """``n_mels`` frequencies (Hz) evenly spaced on the mel scale from fmin to fmax, float64."""
+    mels = np.linspace(hz_to_mel(fmin, htk=htk), hz_to_mel(fmax, htk=htk), n_mels)
+    return mel_to_hz(mels, htk=htk)
+
+
+def _check_positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value <= 0:
+        raise ParameterError(f"{name}={value} must be a positive integer")
+    return int(value)
+
+
+def check_mel_params(
+    sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float | None, norm: Any
+) -> float:
+    """Validate mel-filterbank parameters; returns the effective fmax."""
+    if isinstance(sr, bool) or not isinstance(sr, (int, float, np.integer, np.floating)):
+        raise TypeError(f"sr must be a number, got {type(sr).__name__}")
+    if not (math.isfinite(sr) and sr > 0):
+        raise ParameterError(f"sr={sr} must be a positive finite number")
+    _check_positive_int("n_fft", n_fft)
+    _check_positive_int("n_mels", n_mels)
+    fmax = float(sr) / 2 if fmax is None else fmax
+    if not math.isfinite(fmin) or fmin < 0:
+        raise ParameterError(f"fmin={fmin} must be a finite number >= 0")
+    if not math.isfinite(fmax) or fmin >= fmax:
+        raise ParameterError(f"fmin={fmin} must be below fmax={fmax}")
+    if not (norm in NORMS or (_is_number(norm) and norm > 0)):
+        raise ParameterError(f"norm={norm!r} must be 'slaney', None or a positive number")
+    return float(fmax)
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+
+
+@functools.lru_cache(maxsize=64)
+def _mel_basis64(
+    sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float, htk: bool, norm: Any, dtype: str
+) -> np.ndarray:
+    # librosa writes the float64 triangles into an array of the requested dtype row by row,
+    # then applies the Slaney normalisation in float64 and rounds again: reproduce both
+    # roundings so that the float32 basis is bitwise librosa's.
+    fftfreqs = fft_frequencies(sr=sr, n_fft=n_fft)
+    mel_f = mel_frequencies(n_mels + 2, fmin=fmin, fmax=fmax, htk=htk)
+    fdiff = np.diff(mel_f)
+    ramps = np.subtract.outer(mel_f, fftfreqs)
+    lower = -ramps[:-2] / fdiff[:-1, None]
+    upper = ramps[2:] / fdiff[1:, None]
+    weights = np.maximum(0, np.minimum(lower, upper)).astype(dtype)
+    if norm == "slaney":
+        enorm = 2.0 / (mel_f[2 : n_mels + 2] - mel_f[:n_mels])
+        weights = (weights * enorm[:, None]).astype(dtype)
+    elif norm is not None:
+        mag = np.abs(weights)
+        if np.isinf(norm):
+            length = np.max(mag, axis=-1, keepdims=True)
+        else:
+            length = np.sum(mag**norm, axis=-1, keepdims=True) ** (1.0 / norm)
+        length[length < np.finfo(weights.dtype).tiny] = 1.0
+        weights = weights / length
+    weights.setflags(write=False)
+    return weights
+
+
+def mel_filters(
+    *,
+    sr: float,
+    n_fft: int,
+    n_mels: int = 128,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+    htk: bool = False,
+    norm: Any = "slaney",
+    dtype: npt.DTypeLike = np.float32,
+) -> np.ndarray:
+    """Mel filterbank equal to ``librosa.filters.mel``.
+
+    Parameters
+    ----------
+    sr : float > 0
+        Sampling rate in Hz.
+    n_fft : int > 0
+        FFT size.
+    n_mels : int > 0
+        Number of mel bands.
+    fmin, fmax : float
+        Band edges in Hz; ``fmax=None`` means ``sr / 2``.
+    htk : bool
+        HTK mel scale instead of Slaney's.
+    norm : {"slaney", None} or float > 0
+        Slaney area normalisation, none, or a p-norm of each filter.
+    dtype : np.dtype
+        Output dtype (the basis is built in float64 and rounded like librosa).
+
+    Returns
+    -------
+    M : np.ndarray [shape=(n_mels, 1 + n_fft // 2)]
+        Read-only (cached) array; copy it before modifying.
+    """
+    fmax = check_mel_params(sr, n_fft, n_mels, fmin, fmax, norm)
+    return _mel_basis64(
+        float(sr), int(n_fft), int(n_mels), float(fmin), fmax, bool(htk), norm, np.dtype(dtype).name
+    )
+
+
+def _general_cosine(n: int, coefs: tuple[float, ...]) -> np.ndarray:
+    # Periodic window as scipy builds it (fftbins=True): the symmetric window of n + 1
+    # points with its last point dropped.
+    fac = np.linspace(-np.pi, np.pi, n + 1)
+    w = np.zeros(n + 1)
+    for k, a in enumerate(coefs):
+        w += a * np.cos(k * fac)
+    return w[:n]
+
+
+def _bartlett(n: int) -> np.ndarray:
+    m = n + 1
+    k = np.arange(0, m)
+    w = np.where(k <= (m - 1) / 2.0, 2.0 * k / (m - 1), 2.0 - 2.0 * k / (m - 1))
+    return w[:n]
+
+
+@functools.lru_cache(maxsize=64)
+def _named_window64(name: str, n: int) -> np.ndarray:
+    if n == 1:
+        w = np.ones(1)
+    elif name == "hann":
+        w = _general_cosine(n, (0.5, 0.5))
+    elif name == "hamming":
+        w = _general_cosine(n, (0.54, 1.0 - 0.54))  # scipy rounds 1 - alpha
+    elif name == "blackman":
+        w = _general_cosine(n, (0.42, 0.50, 0.08))
+    elif name == "bartlett":
+        w = _bartlett(n)
+    else:  # boxcar / rectangular / ones
+        w = np.ones(n)
+    w.setflags(write=False)
+    return w
+
+
+def get_window(window: Any, win_length: int) -> np.ndarray:
+    """Periodic analysis window as ``scipy.signal.get_window(window, win_length, fftbins=True)``.
+
+    Parameters
+    ----------
+    window : str or np.ndarray or torch.Tensor
+        One of ``"hann"``, ``"hamming"``, ``"blackman"``, ``"bartlett"``, ``"boxcar"``,
+        ``"rectangular"``, ``"ones"``; or explicit real values of length ``win_length``.
+    win_length : int > 0
+        Window length in samples.
+
+    Returns
+    -------
+    w : np.ndarray [shape=(win_length,)], float64
+    """
+    win_length = _check_positive_int("win_length", win_length)
+    if isinstance(window, str):
+        if window not in WINDOWS:
+            raise ParameterError(f"window={window!r} is not one of {WINDOWS} or an array")
+        return _named_window64(window, win_length)
+    if isinstance(window, torch.Tensor):
+        window = window.detach().cpu().numpy()
+    if isinstance(window, np.ndarray):
+        if window.ndim != 1 or window.shape[0] != win_length:
+            raise ParameterError(
+                f"window has shape {window.shape}; expected ({win_length},) = (win_length,)"
+            )
+        if not np.issubdtype(window.dtype, np.floating) and not np.issubdtype(
+            window.dtype, np.integer
+        ):
+            raise TypeError(f"window must be real, got dtype {window.dtype}")
+        if not np.isfinite(window).all():
+            raise ParameterError("window must be finite everywhere")
+        return window.astype(np.float64)
+    raise TypeError(f"window must be a str, np.ndarray or torch.Tensor, got {type(window).__name__}")
+
+
+def padded_window(window: Any, win_length: int, n_fft: int) -> np.ndarray:
+    """The window centred in ``n_fft`` samples with zeros on both sides (librosa's pad_center)."""
+    w = get_window(window, win_length)
+    lpad = (n_fft - win_length) // 2
+    return np.pad(w, (lpad, n_fft - win_length - lpad))
+
+
+def clear_cache() -> None:
+    """Empty the caches of filterbanks and windows."""
+    _mel_basis64.cache_clear()
+    _named_window64.cache_clear()

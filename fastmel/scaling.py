@@ -1,0 +1,114 @@
+"""Decibel scaling equal to librosa's ``power_to_db`` / ``amplitude_to_db``, for arrays and tensors."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, TypeVar
+
+import numpy as np
+import torch
+
+from .errors import ParameterError
+
+__all__ = ["amplitude_to_db", "power_to_db"]
+
+Array = TypeVar("Array", np.ndarray, torch.Tensor)
+
+
+def _check(S: Any, amin: float, top_db: float | None) -> None:
+    if not isinstance(S, (np.ndarray, torch.Tensor)):
+        raise TypeError(f"S must be a np.ndarray or torch.Tensor, got {type(S).__name__}")
+    if S.dtype in (torch.complex64, torch.complex128) or np.iscomplexobj(S):
+        raise ParameterError("S must be real; pass abs(D) ** 2 (or abs(D)) for a complex D")
+    if not (math.isfinite(amin) and amin > 0):
+        raise ParameterError(f"amin={amin} must be strictly positive")
+    if top_db is not None and not top_db >= 0:
+        raise ParameterError(f"top_db={top_db} must be non-negative")
+
+
+def _ref_value(S: Array, ref: float | Callable[[Array], Any]) -> Any:
+    value = ref(S) if callable(ref) else ref
+    return abs(value)
+
+
+def power_to_db(
+    S: Array,
+    *,
+    ref: float | Callable[[Array], Any] = 1.0,
+    amin: float = 1e-10,
+    top_db: float | None = 80.0,
+) -> Array:
+    """Convert a power spectrogram to decibels, equal to ``librosa.power_to_db``.
+
+    ``10 * log10(max(amin, S)) - 10 * log10(max(amin, ref))``, then floored at
+    ``max - top_db`` where the max is taken over the whole input (librosa 0.11).
+
+    Parameters
+    ----------
+    S : np.ndarray or torch.Tensor [shape=(...)]
+        Non-negative power values.
+    ref : float or callable
+        Reference power; a callable gets ``S`` (e.g. ``np.max`` or ``torch.amax``).
+    amin : float > 0
+        Floor applied before the logarithm.
+    top_db : float >= 0 or None
+        Dynamic range kept below the peak; None keeps everything.
+
+    Returns
+    -------
+    S_db : np.ndarray or torch.Tensor [shape=(...)]
+        Same type (and device) as ``S``. The tensor path never synchronises with the host:
+        ``ref`` may be a 0-d tensor and the max stays on the device.
+    """
+    _check(S, amin, top_db)
+    ref_value = _ref_value(S, ref)
+    if isinstance(S, np.ndarray):
+        log_spec = 10.0 * np.log10(np.maximum(amin, S))
+        log_spec -= 10.0 * np.log10(np.maximum(amin, ref_value))
+        if top_db is not None:
+            log_spec = np.maximum(log_spec, log_spec.max() - top_db)
+        return log_spec
+    if not S.is_floating_point():
+        S = S.float()
+    log_spec = 10.0 * torch.log10(torch.clamp(S, min=amin))
+    if isinstance(ref_value, torch.Tensor):
+        ref_db = 10.0 * torch.log10(torch.clamp(ref_value.to(S.dtype), min=amin))
+    else:
+        ref_db = 10.0 * math.log10(max(amin, float(ref_value)))
+    log_spec = log_spec - ref_db
+    if top_db is not None:
+        log_spec = torch.maximum(log_spec, log_spec.amax() - top_db)
+    return log_spec
+
+
+def amplitude_to_db(
+    S: Array,
+    *,
+    ref: float | Callable[[Array], Any] = 1.0,
+    amin: float = 1e-5,
+    top_db: float | None = 80.0,
+) -> Array:
+    """Convert an amplitude spectrogram to decibels, equal to ``librosa.amplitude_to_db``.
+
+    Equivalent to ``power_to_db(S ** 2, ref=ref ** 2, amin=amin ** 2, top_db=top_db)``.
+
+    Parameters
+    ----------
+    S : np.ndarray or torch.Tensor [shape=(...)]
+        Amplitude values (absolute values are taken).
+    ref : float or callable
+        Reference amplitude; a callable gets ``abs(S)``.
+    amin : float > 0
+        Amplitude floor.
+    top_db : float >= 0 or None
+        Dynamic range kept below the peak.
+
+    Returns
+    -------
+    S_db : np.ndarray or torch.Tensor [shape=(...)]
+    """
+    _check(S, amin, top_db)
+    magnitude = abs(S)
+    ref_value = _ref_value(magnitude, ref)
+    power = magnitude * magnitude
+    return power_to_db(power, ref=ref_value**2, amin=amin**2, top_db=top_db)

@@ -1,0 +1,438 @@
+"""The librosa drop-in: :class:`MelSpectrogram` (module) and :func:`melspectrogram` (function).
+
+Data flows one way: configuration (validated once) -> constants (built in float64, cast
+once, kept as non-persistent buffers) -> the hot path (pad, frame, window, rFFT, power,
+mel projection), which does no host-device synchronisation and no Python loop over frames.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+import torch.nn.functional as F
+
+from .errors import ParameterError
+from .filters import _check_positive_int, check_mel_params, mel_filters, padded_window
+
+__all__ = ["MelConfig", "MelSpectrogram", "melspectrogram"]
+
+PAD_MODES = ("constant", "reflect", "edge")
+_TORCH_PAD = {"constant": "constant", "reflect": "reflect", "edge": "replicate"}
+_HALF = (torch.float16, torch.bfloat16)
+
+
+def torch_dtype(dtype: Any) -> torch.dtype:
+    """Map a NumPy or torch floating dtype to the torch dtype computations run in."""
+    if isinstance(dtype, torch.dtype):
+        dt = dtype
+    else:
+        try:
+            dt = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[
+                np.dtype(dtype)
+            ]
+        except (KeyError, TypeError):
+            raise ParameterError(f"dtype={dtype!r} must be float32 or float64") from None
+    if dt not in (torch.float32, torch.float64):
+        raise ParameterError(f"dtype={dtype!r} must be float32 or float64")
+    return dt
+
+
+@dataclasses.dataclass(frozen=True)
+class MelConfig:
+    """A validated mel-spectrogram configuration (librosa's keywords and defaults).
+
+    ``win_length`` and ``fmax`` are resolved (never None); ``window`` is a name or,
+    for an explicit window, a tuple of floats so that the configuration stays hashable.
+    """
+
+    sr: float = 22050
+    n_fft: int = 2048
+    hop_length: int = 512
+    win_length: int = 2048
+    window: str | tuple[float, ...] = "hann"
+    center: bool = True
+    pad_mode: str = "constant"
+    power: float = 2.0
+    n_mels: int = 128
+    fmin: float = 0.0
+    fmax: float = 11025.0
+    htk: bool = False
+    norm: Any = "slaney"
+
+    @classmethod
+    def make(
+        cls,
+        *,
+        sr: float = 22050,
+        n_fft: int = 2048,
+        hop_length: int = 512,
+        win_length: int | None = None,
+        window: Any = "hann",
+        center: bool = True,
+        pad_mode: str = "constant",
+        power: float = 2.0,
+        n_mels: int = 128,
+        fmin: float = 0.0,
+        fmax: float | None = None,
+        htk: bool = False,
+        norm: Any = "slaney",
+    ) -> MelConfig:
+        """Validate librosa-style keywords and resolve their defaults."""
+        fmax = check_mel_params(sr, n_fft, n_mels, fmin, fmax, norm)
+        hop_length = _check_positive_int("hop_length", hop_length)
+        win_length = n_fft if win_length is None else _check_positive_int("win_length", win_length)
+        if win_length > n_fft:
+            raise ParameterError(f"win_length={win_length} must be <= n_fft={n_fft}")
+        if pad_mode not in PAD_MODES:
+            raise ParameterError(f"pad_mode={pad_mode!r} must be one of {PAD_MODES}")
+        if isinstance(power, bool) or not isinstance(power, (int, float, np.number)):
+            raise TypeError(f"power must be a number, got {type(power).__name__}")
+        if not (math.isfinite(power) and power > 0):
+            raise ParameterError(f"power={power} must be a positive finite number")
+        for name, flag in (("center", center), ("htk", htk)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
+        w = padded_window(window, win_length, n_fft)  # validates the window
+        win_key = window if isinstance(window, str) else tuple(float(v) for v in w)
+        return cls(
+            float(sr), int(n_fft), hop_length, win_length, win_key, bool(center), pad_mode,
+            float(power), int(n_mels), float(fmin), fmax, bool(htk), norm,
+        )  # fmt: skip
+
+    def window64(self) -> np.ndarray:
+        """The analysis window zero-padded to n_fft, float64, shape ``(n_fft,)``."""
+        if isinstance(self.window, str):
+            return padded_window(self.window, self.win_length, self.n_fft)
+        return np.asarray(self.window, dtype=np.float64)
+
+    def mel_basis(self, dtype: npt.DTypeLike = np.float64) -> np.ndarray:
+        """The mel filterbank, shape ``(n_mels, 1 + n_fft // 2)``."""
+        return mel_filters(
+            sr=self.sr, n_fft=self.n_fft, n_mels=self.n_mels, fmin=self.fmin, fmax=self.fmax,
+            htk=self.htk, norm=self.norm, dtype=dtype,
+        )  # fmt: skip
+
+    def n_frames(self, n_samples: int) -> int:
+        """Number of frames for a signal of ``n_samples`` samples."""
+        if self.center:
+            return 1 + n_samples // self.hop_length
+        return 1 + (n_samples - self.n_fft) // self.hop_length
+
+    def check_length(self, n_samples: int) -> None:
+        """Raise ParameterError if a signal of this length cannot be analysed."""
+        if n_samples == 0:
+            raise ParameterError("y is empty: audio must have at least one sample")
+        if not self.center and n_samples < self.n_fft:
+            raise ParameterError(
+                f"n_fft={self.n_fft} is too large for uncentered analysis of y with "
+                f"{n_samples} samples"
+            )
+        if self.center and self.pad_mode == "reflect" and n_samples <= self.n_fft // 2:
+            raise ParameterError(
+                f"pad_mode='reflect' pads n_fft // 2 = {self.n_fft // 2} samples, which needs "
+                f"more than that in y (got {n_samples})"
+            )
+
+
+def power_spectrum(X: torch.Tensor, power: float) -> torch.Tensor:
+    """``|X| ** power`` of a complex tensor, using the fastest exact form for power 2."""
+    if power == 2.0:
+        return (X * X.conj()).real
+    mag = X.abs()
+    return mag if power == 1.0 else mag.pow(power)
+
+
+class MelSpectrogram(torch.nn.Module):
+    """Mel spectrogram as ``librosa.feature.melspectrogram``, as a torch module.
+
+    The window and the mel basis are built once in float64, cast once to ``dtype`` and kept
+    as non-persistent buffers: ``.to(device)`` moves them, ``.double()``/``.float()``
+    rebuild them from float64 (never round-tripping through a lower precision), and
+    ``state_dict()`` stays empty.
+
+    Parameters
+    ----------
+    sr, n_fft, hop_length, win_length, window, center, pad_mode, power,
+    n_mels, fmin, fmax, htk, norm
+        As :func:`melspectrogram` (librosa's names and defaults).
+    dtype : np.dtype or torch.dtype
+        float32 or float64: the dtype of the constants and of the computation.
+
+    Shape
+    -----
+    - Input ``y``: ``(..., time)``, a real floating tensor.
+    - Output: ``(..., n_mels, frames)``.
+
+    Notes
+    -----
+    ``forward`` checks shapes and dtypes only; it never reads the data, so NaN or inf in
+    the input propagate to the output instead of raising (use :func:`melspectrogram` for
+    librosa's finiteness check). float32/float64 input is computed and returned in the
+    module's dtype; float16/bfloat16 input is computed in float32 (FFTs in half precision
+    are not generally available) and returned in the input dtype. Supports CPU and CUDA,
+    autograd, and ``torch.compile(fullgraph=True)``.
+    """
+
+    window: torch.Tensor
+    mel_basis: torch.Tensor
+
+    def __init__(
+        self,
+        *,
+        sr: float,
+        n_fft: int = 2048,
+        hop_length: int = 512,
+        win_length: int | None = None,
+        window: Any = "hann",
+        center: bool = True,
+        pad_mode: str = "constant",
+        power: float = 2.0,
+        n_mels: int = 128,
+        fmin: float = 0.0,
+        fmax: float | None = None,
+        htk: bool = False,
+        norm: Any = "slaney",
+        dtype: Any = np.float32,
+    ) -> None:
+        super().__init__()
+        self.config = MelConfig.make(
+            sr=sr, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+            center=center, pad_mode=pad_mode, power=power, n_mels=n_mels, fmin=fmin, fmax=fmax,
+            htk=htk, norm=norm,
+        )  # fmt: skip
+        # librosa rounds the basis to its `dtype` keyword even when the audio is float64;
+        # melspectrogram() sets this to np.float32 for that case (None: no extra rounding).
+        self._basis_rounding: Any = None
+        self._build_constants(torch.device("cpu"), torch_dtype(dtype))
+
+    @classmethod
+    def from_config(cls, config: MelConfig, *, dtype: Any = np.float32) -> MelSpectrogram:
+        """Build a module from a :class:`MelConfig`."""
+        kwargs = dataclasses.asdict(config)
+        if not isinstance(config.window, str):
+            kwargs["window"] = np.asarray(config.window)[_window_span(config)]
+        return cls(**kwargs, dtype=dtype)
+
+    def _build_constants(self, device: torch.device, dtype: torch.dtype) -> None:
+        if dtype not in (torch.float32, torch.float64):
+            dtype = torch.float32  # half-precision modules still compute in float32
+        window = torch.from_numpy(self.config.window64().copy())
+        basis = torch.from_numpy(self.config.mel_basis(self._basis_rounding or np.float64).copy())
+        self.register_buffer("window", window.to(device=device, dtype=dtype), persistent=False)
+        self.register_buffer("mel_basis", basis.to(device=device, dtype=dtype), persistent=False)
+
+    def _apply(self, fn: Any, recurse: bool = True) -> MelSpectrogram:
+        super()._apply(fn, recurse)
+        # Rebuild from float64 rather than keeping what fn did to the buffers, so that
+        # .double() after .float() is exact and .half() keeps a float32 computation.
+        self._build_constants(self.window.device, self.window.dtype)
+        return self
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The dtype the module computes in."""
+        return self.window.dtype
+
+    def extra_repr(self) -> str:
+        c = self.config
+        win = c.window if isinstance(c.window, str) else "<array>"
+        return (
+            f"sr={c.sr:g}, n_fft={c.n_fft}, hop_length={c.hop_length}, win_length={c.win_length}, "
+            f"window={win!r}, center={c.center}, pad_mode={c.pad_mode!r}, power={c.power:g}, "
+            f"n_mels={c.n_mels}, fmin={c.fmin:g}, fmax={c.fmax:g}, htk={c.htk}, norm={c.norm!r}"
+        )
+
+    def check_input(self, y: Any) -> None:
+        """Check type, dtype and shape of ``y`` (never its values: no host sync)."""
+        if not isinstance(y, torch.Tensor):
+            raise TypeError(f"y must be a torch.Tensor, got {type(y).__name__}")
+        if not y.is_floating_point():
+            raise ParameterError(f"y must be a real floating-point tensor, got dtype {y.dtype}")
+        if y.dim() == 0:
+            raise ParameterError("y must have at least one dimension (..., time)")
+        self.config.check_length(y.shape[-1])
+
+    def spectrum(self, frames: torch.Tensor) -> torch.Tensor:
+        """Mel spectrum of frames ``(..., k, n_fft)`` in the module's dtype -> ``(..., n_mels, k)``."""
+        X = torch.fft.rfft(frames * self.window, dim=-1)
+        S = power_spectrum(X, self.config.power)
+        return torch.matmul(self.mel_basis, S.transpose(-1, -2))
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        """Mel spectrogram of ``y``.
+
+        Parameters
+        ----------
+        y : torch.Tensor [shape=(..., n)]
+            Audio, real floating point.
+
+        Returns
+        -------
+        M : torch.Tensor [shape=(..., n_mels, t)]
+        """
+        self.check_input(y)
+        out_dtype = y.dtype if y.dtype in _HALF else self.dtype
+        c = self.config
+        y = y.to(self.dtype)
+        if c.center:
+            pad = c.n_fft // 2
+            if c.pad_mode == "constant":
+                y = F.pad(y, (pad, pad))
+            else:  # torch pads non-constant modes of 2-D/3-D inputs only
+                shape = y.shape
+                y = F.pad(y.reshape(-1, shape[-1]), (pad, pad), mode=_TORCH_PAD[c.pad_mode])
+                y = y.reshape(shape[:-1] + (y.shape[-1],))
+        frames = y.unfold(-1, c.n_fft, c.hop_length)
+        return self.spectrum(frames).to(out_dtype)
+
+
+def _window_span(config: MelConfig) -> slice:
+    lpad = (config.n_fft - config.win_length) // 2
+    return slice(lpad, lpad + config.win_length)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_module(
+    config: MelConfig, dtype: torch.dtype, basis_dtype: torch.dtype, device: torch.device
+) -> MelSpectrogram:
+    module = MelSpectrogram.from_config(config, dtype=dtype)
+    if basis_dtype != dtype:
+        module._basis_rounding = np.float32
+    return module.to(device)  # .to() rebuilds the constants
+
+
+def _check_audio(y: Any, name: str = "y") -> None:
+    # librosa.util.valid_audio, plus the empty check librosa leaves to numpy.
+    if isinstance(y, np.ndarray):
+        kind, finite = y.dtype.kind, lambda: bool(np.isfinite(y).all())
+    elif isinstance(y, torch.Tensor):
+        kind = "c" if y.is_complex() else "f" if y.is_floating_point() else "i"
+        finite = lambda: bool(torch.isfinite(y).all())  # noqa: E731
+    else:
+        raise TypeError(f"{name} must be a np.ndarray or torch.Tensor, got {type(y).__name__}")
+    if kind != "f":
+        raise ParameterError(f"{name} must be real floating-point, got dtype {y.dtype}")
+    if y.ndim == 0:
+        raise ParameterError(f"{name} must be at least one-dimensional, got shape {tuple(y.shape)}")
+    if y.shape[-1] == 0:
+        raise ParameterError(f"{name} is empty")
+    if not finite():
+        raise ParameterError(f"{name} is not finite everywhere (contains NaN or inf)")
+
+
+def _compute_dtype(x_dtype: Any, basis_dtype: torch.dtype) -> torch.dtype:
+    # librosa: float64 audio gives complex128/float64 spectra, anything else complex64/float32;
+    # the result type is promoted with the basis dtype.
+    x64 = x_dtype in (torch.float64, np.dtype(np.float64))
+    return torch.float64 if x64 or basis_dtype == torch.float64 else torch.float32
+
+
+def _as_tensor(x: np.ndarray | torch.Tensor) -> torch.Tensor:
+    if isinstance(x, torch.Tensor):
+        return x
+    return torch.from_numpy(np.ascontiguousarray(x))
+
+
+def melspectrogram(
+    *,
+    y: np.ndarray | torch.Tensor | None = None,
+    sr: float = 22050,
+    S: np.ndarray | torch.Tensor | None = None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    win_length: int | None = None,
+    window: Any = "hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    power: float = 2.0,
+    n_mels: int = 128,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+    htk: bool = False,
+    norm: Any = "slaney",
+    dtype: npt.DTypeLike = np.float32,
+) -> np.ndarray | torch.Tensor:
+    """Mel-scaled spectrogram, equal to ``librosa.feature.melspectrogram``.
+
+    Parameters
+    ----------
+    y : np.ndarray or torch.Tensor [shape=(..., n)] or None
+        Audio time series, real floating point and finite. Multichannel input is
+        supported; each channel is analysed independently.
+    sr : float > 0
+        Sampling rate of ``y``.
+    S : np.ndarray or torch.Tensor [shape=(..., 1 + n_fft // 2, t)] or None
+        A precomputed spectrogram (``|stft| ** power``); used when ``y`` is None, and
+        ``n_fft`` is then ``2 * (S.shape[-2] - 1)``.
+    n_fft : int > 0
+        FFT length.
+    hop_length : int > 0
+        Samples between frames.
+    win_length : int in (0, n_fft] or None
+        Window length (None: ``n_fft``); the window is zero-padded to ``n_fft``.
+    window : str or np.ndarray or torch.Tensor
+        ``"hann"``, ``"hamming"``, ``"blackman"``, ``"bartlett"``, ``"boxcar"``
+        (``"rectangular"``, ``"ones"``), or explicit values of length ``win_length``;
+        named windows are periodic (``scipy.signal.get_window(..., fftbins=True)``).
+    center : bool
+        Pad ``n_fft // 2`` samples on both sides so that frame t is centred at
+        ``t * hop_length``.
+    pad_mode : {"constant", "reflect", "edge"}
+        Padding for ``center=True`` (librosa >= 0.10 defaults to zeros).
+    power : float > 0
+        Exponent of the magnitude (1: energy, 2: power).
+    n_mels, fmin, fmax, htk, norm, dtype
+        Mel filterbank parameters, as :func:`fastmel.mel_filters`.
+
+    Returns
+    -------
+    M : np.ndarray or torch.Tensor [shape=(..., n_mels, t)]
+        NumPy in gives NumPy out; a tensor in gives a tensor on the same device. The
+        dtype is float64 if ``y`` (or ``S``) or ``dtype`` is float64, else float32, as in librosa.
+
+    Raises
+    ------
+    ParameterError
+        Invalid parameters or audio (non-finite, empty, not real floating point, too short).
+    TypeError
+        ``y``/``S`` of the wrong type or parameters of the wrong type.
+    """
+    basis_dtype = torch_dtype(dtype)
+    if y is None:
+        if S is None:
+            raise ParameterError("one of y or S must be given")
+        _check_audio(S, "S")  # the same checks apply to a spectrogram
+        if S.ndim < 2:
+            raise ParameterError(f"S must have shape (..., 1 + n_fft // 2, t), got {tuple(S.shape)}")
+        n_fft = 2 * (S.shape[-2] - 1)
+        basis = torch.from_numpy(mel_filters(
+            sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm,
+            dtype=np.float32 if basis_dtype == torch.float32 else np.float64,
+        ))  # fmt: skip
+        St = _as_tensor(S)
+        ct = _compute_dtype(St.dtype, basis_dtype)
+        out = torch.matmul(basis.to(device=St.device, dtype=ct), St.to(ct))
+        return out.numpy() if isinstance(S, np.ndarray) else out
+
+    config = MelConfig.make(
+        sr=sr, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+        center=center, pad_mode=pad_mode, power=power, n_mels=n_mels, fmin=fmin, fmax=fmax,
+        htk=htk, norm=norm,
+    )  # fmt: skip
+    _check_audio(y)
+    config.check_length(y.shape[-1])
+    yt = _as_tensor(y)
+    ct = _compute_dtype(yt.dtype, basis_dtype)
+    out = _cached_module(config, ct, basis_dtype, yt.device)(yt.to(ct))
+    return out.numpy() if isinstance(y, np.ndarray) else out
+
+
+def clear_cache() -> None:
+    """Forget the cached modules used by :func:`melspectrogram`."""
+    _cached_module.cache_clear()
