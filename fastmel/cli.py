@@ -37,7 +37,8 @@ def _norm(value: str) -> Any:
     try:
         return float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid norm {value!r}: use slaney, none or a number")
+        msg = f"invalid norm {value!r}: use slaney, none or a number"
+        raise argparse.ArgumentTypeError(msg) from None
 
 
 def _add_mel_options(p: argparse.ArgumentParser) -> None:
@@ -52,15 +53,33 @@ def _add_mel_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--fmax", type=float, default=None, help="highest frequency, Hz (default: sr/2)")
     g.add_argument("--power", type=float, default=2.0, help="magnitude exponent (default: 2)")
     g.add_argument("--htk", action="store_true", help="HTK mel scale instead of Slaney's")
-    g.add_argument("--norm", type=_norm, default="slaney", help="slaney, none or p (default: slaney)")
-    g.add_argument("--pad-mode", default="constant", choices=PAD_MODES,
-                   help="padding for centred frames (default: constant)")  # fmt: skip
+    g.add_argument(
+        "--norm", type=_norm, default="slaney", help="slaney, none or p (default: slaney)"
+    )
+    g.add_argument(
+        "--pad-mode",
+        default="constant",
+        choices=PAD_MODES,
+        help="padding for centred frames (default: constant)",
+    )
     g.add_argument("--no-center", dest="center", action="store_false", help="frames start at 0")
 
 
 def _mel_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    names = ("n_fft", "hop_length", "win_length", "window", "n_mels", "fmin", "fmax", "power",
-             "htk", "norm", "pad_mode", "center")  # fmt: skip
+    names = (
+        "n_fft",
+        "hop_length",
+        "win_length",
+        "window",
+        "n_mels",
+        "fmin",
+        "fmax",
+        "power",
+        "htk",
+        "norm",
+        "pad_mode",
+        "center",
+    )
     return {k: getattr(args, k) for k in names}
 
 
@@ -96,17 +115,23 @@ def _atomic_path(path: str) -> Iterator[str]:
 
 
 def _to_db(M: np.ndarray, power: float) -> np.ndarray:
-    from .scaling import amplitude_to_db, power_to_db
+    # power_to_db of the power spectrum: for power 1 this is librosa's amplitude_to_db.
+    from .scaling import power_to_db
 
-    if power == 2.0:
-        return power_to_db(M)
-    if power == 1.0:
-        return amplitude_to_db(M)
-    raise CLIError(f"--db needs --power 1 or 2, got {power:g}")
+    return power_to_db(M if power == 2.0 else M ** (2.0 / power))
 
 
-def save_plot(path: str, M_db: np.ndarray, *, sr: float, hop_length: int, fmin: float,
-              fmax: float, htk: bool, title: str = "") -> None:  # fmt: skip
+def save_plot(
+    path: str,
+    M_db: np.ndarray,
+    *,
+    sr: float,
+    hop_length: int,
+    fmin: float,
+    fmax: float,
+    htk: bool,
+    title: str = "",
+) -> None:
     """Write a mel spectrogram image: time in seconds, mel-spaced frequency axis in Hz."""
     try:
         import matplotlib
@@ -122,8 +147,9 @@ def save_plot(path: str, M_db: np.ndarray, *, sr: float, hop_length: int, fmin: 
     f_edges = mel_frequencies(n_mels + 1, fmin=fmin, fmax=fmax, htk=htk)
     fig, ax = plt.subplots(figsize=(10, 4), layout="constrained")
     mesh = ax.pcolormesh(t_edges, f_edges, M_db, cmap="magma", shading="flat")
-    ax.set_yscale("function", functions=(lambda f: hz_to_mel(f, htk=htk),
-                                         lambda m: mel_to_hz(m, htk=htk)))  # fmt: skip
+    ax.set_yscale(
+        "function", functions=(lambda f: hz_to_mel(f, htk=htk), lambda m: mel_to_hz(m, htk=htk))
+    )
     ticks = [f for f in (0, 250, 500, 1000, 2000, 4000, 8000, 16000) if fmin <= f <= fmax]
     ax.set_yticks(ticks, [f"{f:g}" for f in ticks])
     ax.set(xlabel="Time (s)", ylabel="Frequency (Hz, mel scale)", title=title)
@@ -145,9 +171,17 @@ def cmd_mel(args: argparse.Namespace) -> None:
     if args.db:
         M = _to_db(M, args.power)
     if args.plot:
-        M_db = M if args.db else _to_db(M, args.power) if args.power in (1.0, 2.0) else 10 * np.log10(np.maximum(M, 1e-10))  # noqa: E501
-        save_plot(args.plot, M_db, sr=sr, hop_length=args.hop_length, fmin=args.fmin,
-                  fmax=args.fmax or sr / 2, htk=args.htk, title=os.path.basename(args.input))  # fmt: skip
+        M_db = M if args.db else _to_db(M, args.power)
+        save_plot(
+            args.plot,
+            M_db,
+            sr=sr,
+            hop_length=args.hop_length,
+            fmin=args.fmin,
+            fmax=args.fmax or sr / 2,
+            htk=args.htk,
+            title=os.path.basename(args.input),
+        )
     with _atomic_path(args.output) as tmp, open(tmp, "wb") as f:
         np.save(f, M)
     print(f"{args.output}: mel spectrogram {M.shape} {M.dtype} (sr={sr:g})")
@@ -172,7 +206,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         y, sr = _load(str(path), None)
     M = melspectrogram(y=y, sr=sr)
     print(f"sample: {SAMPLE} ({y.shape[0] / sr:.2f} s at {sr:g} Hz)")
-    print(f"mel spectrogram: shape {M.shape} {M.dtype} (librosa defaults: n_fft 2048, hop 512, 128 mels)")
+    print(f"mel spectrogram: shape {M.shape} {M.dtype} (n_fft 2048, hop 512, 128 mels)")
     t_ours = _median_time(lambda: melspectrogram(y=y, sr=sr), args.repeat)
     print(f"fastmel: {t_ours * 1e3:.3f} ms per call (median of {args.repeat})")
     try:
@@ -182,12 +216,24 @@ def cmd_demo(args: argparse.Namespace) -> None:
     else:
         ref = librosa.feature.melspectrogram(y=y, sr=sr)
         err = np.abs(M - ref).max()
-        print(f"max |fastmel - librosa| = {err:.3g} ({err / np.abs(ref).max():.3g} of max |librosa|)")
+        print(
+            f"max |fastmel - librosa| = {err:.3g} ({err / np.abs(ref).max():.3g} of max |librosa|)"
+        )
         t_ref = _median_time(lambda: librosa.feature.melspectrogram(y=y, sr=sr), args.repeat)
-        print(f"librosa: {t_ref * 1e3:.3f} ms per call (median of {args.repeat}); "
-              f"fastmel takes {t_ours / t_ref:.2f}x librosa's time")  # fmt: skip
-    save_plot(args.plot, power_to_db(M), sr=sr, hop_length=512, fmin=0.0, fmax=sr / 2,
-              htk=False, title=f"fastmel demo: {SAMPLE}")  # fmt: skip
+        print(
+            f"librosa: {t_ref * 1e3:.3f} ms per call (median of {args.repeat}); "
+            f"fastmel takes {t_ours / t_ref:.2f}x librosa's time"
+        )
+    save_plot(
+        args.plot,
+        power_to_db(M),
+        sr=sr,
+        hop_length=512,
+        fmin=0.0,
+        fmax=sr / 2,
+        htk=False,
+        title=f"fastmel demo: {SAMPLE}",
+    )
     print(f"wrote {args.plot}")
 
 
@@ -197,23 +243,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("mel", help="mel spectrogram of an audio file to a .npy file",
-                       description="Read an audio file like librosa.load (mono, native rate unless "
-                       "--sr), compute librosa.feature.melspectrogram, save it as .npy.")  # fmt: skip
+    p = sub.add_parser(
+        "mel",
+        help="mel spectrogram of an audio file to a .npy file",
+        description="Read an audio file like librosa.load (mono, native rate unless "
+        "--sr), compute librosa.feature.melspectrogram, save it as .npy.",
+    )
     p.add_argument("input", help="audio file (wav, flac, ogg, mp3: anything libsndfile reads)")
     p.add_argument("-o", "--output", required=True, help="output .npy file, shape (n_mels, frames)")
     _add_mel_options(p)
-    p.add_argument("--db", action="store_true",
-                   help="save decibels: power_to_db for --power 2, amplitude_to_db for --power 1")
+    p.add_argument(
+        "--db",
+        action="store_true",
+        help="save decibels (power_to_db; amplitude_to_db for --power 1)",
+    )
     p.add_argument("--plot", metavar="FILE.png", help="also write an image of the spectrogram (dB)")
     p.set_defaults(func=cmd_mel)
 
-    p = sub.add_parser("demo", help="analyse the bundled speech sample and compare with librosa",
-                       description="Compute the mel spectrogram of a speech sample shipped with "
-                       "fastmel; print its shape, the difference from librosa and the time per "
-                       "call of both (when librosa is installed); write a PNG.")  # fmt: skip
-    p.add_argument("--plot", default="fastmel_demo.png", metavar="FILE.png",
-                   help="image to write (default: fastmel_demo.png)")
+    p = sub.add_parser(
+        "demo",
+        help="analyse the bundled speech sample and compare with librosa",
+        description="Compute the mel spectrogram of a speech sample shipped with "
+        "fastmel; print its shape, the difference from librosa and the time per "
+        "call of both (when librosa is installed); write a PNG.",
+    )
+    p.add_argument(
+        "--plot",
+        default="fastmel_demo.png",
+        metavar="FILE.png",
+        help="image to write (default: fastmel_demo.png)",
+    )
     p.add_argument("--repeat", type=int, default=50, help="timed calls (default: 50)")
     p.set_defaults(func=cmd_demo)
     return parser

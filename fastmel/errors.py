@@ -4,4 +4,4 @@ __all__ = ["ParameterError"]
 
 
 class ParameterError(ValueError):
-    """A parameter or an audio buffer is invalid (librosa's ``ParameterError``, a ``ValueError``)."""
+    """A parameter or an audio buffer is invalid (as librosa's ``ParameterError``, a ValueError)."""

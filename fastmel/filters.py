@@ -268,7 +268,9 @@ def get_window(window: Any, win_length: int) -> np.ndarray:
         if not np.isfinite(window).all():
             raise ParameterError("window must be finite everywhere")
         return window.astype(np.float64)
-    raise TypeError(f"window must be a str, np.ndarray or torch.Tensor, got {type(window).__name__}")
+    raise TypeError(
+        f"window must be a str, np.ndarray or torch.Tensor, got {type(window).__name__}"
+    )
 
 
 def padded_window(window: Any, win_length: int, n_fft: int) -> np.ndarray:

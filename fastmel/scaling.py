@@ -1,9 +1,10 @@
-"""Decibel scaling equal to librosa's ``power_to_db`` / ``amplitude_to_db``, for arrays and tensors."""
+"""Decibel scaling equal to librosa's ``power_to_db``/``amplitude_to_db``, arrays and tensors."""
 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -18,7 +19,7 @@ Array = TypeVar("Array", np.ndarray, torch.Tensor)
 def _check(S: Any, amin: float, top_db: float | None) -> None:
     if not isinstance(S, (np.ndarray, torch.Tensor)):
         raise TypeError(f"S must be a np.ndarray or torch.Tensor, got {type(S).__name__}")
-    if S.dtype in (torch.complex64, torch.complex128) or np.iscomplexobj(S):
+    if S.is_complex() if isinstance(S, torch.Tensor) else np.iscomplexobj(S):
         raise ParameterError("S must be real; pass abs(D) ** 2 (or abs(D)) for a complex D")
     if not (math.isfinite(amin) and amin > 0):
         raise ParameterError(f"amin={amin} must be strictly positive")

@@ -101,9 +101,20 @@ class MelConfig:
         w = padded_window(window, win_length, n_fft)  # validates the window
         win_key = window if isinstance(window, str) else tuple(float(v) for v in w)
         return cls(
-            float(sr), int(n_fft), hop_length, win_length, win_key, bool(center), pad_mode,
-            float(power), int(n_mels), float(fmin), fmax, bool(htk), norm,
-        )  # fmt: skip
+            float(sr),
+            int(n_fft),
+            hop_length,
+            win_length,
+            win_key,
+            bool(center),
+            pad_mode,
+            float(power),
+            int(n_mels),
+            float(fmin),
+            fmax,
+            bool(htk),
+            norm,
+        )
 
     def window64(self) -> np.ndarray:
         """The analysis window zero-padded to n_fft, float64, shape ``(n_fft,)``."""
@@ -114,9 +125,15 @@ class MelConfig:
     def mel_basis(self, dtype: npt.DTypeLike = np.float64) -> np.ndarray:
         """The mel filterbank, shape ``(n_mels, 1 + n_fft // 2)``."""
         return mel_filters(
-            sr=self.sr, n_fft=self.n_fft, n_mels=self.n_mels, fmin=self.fmin, fmax=self.fmax,
-            htk=self.htk, norm=self.norm, dtype=dtype,
-        )  # fmt: skip
+            sr=self.sr,
+            n_fft=self.n_fft,
+            n_mels=self.n_mels,
+            fmin=self.fmin,
+            fmax=self.fmax,
+            htk=self.htk,
+            norm=self.norm,
+            dtype=dtype,
+        )
 
     def n_frames(self, n_samples: int) -> int:
         """Number of frames for a signal of ``n_samples`` samples."""
@@ -177,6 +194,15 @@ class MelSpectrogram(torch.nn.Module):
     module's dtype; float16/bfloat16 input is computed in float32 (FFTs in half precision
     are not generally available) and returned in the input dtype. Supports CPU and CUDA,
     autograd, and ``torch.compile(fullgraph=True)``.
+
+    Examples
+    --------
+    >>> import torch, fastmel
+    >>> mel = fastmel.MelSpectrogram(sr=16000, n_fft=400, hop_length=160, n_mels=80)
+    >>> mel(torch.zeros(2, 16000)).shape
+    torch.Size([2, 80, 101])
+    >>> mel.state_dict()
+    OrderedDict()
     """
 
     window: torch.Tensor
@@ -202,10 +228,20 @@ class MelSpectrogram(torch.nn.Module):
     ) -> None:
         super().__init__()
         self.config = MelConfig.make(
-            sr=sr, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-            center=center, pad_mode=pad_mode, power=power, n_mels=n_mels, fmin=fmin, fmax=fmax,
-            htk=htk, norm=norm,
-        )  # fmt: skip
+            sr=sr,
+            n_fft=n_fft,
+            hop_length=hop_length,
+            win_length=win_length,
+            window=window,
+            center=center,
+            pad_mode=pad_mode,
+            power=power,
+            n_mels=n_mels,
+            fmin=fmin,
+            fmax=fmax,
+            htk=htk,
+            norm=norm,
+        )
         # librosa rounds the basis to its `dtype` keyword even when the audio is float64;
         # melspectrogram() sets this to np.float32 for that case (None: no extra rounding).
         self._basis_rounding: Any = None
@@ -223,7 +259,10 @@ class MelSpectrogram(torch.nn.Module):
         if dtype not in (torch.float32, torch.float64):
             dtype = torch.float32  # half-precision modules still compute in float32
         window = torch.from_numpy(self.config.window64().copy())
-        basis = torch.from_numpy(self.config.mel_basis(self._basis_rounding or np.float64).copy())
+        # librosa rounds the basis twice in its dtype (triangles, then the Slaney norm):
+        # build it in that dtype rather than rounding the float64 basis once.
+        rounding = self._basis_rounding or (np.float32 if dtype == torch.float32 else np.float64)
+        basis = torch.from_numpy(self.config.mel_basis(rounding).copy())
         self.register_buffer("window", window.to(device=device, dtype=dtype), persistent=False)
         self.register_buffer("mel_basis", basis.to(device=device, dtype=dtype), persistent=False)
 
@@ -259,7 +298,7 @@ class MelSpectrogram(torch.nn.Module):
         self.config.check_length(y.shape[-1])
 
     def spectrum(self, frames: torch.Tensor) -> torch.Tensor:
-        """Mel spectrum of frames ``(..., k, n_fft)`` in the module's dtype -> ``(..., n_mels, k)``."""
+        """Mel spectrum of frames ``(..., k, n_fft)`` -> ``(..., n_mels, k)``."""
         X = torch.fft.rfft(frames * self.window, dim=-1)
         S = power_spectrum(X, self.config.power)
         return torch.matmul(self.mel_basis, S.transpose(-1, -2))
@@ -402,6 +441,14 @@ def melspectrogram(
         Invalid parameters or audio (non-finite, empty, not real floating point, too short).
     TypeError
         ``y``/``S`` of the wrong type or parameters of the wrong type.
+
+    Examples
+    --------
+    >>> import numpy as np, fastmel
+    >>> y = np.sin(2 * np.pi * 440 * np.arange(16000) / 16000).astype(np.float32)
+    >>> M = fastmel.melspectrogram(y=y, sr=16000, n_fft=800, hop_length=200, n_mels=80)
+    >>> M.shape, M.dtype
+    ((80, 81), dtype('float32'))
     """
     basis_dtype = torch_dtype(dtype)
     if y is None:
@@ -409,22 +456,42 @@ def melspectrogram(
             raise ParameterError("one of y or S must be given")
         _check_audio(S, "S")  # the same checks apply to a spectrogram
         if S.ndim < 2:
-            raise ParameterError(f"S must have shape (..., 1 + n_fft // 2, t), got {tuple(S.shape)}")
+            raise ParameterError(
+                f"S must have shape (..., 1 + n_fft // 2, t), got {tuple(S.shape)}"
+            )
         n_fft = 2 * (S.shape[-2] - 1)
-        basis = torch.from_numpy(mel_filters(
-            sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm,
-            dtype=np.float32 if basis_dtype == torch.float32 else np.float64,
-        ))  # fmt: skip
+        basis = torch.tensor(
+            mel_filters(
+                sr=sr,
+                n_fft=n_fft,
+                n_mels=n_mels,
+                fmin=fmin,
+                fmax=fmax,
+                htk=htk,
+                norm=norm,
+                dtype=np.float32 if basis_dtype == torch.float32 else np.float64,
+            )
+        )
         St = _as_tensor(S)
         ct = _compute_dtype(St.dtype, basis_dtype)
         out = torch.matmul(basis.to(device=St.device, dtype=ct), St.to(ct))
         return out.numpy() if isinstance(S, np.ndarray) else out
 
     config = MelConfig.make(
-        sr=sr, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-        center=center, pad_mode=pad_mode, power=power, n_mels=n_mels, fmin=fmin, fmax=fmax,
-        htk=htk, norm=norm,
-    )  # fmt: skip
+        sr=sr,
+        n_fft=n_fft,
+        hop_length=hop_length,
+        win_length=win_length,
+        window=window,
+        center=center,
+        pad_mode=pad_mode,
+        power=power,
+        n_mels=n_mels,
+        fmin=fmin,
+        fmax=fmax,
+        htk=htk,
+        norm=norm,
+    )
     _check_audio(y)
     config.check_length(y.shape[-1])
     yt = _as_tensor(y)

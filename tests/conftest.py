@@ -1,0 +1,92 @@
+"""Shared fixtures: tolerances (the one place they are defined), signals, devices, comparisons."""
+
+from __future__ import annotations
+
+import warnings
+from importlib import resources
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+# Parity tolerance, relative to the reference's peak: max|ours - ref| <= RTOL * max|ref|.
+# float32: torch's float32 FFT against librosa's float64 FFT rounded to complex64 (~1e-7).
+# float64: both sides compute in float64 (~1e-15 seen); 1e-9 leaves room for BLAS order.
+RTOL = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-9}
+RTOL.update({torch.float32: 1e-5, torch.float64: 1e-9})
+
+DEVICES = [
+    "cpu",
+    pytest.param(
+        "cuda",
+        marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available"),
+    ),
+]
+
+warnings.filterwarnings("ignore", message="Empty filters detected")
+
+
+def rel_err(ours, ref) -> float:
+    """max|ours - ref| / max|ref| (0/0 counts as 0), after moving both to float64 NumPy."""
+    ours = ours.detach().cpu().double().numpy() if isinstance(ours, torch.Tensor) else ours
+    ref = ref.detach().cpu().double().numpy() if isinstance(ref, torch.Tensor) else ref
+    ours, ref = np.asarray(ours, dtype=np.float64), np.asarray(ref, dtype=np.float64)
+    assert ours.shape == ref.shape, f"shape {ours.shape} != reference {ref.shape}"
+    diff = np.abs(ours - ref).max(initial=0.0)
+    peak = np.abs(ref).max(initial=0.0)
+    return float(diff / peak) if peak > 0 else float(diff)
+
+
+def assert_parity(ours, ref, dtype, what: str = "") -> float:
+    """Assert the relative error is within the tolerance of ``dtype``; return it."""
+    err = rel_err(ours, ref)
+    tol = RTOL[dtype if isinstance(dtype, torch.dtype) else np.dtype(dtype)]
+    assert err <= tol, f"{what}: max|ours - ref| = {err:.3g} x max|ref| > {tol:g}"
+    return err
+
+
+# ---- signals: realistic material, not only white noise --------------------------------------
+
+
+def speech_sample() -> tuple[np.ndarray, int]:
+    """The espeak-ng sample shipped with the package (real synthetic speech), float32."""
+    with resources.as_file(resources.files("fastmel") / "data" / "speech.wav") as p:
+        y, sr = sf.read(p, dtype="float32")
+    return y, sr
+
+
+def make_signal(kind: str, sr: int, seconds: float = 1.0, seed: int = 0) -> np.ndarray:
+    """A float64 test signal of ``kind`` (see SIGNALS)."""
+    rng = np.random.default_rng(seed)
+    n = int(sr * seconds)
+    t = np.arange(n) / sr
+    if kind == "speech":
+        y, sr0 = speech_sample()
+        start = int(0.5 * sr0)  # skip leading silence
+        idx = np.minimum(start + np.arange(n) * sr0 // sr, len(y) - 1)  # crude rate change
+        return y[idx].astype(np.float64)
+    if kind == "voiced":  # harmonics of a gliding f0, formant-weighted, syllable envelope
+        f0 = 120 + 30 * np.sin(2 * np.pi * 0.7 * t)
+        phase = 2 * np.pi * np.cumsum(f0) / sr
+        y = sum(
+            np.sin(k * phase) / k * np.exp(-((((k * 120) - 700) / 900) ** 2))
+            for k in range(1, 40)
+            if k * 160 < sr / 2
+        )
+        env = 0.5 * (1 - np.cos(2 * np.pi * 3 * t))
+        return 0.3 * env * y + 0.01 * rng.standard_normal(n)
+    if kind == "chirp":  # logarithmic sweep 50 Hz -> 0.45 sr
+        f1, f2 = 50.0, 0.45 * sr
+        k = np.log(f2 / f1) / max(seconds, 1e-9)
+        return 0.5 * np.sin(2 * np.pi * f1 * (np.exp(k * t) - 1) / k)
+    if kind == "noise":
+        return 0.1 * rng.standard_normal(n)
+    if kind == "silence":
+        return np.zeros(n)
+    if kind == "fullscale":  # clipped square-ish wave touching +-1
+        return np.clip(3 * np.sin(2 * np.pi * 220 * t), -1.0, 1.0)
+    raise ValueError(kind)
+
+
+SIGNALS = ("speech", "voiced", "chirp", "noise", "silence", "fullscale")

@@ -1,0 +1,179 @@
+"""The command line equals librosa.load + librosa.feature.melspectrogram; errors are one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import librosa
+import numpy as np
+import pytest
+import soundfile as sf
+
+from fastmel.cli import build_parser, main
+from tests.conftest import assert_parity, make_signal
+
+FORMATS = [("wav", "PCM_16"), ("flac", "PCM_24"), ("ogg", "VORBIS"), ("mp3", "MPEG_LAYER_III")]
+
+
+@pytest.fixture(scope="module")
+def stereo_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("audio")
+    left = make_signal("speech", 22050, 1.5)
+    right = make_signal("chirp", 22050, 1.5)
+    y = 0.8 * np.stack([left, right], axis=1)
+    paths = {}
+    for ext, subtype in FORMATS:
+        paths[ext] = str(d / f"stereo.{ext}")
+        sf.write(paths[ext], y, 22050, subtype=subtype)
+    return paths
+
+
+@pytest.mark.parametrize("ext", [f[0] for f in FORMATS])
+@pytest.mark.parametrize("sr", [None, 16000])
+def test_mel_equals_librosa_load_and_melspectrogram(stereo_files, tmp_path, ext, sr):
+    out = tmp_path / "m.npy"
+    args = [
+        stereo_files[ext],
+        "-o",
+        str(out),
+        "--n-fft",
+        "1024",
+        "--hop-length",
+        "256",
+        "--n-mels",
+        "80",
+        "--fmin",
+        "20",
+    ]
+    if sr:
+        args += ["--sr", str(sr)]
+    assert main(["mel", *args]) == 0
+    y, sr_ref = librosa.load(stereo_files[ext], sr=sr)
+    ref = librosa.feature.melspectrogram(
+        y=y, sr=sr_ref, n_fft=1024, hop_length=256, n_mels=80, fmin=20
+    )
+    assert_parity(np.load(out), ref, np.float32, ext)
+
+
+def test_mel_options_reach_the_computation(stereo_files, tmp_path):
+    out = tmp_path / "m.npy"
+    opts = [
+        "--n-fft",
+        "512",
+        "--win-length",
+        "400",
+        "--window",
+        "hamming",
+        "--hop-length",
+        "100",
+        "--n-mels",
+        "40",
+        "--fmin",
+        "50",
+        "--fmax",
+        "7000",
+        "--power",
+        "1",
+        "--htk",
+        "--norm",
+        "none",
+        "--pad-mode",
+        "reflect",
+        "--no-center",
+    ]
+    assert main(["mel", stereo_files["wav"], "-o", str(out), *opts]) == 0
+    y, sr = librosa.load(stereo_files["wav"], sr=None)
+    ref = librosa.feature.melspectrogram(
+        y=y,
+        sr=sr,
+        n_fft=512,
+        win_length=400,
+        window="hamming",
+        hop_length=100,
+        n_mels=40,
+        fmin=50,
+        fmax=7000,
+        power=1.0,
+        htk=True,
+        norm=None,
+        pad_mode="reflect",
+        center=False,
+    )
+    assert_parity(np.load(out), ref, np.float32)
+    assert main(["mel", stereo_files["wav"], "-o", str(out), *opts, "--db"]) == 0
+    np.testing.assert_allclose(np.load(out), librosa.amplitude_to_db(ref), atol=1e-3)
+
+
+def test_db_and_plot(stereo_files, tmp_path):
+    out, png = tmp_path / "m.npy", tmp_path / "m.png"
+    assert main(["mel", stereo_files["flac"], "-o", str(out), "--db", "--plot", str(png)]) == 0
+    y, sr = librosa.load(stereo_files["flac"], sr=None)
+    ref = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=sr))
+    np.testing.assert_allclose(np.load(out), ref, atol=1e-3)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def _run_cli(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "fastmel", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+@pytest.mark.parametrize("kind", ["missing", "text", "empty", "directory"])
+def test_unreadable_input_is_one_line_and_leaves_no_output(tmp_path, kind):
+    src = tmp_path / f"in_{kind}.wav"
+    if kind == "text":
+        src.write_text("this is not audio\n" * 50)
+    elif kind == "empty":
+        src.write_bytes(b"")
+    elif kind == "directory":
+        src.mkdir()
+    out = tmp_path / "out.npy"
+    r = _run_cli("mel", str(src), "-o", str(out))
+    assert r.returncode != 0
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(src) in lines[0], r.stderr
+    assert "Traceback" not in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [src.name] if kind != "missing" else []
+    )
+
+
+def test_bad_parameter_and_unwritable_output_are_one_line(stereo_files, tmp_path):
+    r = _run_cli("mel", stereo_files["wav"], "-o", str(tmp_path / "o.npy"), "--n-fft", "0")
+    assert r.returncode == 1 and "n_fft" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = _run_cli("mel", stereo_files["wav"], "-o", str(tmp_path / "no" / "dir" / "o.npy"))
+    assert r.returncode == 1 and "o.npy" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o.npy").exists()
+
+
+def test_help_lists_every_documented_option():
+    text = build_parser()._subparsers._group_actions[0].choices["mel"].format_help()
+    for opt in (
+        "--sr",
+        "--n-fft",
+        "--hop-length",
+        "--win-length",
+        "--window",
+        "--n-mels",
+        "--fmin",
+        "--fmax",
+        "--power",
+        "--htk",
+        "--norm",
+        "--pad-mode",
+        "--no-center",
+        "--db",
+        "--plot",
+    ):
+        assert opt in text
+
+
+def test_demo_runs_on_the_bundled_sample(tmp_path):
+    r = _run_cli("demo", "--plot", "demo.png", "--repeat", "3", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "shape (128, 318)" in r.stdout and "max |fastmel - librosa|" in r.stdout
+    assert os.path.getsize(tmp_path / "demo.png") > 1000

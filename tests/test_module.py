@@ -1,0 +1,128 @@
+"""MelSpectrogram as a module: buffers, dtypes, devices, batching, autograd, torch.compile."""
+
+from __future__ import annotations
+
+import librosa
+import numpy as np
+import pytest
+import torch
+
+import fastmel
+from tests.conftest import DEVICES, assert_parity, make_signal
+
+KW = dict(sr=16000, n_fft=800, hop_length=200, n_mels=80, fmin=55.0, fmax=7600.0)
+
+
+def _y(seconds=1.0, dtype=np.float32):
+    return make_signal("speech", 16000, seconds).astype(dtype)
+
+
+def test_constants_are_non_persistent_buffers():
+    m = fastmel.MelSpectrogram(**KW)
+    assert m.state_dict() == {}
+    assert {n for n, _ in m.named_buffers()} == {"window", "mel_basis"}
+    assert list(m.parameters()) == []
+    assert m.mel_basis.shape == (80, 401) and m.window.shape == (800,)
+    # the float32 basis is librosa's, bitwise
+    np.testing.assert_array_equal(
+        m.mel_basis.numpy(), librosa.filters.mel(sr=16000, n_fft=800, n_mels=80, fmin=55, fmax=7600)
+    )
+
+
+def test_double_rebuilds_from_float64_and_matches_librosa_float64():
+    m = fastmel.MelSpectrogram(**KW).double()
+    assert m.dtype == torch.float64
+    np.testing.assert_array_equal(
+        m.mel_basis.numpy(),
+        librosa.filters.mel(sr=16000, n_fft=800, n_mels=80, fmin=55, fmax=7600, dtype=np.float64),
+    )
+    y = _y(dtype=np.float64)
+    ref = librosa.feature.melspectrogram(y=y, **KW, dtype=np.float64)
+    assert_parity(m(torch.from_numpy(y)), ref, np.float64)
+    m.float().double()  # a round trip through float32 must not lose precision
+    assert_parity(m(torch.from_numpy(y)), ref, np.float64, "after float().double()")
+
+
+def test_module_computes_in_its_dtype():
+    m = fastmel.MelSpectrogram(**KW)
+    assert m(torch.from_numpy(_y(dtype=np.float64))).dtype == torch.float32
+    assert m.double()(torch.from_numpy(_y())).dtype == torch.float64
+
+
+@pytest.mark.parametrize("half", [torch.float16, torch.bfloat16])
+def test_half_precision_input_is_computed_in_float32_and_returned_as_input(half):
+    m = fastmel.MelSpectrogram(**KW)
+    y = torch.from_numpy(_y()).to(half)
+    out = m(y)
+    assert out.dtype == half
+    ref = m(y.float())
+    assert torch.equal(out, ref.to(half))
+    m.half()  # a half module still computes in float32
+    assert m.dtype == torch.float32 and torch.equal(m(y), out)
+
+
+def test_batch_consistency():
+    m = fastmel.MelSpectrogram(**KW)
+    y = torch.from_numpy(np.stack([_y(), make_signal("chirp", 16000).astype(np.float32)]))
+    batch = m(y.reshape(2, 1, -1))
+    assert batch.shape == (2, 1, 80, 81)
+    for i in range(2):
+        assert_parity(batch[i, 0], m(y[i]), torch.float32, f"item {i}")
+
+
+def test_autograd_matches_finite_differences():
+    m = fastmel.MelSpectrogram(sr=8000, n_fft=64, hop_length=16, n_mels=8, dtype=torch.float64)
+    y = torch.randn(200, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x: m(x), (y,), eps=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("pad_mode", ["constant", "reflect", "edge"])
+def test_device_parity_with_librosa(device, pad_mode):
+    m = fastmel.MelSpectrogram(**KW, pad_mode=pad_mode).to(device)
+    assert m.window.device.type == device
+    y = _y()
+    out = m(torch.from_numpy(y).to(device))
+    assert out.device.type == device
+    assert_parity(out, librosa.feature.melspectrogram(y=y, **KW, pad_mode=pad_mode), np.float32)
+    fn_out = fastmel.melspectrogram(y=torch.from_numpy(y).to(device), **KW, pad_mode=pad_mode)
+    assert fn_out.device.type == device
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
+def test_cuda_forward_does_not_synchronise():
+    m = fastmel.MelSpectrogram(**KW).cuda()
+    y = torch.from_numpy(_y()).cuda()
+    m(y)  # warm-up (cuFFT plan)
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        m(y)
+    finally:
+        torch.cuda.set_sync_debug_mode(0)
+
+
+@pytest.mark.parametrize(
+    "center,pad_mode", [(True, "constant"), (True, "reflect"), (False, "constant")]
+)
+def test_compiles_with_fullgraph_and_matches_eager(center, pad_mode):
+    torch._dynamo.reset()
+    m = fastmel.MelSpectrogram(**KW, center=center, pad_mode=pad_mode)
+    compiled = torch.compile(m, fullgraph=True)
+    y = torch.from_numpy(np.stack([_y(0.5), _y(0.5)[::-1].copy()]))
+    assert_parity(compiled(y), m(y), torch.float32, "compiled")
+
+
+def test_function_caches_modules_and_clear_cache():
+    from fastmel import spectrogram
+
+    fastmel.clear_cache()
+    fastmel.melspectrogram(y=_y(), **KW)
+    fastmel.melspectrogram(y=_y(), **KW)
+    info = spectrogram._cached_module.cache_info()
+    assert info.hits == 1 and info.misses == 1
+    fastmel.clear_cache()
+    assert spectrogram._cached_module.cache_info().currsize == 0
+
+
+def test_repr_names_the_configuration():
+    assert "n_fft=800" in repr(fastmel.MelSpectrogram(**KW))

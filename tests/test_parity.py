@@ -1,0 +1,190 @@
+"""melspectrogram and MelSpectrogram against librosa 0.11 over a grid of parameters and signals."""
+
+from __future__ import annotations
+
+import librosa
+import numpy as np
+import pytest
+import scipy.signal
+import torch
+
+import fastmel
+from tests.conftest import SIGNALS, assert_parity, make_signal, rel_err
+
+GRID = {
+    "sr": [8000, 16000, 22050, 44100, 48000],
+    "n_fft": [256, 512, 1024, 2048, 400, 800, 1200, 1023, 511],
+    "hop": ["quarter", 160, 200, "third"],
+    "win": [None, "three_quarters", "odd"],
+    "window": ["hann", "hamming", "blackman", "bartlett", "boxcar", "rectangular", "ones", "array"],
+    "center": [True, False],
+    "pad_mode": ["constant", "reflect", "edge"],
+    "power": [2.0, 1.0, 1.5],
+    "n_mels": [40, 64, 80, 128],
+    "band": [(0.0, None), (55.0, 7600.0), (20.0, "below_nyquist"), (300.0, 3000.0)],
+    "htk": [False, True],
+    "norm": ["slaney", None],
+    "dtype": [np.float32, np.float64],
+    "signal": list(SIGNALS),
+    "ndim": [1, 2, 3],
+}
+N_CASES = 108
+
+
+def _cases() -> list[dict]:
+    # Every value of every dimension appears (each dimension is cycled through a fresh
+    # permutation); the combinations are a seeded random sample of the full product.
+    rng = np.random.default_rng(2026)
+    perms = {k: [] for k in GRID}
+    cases = []
+    for i in range(N_CASES):
+        case = {}
+        for k, values in GRID.items():
+            if not perms[k]:
+                perms[k] = list(rng.permutation(len(values)))
+            case[k] = values[perms[k].pop()]
+        case["id"] = i
+        cases.append(case)
+    return cases
+
+
+def _kwargs(case: dict) -> dict:
+    sr, n_fft = case["sr"], case["n_fft"]
+    win = {None: None, "three_quarters": 3 * n_fft // 4, "odd": n_fft - 1 - (n_fft % 2)}[
+        case["win"]
+    ]
+    win_len = win or n_fft
+    hop = {"quarter": win_len // 4, "third": max(1, n_fft // 3)}.get(case["hop"], case["hop"])
+    fmin, fmax = case["band"]
+    if fmax == "below_nyquist":
+        fmax = sr / 2 - 100
+    window = case["window"]
+    if window == "array":  # an explicit, asymmetric window
+        window = scipy.signal.get_window(("kaiser", 6.0), win_len, fftbins=True) * np.linspace(
+            0.8, 1.2, win_len
+        )
+    return dict(
+        sr=sr,
+        n_fft=n_fft,
+        hop_length=hop,
+        win_length=win,
+        window=window,
+        center=case["center"],
+        pad_mode=case["pad_mode"],
+        power=case["power"],
+        n_mels=case["n_mels"],
+        fmin=fmin,
+        fmax=fmax,
+        htk=case["htk"],
+        norm=case["norm"],
+        dtype=case["dtype"],
+    )
+
+
+def _audio(case: dict) -> np.ndarray:
+    shape = {1: (), 2: (2,), 3: (2, 3)}[case["ndim"]]
+    n_ch = int(np.prod(shape))
+    kinds = [case["signal"]] + [
+        SIGNALS[(SIGNALS.index(case["signal"]) + j) % len(SIGNALS)] for j in range(1, n_ch)
+    ]
+    y = np.stack([make_signal(k, case["sr"], seconds=1.0, seed=j) for j, k in enumerate(kinds)])
+    return y.reshape(shape + y.shape[-1:]).astype(case["dtype"])
+
+
+def _describe(case: dict) -> str:
+    return "-".join(f"{k}={v.__name__ if isinstance(v, type) else v}" for k, v in case.items())
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_describe(c) for c in CASES])
+def test_melspectrogram_matches_librosa(case):
+    kw, y = _kwargs(case), _audio(case)
+    ref = librosa.feature.melspectrogram(y=y, **kw)
+
+    ours = fastmel.melspectrogram(y=y, **kw)
+    assert isinstance(ours, np.ndarray) and ours.dtype == ref.dtype and ours.shape == ref.shape
+    assert_parity(ours, ref, case["dtype"], "numpy in")
+
+    ours_t = fastmel.melspectrogram(y=torch.from_numpy(y), **kw)
+    assert isinstance(ours_t, torch.Tensor)
+    assert_parity(ours_t, ref, case["dtype"], "tensor in")
+
+    module = fastmel.MelSpectrogram(**kw)
+    assert_parity(module(torch.from_numpy(y)), ref, case["dtype"], "module")
+
+
+@pytest.mark.parametrize("case", CASES[:: len(CASES) // 12], ids=lambda c: f"case{c['id']}")
+def test_each_channel_equals_its_own_computation(case):
+    case = dict(case, ndim=3)
+    kw, y = _kwargs(case), _audio(case)
+    whole = fastmel.melspectrogram(y=y, **kw)
+    for idx in np.ndindex(*y.shape[:-1]):
+        assert_parity(whole[idx], fastmel.melspectrogram(y=y[idx], **kw), case["dtype"], f"ch{idx}")
+
+
+@pytest.mark.parametrize("signal", SIGNALS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_defaults_match_librosa_on_each_signal(signal, dtype):
+    y = make_signal(signal, 22050, seconds=2.0).astype(dtype)
+    ref = librosa.feature.melspectrogram(y=y, sr=22050, dtype=dtype)
+    assert_parity(fastmel.melspectrogram(y=y, sr=22050, dtype=dtype), ref, dtype, signal)
+
+
+def test_float64_audio_with_default_float32_basis_matches_librosa():
+    y = make_signal("speech", 16000)
+    ref = librosa.feature.melspectrogram(y=y, sr=16000)  # float64 spectrum, float32 basis
+    ours = fastmel.melspectrogram(y=y, sr=16000)
+    assert ours.dtype == ref.dtype == np.float64
+    assert_parity(ours, ref, np.float64)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("power", [1.0, 2.0])
+def test_precomputed_S_matches_librosa(dtype, power):
+    y = make_signal("voiced", 16000).astype(dtype)
+    S = np.abs(librosa.stft(y, n_fft=800, hop_length=200)) ** power
+    kw = dict(sr=16000, n_mels=80, fmin=55, fmax=7600, dtype=dtype)
+    ref = librosa.feature.melspectrogram(S=S, **kw)
+    assert_parity(fastmel.melspectrogram(S=S, **kw), ref, dtype, "numpy S")
+    assert_parity(fastmel.melspectrogram(S=torch.from_numpy(S), **kw), ref, dtype, "tensor S")
+
+
+def test_short_signals_and_single_frame():
+    for n in (1, 5, 511, 512, 513):
+        y = make_signal("noise", 16000, seconds=n / 16000)
+        y = np.resize(y, n).astype(np.float32)
+        ref = librosa.feature.melspectrogram(y=y, sr=16000, n_fft=512, hop_length=128)
+        assert_parity(
+            fastmel.melspectrogram(y=y, sr=16000, n_fft=512, hop_length=128),
+            ref,
+            np.float32,
+            f"n={n}",
+        )
+    y = make_signal("chirp", 16000, seconds=512 / 16000).astype(np.float32)
+    ref = librosa.feature.melspectrogram(y=y, sr=16000, n_fft=512, center=False)
+    assert ref.shape[-1] == 1
+    assert_parity(fastmel.melspectrogram(y=y, sr=16000, n_fft=512, center=False), ref, np.float32)
+
+
+def test_non_contiguous_numpy_input():
+    y = make_signal("voiced", 16000, seconds=2.0).astype(np.float32)[::-2]
+    ref = librosa.feature.melspectrogram(y=y, sr=8000, n_fft=256, hop_length=64)
+    assert_parity(fastmel.melspectrogram(y=y, sr=8000, n_fft=256, hop_length=64), ref, np.float32)
+
+
+def test_worst_errors_over_the_grid_are_reported(record_property):
+    # Recompute the grid's worst relative error per dtype; printed with -s and kept as a
+    # junit property so a closing note can quote a number a command printed.
+    worst = {np.float32: 0.0, np.float64: 0.0}
+    for case in CASES:
+        kw, y = _kwargs(case), _audio(case)
+        err = rel_err(fastmel.melspectrogram(y=y, **kw), librosa.feature.melspectrogram(y=y, **kw))
+        worst[case["dtype"]] = max(worst[case["dtype"]], err)
+    for dt, err in worst.items():
+        record_property(f"worst_rel_err_{dt.__name__}", err)
+        print(
+            f"\nworst max|fastmel - librosa| / max|librosa| over the grid, {dt.__name__}: {err:.3g}"
+        )
+    assert worst[np.float32] <= 1e-5 and worst[np.float64] <= 1e-9
