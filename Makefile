@@ -23,7 +23,7 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
-	$(BIN)/ruff check fastmel tests bench
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf $(VENV) build *.egg-info

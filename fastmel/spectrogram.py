@@ -137,9 +137,8 @@ class MelConfig:
 
     def n_frames(self, n_samples: int) -> int:
         """Number of frames for a signal of ``n_samples`` samples."""
-        if self.center:
-            return 1 + n_samples // self.hop_length
-        return 1 + (n_samples - self.n_fft) // self.hop_length
+        padded = n_samples + 2 * (self.n_fft // 2) if self.center else n_samples
+        return 1 + (padded - self.n_fft) // self.hop_length
 
     def check_length(self, n_samples: int) -> None:
         """Raise ParameterError if a signal of this length cannot be analysed."""
@@ -155,14 +154,6 @@ class MelConfig:
                 f"pad_mode='reflect' pads n_fft // 2 = {self.n_fft // 2} samples, which needs "
                 f"more than that in y (got {n_samples})"
             )
-
-
-def power_spectrum(X: torch.Tensor, power: float) -> torch.Tensor:
-    """``|X| ** power`` of a complex tensor, using the fastest exact form for power 2."""
-    if power == 2.0:
-        return (X * X.conj()).real
-    mag = X.abs()
-    return mag if power == 1.0 else mag.pow(power)
 
 
 class MelSpectrogram(torch.nn.Module):
@@ -207,6 +198,7 @@ class MelSpectrogram(torch.nn.Module):
 
     window: torch.Tensor
     mel_basis: torch.Tensor
+    _projection: torch.Tensor
 
     def __init__(
         self,
@@ -263,8 +255,15 @@ class MelSpectrogram(torch.nn.Module):
         # build it in that dtype rather than rounding the float64 basis once.
         rounding = self._basis_rounding or (np.float32 if dtype == torch.float32 else np.float64)
         basis = torch.from_numpy(self.config.mel_basis(rounding).copy())
-        self.register_buffer("window", window.to(device=device, dtype=dtype), persistent=False)
-        self.register_buffer("mel_basis", basis.to(device=device, dtype=dtype), persistent=False)
+        # The projection the hot path uses: for power 2 the basis with each column repeated
+        # for the real and imaginary parts, so that |X|^2 summation happens inside the matmul
+        # (a sum over the (re, im) pair, or complex abs(), costs several times more on CPU).
+        # Stored (F or 2F, n_mels) contiguous: frames-major `S @ proj` is the fastest GEMM
+        # orientation for few frames (about 6x faster than `basis @ S.T` for 4 frames).
+        proj = basis.repeat_interleave(2, dim=1) if self.config.power == 2.0 else basis
+        proj = proj.T.contiguous()
+        for name, value in (("window", window), ("mel_basis", basis), ("_projection", proj)):
+            self.register_buffer(name, value.to(device=device, dtype=dtype), persistent=False)
 
     def _apply(self, fn: Any, recurse: bool = True) -> MelSpectrogram:
         super()._apply(fn, recurse)
@@ -300,8 +299,14 @@ class MelSpectrogram(torch.nn.Module):
     def spectrum(self, frames: torch.Tensor) -> torch.Tensor:
         """Mel spectrum of frames ``(..., k, n_fft)`` -> ``(..., n_mels, k)``."""
         X = torch.fft.rfft(frames * self.window, dim=-1)
-        S = power_spectrum(X, self.config.power)
-        return torch.matmul(self.mel_basis, S.transpose(-1, -2))
+        sq = torch.view_as_real(X).square()  # (..., k, F, 2): re^2, im^2
+        power = self.config.power
+        if power == 2.0:
+            S = sq.flatten(-2)  # (..., k, 2F); the projection sums re^2 + im^2
+        else:
+            S = sq[..., 0] + sq[..., 1]
+            S = S.sqrt() if power == 1.0 else S.pow(power / 2)
+        return torch.matmul(S, self._projection).transpose(-1, -2)
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         """Mel spectrogram of ``y``.

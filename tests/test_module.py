@@ -20,7 +20,7 @@ def _y(seconds=1.0, dtype=np.float32):
 def test_constants_are_non_persistent_buffers():
     m = fastmel.MelSpectrogram(**KW)
     assert m.state_dict() == {}
-    assert {n for n, _ in m.named_buffers()} == {"window", "mel_basis"}
+    assert {n for n, _ in m.named_buffers()} == {"window", "mel_basis", "_projection"}
     assert list(m.parameters()) == []
     assert m.mel_basis.shape == (80, 401) and m.window.shape == (800,)
     # the float32 basis is librosa's, bitwise

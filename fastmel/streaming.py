@@ -1,0 +1,192 @@
+"""MelStream: chunk-by-chunk mel frames equal to the offline module, each as early as possible.
+
+Vocabulary from kaldi-native-fbank: ``push`` accepts samples and returns the frames they
+complete, ``flush`` finishes the input (adds the right-edge padding), ``reset`` starts over.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from .errors import ParameterError
+from .spectrogram import MelSpectrogram
+
+__all__ = ["MelStream"]
+
+
+class MelStream:
+    """Streaming mel spectrogram: the concatenation of all pushes and the flush equals
+    ``module(whole_signal)``.
+
+    Parameters
+    ----------
+    module : MelSpectrogram, optional
+        The configuration, constants, device and dtype to use. If omitted, keyword
+        arguments are passed to :class:`MelSpectrogram`.
+    **kwargs
+        ``MelSpectrogram`` keywords when ``module`` is not given.
+
+    Notes
+    -----
+    Frame ``t`` is returned by the push that completes its window: with ``center=True``
+    once ``t * hop + n_fft - n_fft // 2`` samples have arrived (with ``pad_mode="reflect"``
+    frame 0 also waits for the ``n_fft // 2 + 1`` samples its left reflection reads);
+    with ``center=False`` once ``t * hop + n_fft`` have. The right edge needs the end of
+    the signal, so the last frames come from :meth:`flush`.
+
+    State is O(n_fft) samples per stream: each pushed sample is windowed into at most
+    ``ceil(n_fft / hop)`` frames, and each frame is transformed once. Chunks ``(..., n)``
+    advance all leading-shape streams together with the same kernels. ``push`` never
+    synchronises with the device: every branch depends on chunk lengths only.
+
+    Examples
+    --------
+    >>> import torch, fastmel
+    >>> mel = fastmel.MelSpectrogram(sr=16000, n_fft=800, hop_length=200, n_mels=80)
+    >>> stream = fastmel.MelStream(mel)
+    >>> y = torch.randn(16000)
+    >>> parts = [stream.push(c) for c in y.split(640)] + [stream.flush()]
+    >>> torch.allclose(torch.cat(parts, -1), mel(y), rtol=1e-4, atol=1e-5)
+    True
+    """
+
+    def __init__(self, module: MelSpectrogram | None = None, /, **kwargs: Any) -> None:
+        if module is None:
+            module = MelSpectrogram(**kwargs)
+        elif kwargs:
+            raise TypeError("give either a MelSpectrogram or its keywords, not both")
+        if not isinstance(module, MelSpectrogram):
+            raise TypeError(f"module must be a fastmel.MelSpectrogram, got {type(module).__name__}")
+        self.module = module
+        c = module.config
+        self._pad = c.n_fft // 2 if c.center else 0
+        # Raw samples kept after the frames they fed were emitted, for the right-edge padding
+        # made at flush time: a reflection reads n_fft // 2 + 1 samples, an edge pad one.
+        self._tail_keep = (
+            {"reflect": self._pad + 1, "edge": 1}.get(c.pad_mode, 0) if c.center else 0
+        )
+        self.reset()
+
+    def reset(self) -> None:
+        """Start a new stream (any leading shape), keeping the module's constants."""
+        self._buf: torch.Tensor | None = None  # padded-domain samples from self._buf_start
+        self._buf_start = 0  # padded-domain index of self._buf[..., 0]
+        self._n_in = 0  # samples pushed so far
+        self._next_frame = 0  # index of the next frame to emit
+        self._head: torch.Tensor | None = None  # raw samples held until the left pad can be made
+        self._lead: tuple[int, ...] | None = None
+        self._finished = False
+
+    @property
+    def frames_emitted(self) -> int:
+        """Number of frames returned so far."""
+        return self._next_frame
+
+    def _check_chunk(self, chunk: Any) -> torch.Tensor:
+        if self._finished:
+            raise ParameterError("push after flush: call reset() to start a new stream")
+        if not isinstance(chunk, torch.Tensor):
+            raise TypeError(f"chunk must be a torch.Tensor, got {type(chunk).__name__}")
+        if not chunk.is_floating_point():
+            raise ParameterError(f"chunk must be real floating point, got dtype {chunk.dtype}")
+        if chunk.dim() == 0:
+            raise ParameterError("chunk must have shape (..., n)")
+        lead = tuple(chunk.shape[:-1])
+        if self._lead is None:
+            self._lead = lead
+        elif lead != self._lead:
+            raise ParameterError(
+                f"chunk has leading shape {lead}; this stream's is {self._lead} (reset() to change)"
+            )
+        w = self.module.window
+        return chunk.to(device=w.device, dtype=w.dtype)
+
+    def _left_pad(self, head: torch.Tensor) -> torch.Tensor:
+        c, p = self.module.config, self._pad
+        if c.pad_mode == "constant":
+            return head.new_zeros(head.shape[:-1] + (p,))
+        if c.pad_mode == "edge":
+            return head[..., :1].expand(head.shape[:-1] + (p,))
+        return head[..., 1 : p + 1].flip(-1)  # reflect: y[p], ..., y[1]
+
+    def _right_pad(self, tail: torch.Tensor) -> torch.Tensor:
+        c, p = self.module.config, self._pad
+        if c.pad_mode == "constant":
+            return tail.new_zeros(tail.shape[:-1] + (p,))
+        if c.pad_mode == "edge":
+            return tail[..., -1:].expand(tail.shape[:-1] + (p,))
+        return tail[..., -p - 1 : -1].flip(-1)  # reflect: y[n-2], ..., y[n-1-p]
+
+    def _append(self, x: torch.Tensor) -> None:
+        self._buf = x if self._buf is None else torch.cat([self._buf, x], dim=-1)
+
+    def _emit(self) -> torch.Tensor:
+        """Frames complete in the buffer, then drop what no future frame or pad needs."""
+        c, buf = self.module.config, self._buf
+        assert buf is not None
+        end = self._buf_start + buf.shape[-1]
+        first = self._next_frame * c.hop_length - self._buf_start
+        k = max(0, (end - self._next_frame * c.hop_length - c.n_fft) // c.hop_length + 1)
+        if k:
+            frames = buf[..., first:].unfold(-1, c.n_fft, c.hop_length)[..., :k, :]
+            out = self.module.spectrum(frames)
+            self._next_frame += k
+        else:
+            out = buf.new_empty(buf.shape[:-1] + (c.n_mels, 0))
+        keep_from = min(self._next_frame * c.hop_length, end - self._tail_keep)
+        drop = keep_from - self._buf_start
+        if drop > 0:
+            # A view: the next push's torch.cat copies it into fresh storage and the old
+            # buffer is freed, so memory stays bounded without an extra copy here.
+            self._buf = buf[..., drop:]
+            self._buf_start = keep_from
+        return out
+
+    def push(self, chunk: torch.Tensor) -> torch.Tensor:
+        """Add samples; return the frames they complete.
+
+        Parameters
+        ----------
+        chunk : torch.Tensor [shape=(..., n)]
+            Any n >= 0; the leading shape is fixed for the life of the stream.
+
+        Returns
+        -------
+        M : torch.Tensor [shape=(..., n_mels, k)]
+            The newly completed frames (k >= 0), on the module's device and dtype.
+        """
+        chunk = self._check_chunk(chunk)
+        self._n_in += chunk.shape[-1]
+        if self._pad and self._buf is None:  # the left pad is not made yet
+            c = self.module.config
+            need = self._pad + 1 if c.pad_mode == "reflect" else 1 if c.pad_mode == "edge" else 0
+            self._head = chunk if self._head is None else torch.cat([self._head, chunk], dim=-1)
+            if self._head.shape[-1] < need:
+                return chunk.new_empty(chunk.shape[:-1] + (c.n_mels, 0))
+            chunk, self._head = torch.cat([self._left_pad(self._head), self._head], -1), None
+        self._append(chunk)
+        return self._emit()
+
+    def flush(self) -> torch.Tensor:
+        """End the stream: return the remaining frames (the right edge, padded by pad_mode).
+
+        Returns
+        -------
+        M : torch.Tensor [shape=(..., n_mels, k)]
+
+        Raises
+        ------
+        ParameterError
+            If the whole signal is too short for the configuration (as the module would).
+        """
+        if self._finished:
+            raise ParameterError("flush called twice: call reset() to start a new stream")
+        self._finished = True
+        c = self.module.config
+        c.check_length(self._n_in)  # a signal this long has made its left pad (_head is None)
+        assert self._buf is not None and self._head is None
+        if self._pad:
+            self._append(self._right_pad(self._buf))
+        return self._emit()

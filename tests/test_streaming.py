@@ -1,0 +1,195 @@
+"""MelStream: chunked output equals the offline module, each frame as early as possible."""
+
+from __future__ import annotations
+
+import resource
+
+import librosa
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import fastmel
+from fastmel import MelSpectrogram, MelStream, ParameterError
+from tests.conftest import DEVICES, assert_parity, make_signal
+
+CONFIGS = [
+    dict(n_fft=800, hop_length=200, center=True, pad_mode="constant"),
+    dict(n_fft=800, hop_length=200, center=True, pad_mode="reflect"),
+    dict(n_fft=800, hop_length=200, center=True, pad_mode="edge"),
+    dict(n_fft=800, hop_length=200, center=False, pad_mode="constant"),
+    dict(n_fft=401, hop_length=160, center=True, pad_mode="reflect"),  # odd n_fft
+    dict(n_fft=400, hop_length=160, center=True, pad_mode="edge", power=1.0),
+    dict(n_fft=256, hop_length=300, center=True, pad_mode="reflect"),  # hop > n_fft
+    dict(n_fft=255, hop_length=64, center=False, pad_mode="reflect", win_length=200),
+]
+IDS = [
+    f"{c['n_fft']}-{c['hop_length']}-{'c' if c['center'] else 'nc'}-{c['pad_mode']}"
+    for c in CONFIGS
+]
+MODULES = [MelSpectrogram(sr=16000, n_mels=40, **c) for c in CONFIGS]
+
+
+def expected_frames(config, n_received: int) -> int:
+    """Frames whose window is complete after n_received samples (the latency contract)."""
+    n_fft, hop = config.n_fft, config.hop_length
+    if config.center:
+        if config.pad_mode == "reflect" and n_received < n_fft // 2 + 1:
+            return 0
+        reach = n_received + n_fft // 2  # padded-domain samples available
+    else:
+        reach = n_received
+    return max(0, (reach - n_fft) // hop + 1)
+
+
+def run_stream(stream: MelStream, y: torch.Tensor, sizes: list[int]) -> torch.Tensor:
+    parts, pos = [], 0
+    for size in sizes:
+        out = stream.push(y[..., pos : pos + size])
+        pos = min(pos + size, y.shape[-1])
+        parts.append(out)
+        assert out.shape[-2] == stream.module.config.n_mels
+        assert stream.frames_emitted == expected_frames(stream.module.config, pos), (
+            f"after {pos} samples: {stream.frames_emitted} frames emitted, "
+            f"{expected_frames(stream.module.config, pos)} complete"
+        )
+    if pos < y.shape[-1]:
+        parts.append(stream.push(y[..., pos:]))
+    parts.append(stream.flush())
+    return torch.cat(parts, dim=-1)
+
+
+def special_sizes(config) -> list[int]:
+    hop, n_fft = config.hop_length, config.n_fft
+    return [0, 1, hop - 1, hop, 0, 3, 7, n_fft + 13, 1, hop + 1, 2 * n_fft + 5, 0]
+
+
+@pytest.mark.parametrize("index", range(len(CONFIGS)), ids=IDS)
+@pytest.mark.parametrize("signal", ["speech", "chirp"])
+def test_special_chunkings_equal_offline(index, signal):
+    module, c = MODULES[index], MODULES[index].config
+    y = torch.from_numpy(make_signal(signal, 16000, 0.8).astype(np.float32))
+    for sizes in (special_sizes(c), [1] * 1500, [c.hop_length - 1] * 40, [c.n_fft + 1] * 12):
+        out = run_stream(MelStream(module), y, sizes)
+        assert_parity(out, module(y), torch.float32, f"sizes {sizes[:6]}...")
+
+
+@pytest.mark.parametrize("index", range(len(CONFIGS)), ids=IDS)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(min_value=1, max_value=5000),
+    sizes=st.lists(st.integers(min_value=0, max_value=1300), min_size=1, max_size=40),
+    seed=st.integers(0, 2**16),
+)
+def test_any_chunking_equals_offline(index, n, sizes, seed):
+    module, c = MODULES[index], MODULES[index].config
+    n = max(n, c.n_fft if not c.center else c.n_fft // 2 + 1 if c.pad_mode == "reflect" else 1)
+    y = torch.from_numpy(make_signal("voiced", 16000, n / 16000, seed=seed).astype(np.float32))
+    y = y[:n] if y.shape[-1] >= n else torch.nn.functional.pad(y, (0, n - y.shape[-1]))
+    stream = MelStream(module)
+    out = run_stream(stream, y, sizes)
+    assert out.shape == (c.n_mels, c.n_frames(n))
+    assert_parity(out, module(y), torch.float32, f"n={n} sizes={sizes}")
+
+
+def test_stream_equals_librosa_on_speech_in_40ms_chunks():
+    y = make_signal("speech", 16000, 3.0).astype(np.float32)
+    kw = dict(sr=16000, n_fft=800, hop_length=200, n_mels=80, fmin=55, fmax=7600)
+    stream = MelStream(**kw)
+    out = torch.cat([stream.push(c) for c in torch.from_numpy(y).split(640)] + [stream.flush()], -1)
+    assert_parity(out, librosa.feature.melspectrogram(y=y, **kw), np.float32)
+
+
+def test_float64_stream_within_float64_tolerance():
+    m = MelSpectrogram(sr=16000, n_fft=512, hop_length=128, pad_mode="reflect", dtype=np.float64)
+    y = torch.from_numpy(make_signal("speech", 16000, 1.0))
+    out = run_stream(MelStream(m), y, [333] * 60)
+    assert out.dtype == torch.float64
+    assert_parity(out, m(y), torch.float64)
+
+
+def test_batched_streams_equal_independent_streams():
+    m = MODULES[1]
+    y = torch.from_numpy(
+        np.stack(
+            [
+                make_signal(k, 16000, 0.6, seed=i).astype(np.float32)
+                for i, k in enumerate(["speech", "chirp", "noise"])
+            ]
+        )
+    )
+    y = y.reshape(3, 1, -1)
+    batched = run_stream(MelStream(m), y, [640] * 16)
+    assert batched.shape[:2] == (3, 1)
+    for i in range(3):
+        single = run_stream(MelStream(m), y[i, 0], [640] * 16)
+        assert_parity(batched[i, 0], single, torch.float32, f"stream {i}")
+
+
+def test_reset_reuses_constants_and_push_after_flush_is_an_error():
+    m = MODULES[0]
+    stream = MelStream(m)
+    y = torch.randn(3000)
+    first = run_stream(stream, y, [500] * 6)
+    with pytest.raises(ParameterError, match="push after flush"):
+        stream.push(y[:10])
+    with pytest.raises(ParameterError, match="flush"):
+        stream.flush()
+    window = stream.module.window
+    stream.reset()
+    assert stream.module.window is window and stream.frames_emitted == 0
+    assert torch.equal(run_stream(stream, y, [500] * 6), first)
+
+
+def test_bad_chunks_are_clear_errors():
+    stream = MelStream(MODULES[0])
+    with pytest.raises(TypeError, match="chunk"):
+        stream.push(np.zeros(10, dtype=np.float32))
+    with pytest.raises(ParameterError, match="chunk"):
+        stream.push(torch.zeros(10, dtype=torch.int32))
+    stream.push(torch.zeros(2, 10))
+    with pytest.raises(ParameterError, match="leading shape"):
+        stream.push(torch.zeros(3, 10))
+    with pytest.raises(TypeError, match="MelSpectrogram"):
+        MelStream("hann")
+    with pytest.raises(TypeError, match="not both"):
+        MelStream(MODULES[0], sr=16000)
+
+
+def test_too_short_stream_raises_like_the_module_at_flush():
+    stream = MelStream(MODULES[3])  # center=False, n_fft 800
+    assert stream.push(torch.zeros(500)).shape == (40, 0)
+    with pytest.raises(ParameterError, match="n_fft"):
+        stream.flush()
+    stream = MelStream(MODULES[1])  # reflect
+    stream.push(torch.zeros(100))
+    with pytest.raises(ParameterError, match="reflect"):
+        stream.flush()
+
+
+def test_state_stays_bounded_over_an_hour_of_audio():
+    m = MelSpectrogram(sr=16000, n_fft=800, hop_length=200, n_mels=80)
+    stream = MelStream(m)
+    chunk = torch.from_numpy(make_signal("voiced", 16000, 1.0).astype(np.float32))
+    frames = 0
+    rss0 = None
+    for second in range(3600):  # one hour, pushed one second at a time
+        frames += stream.push(chunk).shape[-1]
+        assert stream._buf.shape[-1] < m.config.n_fft + m.config.hop_length
+        if second == 100:
+            rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    frames += stream.flush().shape[-1]
+    assert frames == m.config.n_frames(3600 * 16000)
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0
+    assert grown_kib < 16 * 1024, f"peak RSS grew by {grown_kib} KiB while streaming"
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_stream_on_device(device):
+    m = MelSpectrogram(sr=16000, n_fft=800, hop_length=200, n_mels=80).to(device)
+    y = torch.from_numpy(make_signal("speech", 16000, 1.0).astype(np.float32)).to(device)
+    out = run_stream(MelStream(m), y, [640] * 25)
+    assert out.device.type == device
+    assert_parity(out, m(y), torch.float32)
