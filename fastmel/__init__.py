@@ -1,7 +1,8 @@
 """fastmel: librosa-exact mel spectrograms in PyTorch.
 
 Modules: ``filters`` (mel scale, windows, filterbank), ``spectrogram`` (MelSpectrogram,
-melspectrogram), ``streaming`` (MelStream), ``scaling`` (decibels), ``io`` (load), ``cli`` (command line).
+melspectrogram), ``streaming`` (MelStream), ``scaling`` (decibels), ``io`` (load),
+``cli`` (command line).
 """
 
 from .errors import ParameterError

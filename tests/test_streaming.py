@@ -11,7 +11,6 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import fastmel
 from fastmel import MelSpectrogram, MelStream, ParameterError
 from tests.conftest import DEVICES, assert_parity, make_signal
 
