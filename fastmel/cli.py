@@ -1,4 +1,4 @@
-"""Command line: ``fastmel mel``, ``fastmel demo``.
+"""Command line: ``fastmel mel``, ``fastmel stream``, ``fastmel demo``.
 
 Errors print one line on stderr naming the file and exit with status 1; outputs are
 written atomically (a temporary file renamed into place), so a failure leaves nothing.
@@ -237,6 +237,56 @@ def cmd_demo(args: argparse.Namespace) -> None:
     print(f"wrote {args.plot}")
 
 
+# Streamed output must equal offline output within the float32 parity tolerance.
+STREAM_RTOL = 1e-5
+
+
+def cmd_stream(args: argparse.Namespace) -> None:
+    import torch
+
+    from .spectrogram import MelSpectrogram
+    from .streaming import MelStream
+
+    if args.chunk_ms <= 0:
+        raise CLIError(f"--chunk-ms must be positive, got {args.chunk_ms:g}")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    y, sr = _load(args.input, args.sr)
+    try:
+        module = MelSpectrogram(sr=sr, **_mel_kwargs(args))
+    except (ParameterError, TypeError) as e:
+        raise CLIError(f"{args.input}: {e}") from None
+    audio = torch.from_numpy(y)
+    chunk = max(1, round(args.chunk_ms * sr / 1000))
+    stream = MelStream(module)
+    parts, latencies = [], []
+    period = chunk / sr
+    start = time.perf_counter()
+    for i, piece in enumerate(audio.split(chunk)):
+        if args.realtime:  # wait until this chunk would have been recorded
+            time.sleep(max(0.0, start + (i + 1) * period - time.perf_counter()))
+        t0 = time.perf_counter()
+        parts.append(stream.push(piece))
+        latencies.append(time.perf_counter() - t0)
+    try:
+        parts.append(stream.flush())
+        offline = module(audio)
+    except ParameterError as e:
+        raise CLIError(f"{args.input}: {e}") from None
+    streamed = torch.cat(parts, dim=-1)
+    err = float((streamed - offline).abs().max() / offline.abs().max().clamp_min(1e-30))
+    p50, p90, p99 = np.percentile(np.array(latencies) * 1e6, [50, 90, 99])
+    print(
+        f"{args.input}: {y.shape[0] / sr:.2f} s at {sr:g} Hz, {len(latencies)} chunks of "
+        f"{chunk} samples ({args.chunk_ms:g} ms), {torch.get_num_threads()} thread(s)"
+    )
+    print(f"frames: {streamed.shape[-1]} streamed, {offline.shape[-1]} offline")
+    print(f"max |stream - offline| / max |offline| = {err:.3g}")
+    print(f"push latency: p50 {p50:.1f} us, p90 {p90:.1f} us, p99 {p99:.1f} us")
+    if streamed.shape != offline.shape or not err <= STREAM_RTOL:
+        raise CLIError(f"{args.input}: streamed output differs from offline ({err:.3g})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fastmel", description="librosa-exact mel spectrograms in PyTorch."
@@ -259,6 +309,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--plot", metavar="FILE.png", help="also write an image of the spectrogram (dB)")
     p.set_defaults(func=cmd_mel)
+
+    p = sub.add_parser(
+        "stream",
+        help="stream a file through MelStream and check it against offline",
+        description="Feed an audio file through fastmel.MelStream in fixed-size chunks, "
+        "as a real-time source would; check the frames against the offline "
+        "computation and print frame counts, the max difference and push latency "
+        "percentiles. Exits non-zero if they differ.",
+    )
+    p.add_argument("input", help="audio file")
+    p.add_argument("--chunk-ms", type=float, default=40.0, help="chunk duration (default: 40)")
+    p.add_argument("--realtime", action="store_true", help="pace chunks at the audio's rate")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
+    _add_mel_options(p)
+    p.set_defaults(func=cmd_stream)
 
     p = sub.add_parser(
         "demo",

@@ -177,3 +177,35 @@ def test_demo_runs_on_the_bundled_sample(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "shape (128, 318)" in r.stdout and "max |fastmel - librosa|" in r.stdout
     assert os.path.getsize(tmp_path / "demo.png") > 1000
+
+
+def test_stream_command_checks_against_offline(stereo_files, capsys):
+    args = [
+        "stream",
+        stereo_files["flac"],
+        "--chunk-ms",
+        "40",
+        "--sr",
+        "16000",
+        "--n-fft",
+        "800",
+        "--hop-length",
+        "200",
+        "--n-mels",
+        "80",
+        "--pad-mode",
+        "reflect",
+        "--threads",
+        "1",
+    ]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    n_frames = 1 + int(np.ceil(1.5 * 16000)) // 200
+    assert f"frames: {n_frames} streamed, {n_frames} offline" in out
+    assert "push latency: p50" in out and "p99" in out
+
+
+def test_stream_command_errors_are_one_line(tmp_path):
+    r = _run_cli("stream", str(tmp_path / "missing.wav"))
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
+    assert "missing.wav" in r.stderr
