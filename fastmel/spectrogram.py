@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from .errors import ParameterError
 from .filters import _check_positive_int, check_mel_params, mel_filters, padded_window
+from .projection import build_plans, choose_plan, project
 
 __all__ = ["MelConfig", "MelSpectrogram", "melspectrogram"]
 
@@ -264,6 +265,8 @@ class MelSpectrogram(torch.nn.Module):
         proj = proj.T.contiguous()
         for name, value in (("window", window), ("mel_basis", basis), ("_projection", proj)):
             self.register_buffer(name, value.to(device=device, dtype=dtype), persistent=False)
+        # Derived from the buffers and rebuilt with them by _apply (so not buffers themselves).
+        self._plans = build_plans(self._projection, basis.numpy(), self.config.power == 2.0)
 
     def _apply(self, fn: Any, recurse: bool = True) -> MelSpectrogram:
         super()._apply(fn, recurse)
@@ -299,14 +302,17 @@ class MelSpectrogram(torch.nn.Module):
     def spectrum(self, frames: torch.Tensor) -> torch.Tensor:
         """Mel spectrum of frames ``(..., k, n_fft)`` -> ``(..., n_mels, k)``."""
         X = torch.fft.rfft(frames * self.window, dim=-1)
-        sq = torch.view_as_real(X).square()  # (..., k, F, 2): re^2, im^2
+        sq = torch.view_as_real(X)  # (..., k, F, 2) -> re^2, im^2
+        # In place when autograd allows (X is ours): one fewer buffer of the size of X.
+        sq = sq * sq if sq.requires_grad else sq.mul_(sq)
         power = self.config.power
         if power == 2.0:
             S = sq.flatten(-2)  # (..., k, 2F); the projection sums re^2 + im^2
         else:
             S = sq[..., 0] + sq[..., 1]
             S = S.sqrt() if power == 1.0 else S.pow(power / 2)
-        return torch.matmul(S, self._projection).transpose(-1, -2)
+        plan = choose_plan(self._plans, S.numel() // max(S.shape[-1], 1), S.device.type)
+        return project(S, plan).transpose(-1, -2)
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         """Mel spectrogram of ``y``.

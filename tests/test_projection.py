@@ -1,0 +1,51 @@
+"""The banded mel projection: every grouping equals the dense product."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import fastmel
+from fastmel.projection import band_partitions, choose_plan, project
+from tests.conftest import assert_parity
+
+CONFIGS = [
+    dict(sr=16000, n_fft=800, n_mels=80, fmin=55, fmax=7600, power=2.0),
+    dict(sr=16000, n_fft=400, n_mels=80, power=1.0),
+    dict(sr=8000, n_fft=256, n_mels=128, power=2.0),  # empty filters
+    dict(sr=22050, n_fft=1023, n_mels=40, fmin=300, fmax=3000, htk=True, power=1.5),
+]
+
+
+@pytest.mark.parametrize("kw", CONFIGS, ids=str)
+def test_every_grouping_equals_the_dense_projection(kw):
+    m = fastmel.MelSpectrogram(**kw)
+    S = torch.rand(3, 37, m._projection.shape[0])
+    dense = S @ m._projection
+    assert len(m._plans) == min(8, kw["n_mels"])
+    for plan in m._plans:
+        assert_parity(project(S, plan), dense, torch.float32, f"{len(plan)} groups")
+        # groups are consecutive filters covering every filter once
+        assert sum(p.shape[1] for _, _, p in plan) == kw["n_mels"]
+
+
+def test_partitions_cover_all_non_zeros_and_shrink_the_work():
+    basis = fastmel.mel_filters(sr=16000, n_fft=800, n_mels=80, fmin=55, fmax=7600)
+    dense_macs = basis.size
+    previous = np.inf
+    for groups in band_partitions(basis):
+        covered = np.zeros_like(basis, dtype=bool)
+        for blo, bhi, a, b in groups:
+            covered[a:b, blo:bhi] = True
+        assert covered[basis != 0].all()
+        macs = sum((b - a) * (bhi - blo) for blo, bhi, a, b in groups)
+        assert macs <= previous and macs < dense_macs
+        previous = macs
+
+
+def test_plan_choice_uses_one_gemm_for_few_frames_and_on_gpus():
+    m = fastmel.MelSpectrogram(sr=16000, n_fft=800, n_mels=80, fmin=55, fmax=7600)
+    assert len(choose_plan(m._plans, 4, "cpu")) <= 2
+    assert len(choose_plan(m._plans, 10_000, "cpu")) == 8
+    assert len(choose_plan(m._plans, 10_000, "cuda")) == 1
