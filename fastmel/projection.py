@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["Plan", "band_partitions", "choose_plan"]
+__all__ = ["BandedProjection", "apply_plan", "band_partitions"]
 
 MAX_GROUPS = 8
 # Cost model for choosing the number of groups on CPU, from timings of float32 GEMMs on
@@ -70,35 +70,61 @@ def band_partitions(basis: np.ndarray, max_groups: int = MAX_GROUPS) -> list[lis
     return partitions
 
 
-def build_plans(projection: torch.Tensor, basis: np.ndarray, interleaved: bool) -> list[Plan]:
-    """Projection blocks for each partition; ``projection`` is ``(F or 2F, n_mels)``."""
-    k = 2 if interleaved else 1
-    return [
-        [
-            (k * blo, k * bhi, projection[k * blo : k * bhi, a:b].contiguous())
-            for blo, bhi, a, b in groups
-        ]
-        for groups in band_partitions(basis)
-    ]
+class BandedProjection:
+    """``S @ projection`` group by group, with the grouping chosen from the number of rows.
 
-
-def choose_plan(plans: list[Plan], rows: int, device_type: str) -> Plan:
-    """The plan with the lowest modelled cost for ``rows`` frames (one GEMM on GPUs).
-
-    Plain Python on static sizes, so that it traces under ``torch.compile``.
+    Parameters
+    ----------
+    projection : torch.Tensor [shape=(K, n_mels)]
+        K is ``n_bins`` or ``2 * n_bins`` when ``interleaved`` (re/im pairs, see spectrogram).
+    basis : np.ndarray [shape=(n_mels, n_bins)]
+        The mel basis whose zeros are skipped.
+    interleaved : bool
+        Whether each bin appears as two consecutive rows of ``projection``.
     """
-    if device_type != "cpu" or len(plans) == 1:
-        return plans[0]
-    best, best_cost = plans[0], float("inf")
-    for plan in plans:
-        macs = sum((hi - lo) * p.shape[1] for lo, hi, p in plan)
-        cost = rows * NS_PER_MAC * macs + NS_PER_GROUP * len(plan)
-        if cost < best_cost:
-            best, best_cost = plan, cost
-    return best
+
+    def __init__(self, projection: torch.Tensor, basis: np.ndarray, interleaved: bool) -> None:
+        k = 2 if interleaved else 1
+        self.plans: list[Plan] = [
+            [(k * blo, k * bhi, projection[k * blo : k * bhi, a:b].contiguous())
+             for blo, bhi, a, b in groups]
+            for groups in band_partitions(basis)
+        ]  # fmt: skip
+        # Modelled cost of plan g for r rows: r * slope[g] + intercept[g]. Precompute, for
+        # increasing row counts, where the cheapest plan changes (the lower envelope).
+        slope = [
+            NS_PER_MAC * sum((hi - lo) * p.shape[1] for lo, hi, p in plan) for plan in self.plans
+        ]
+        intercept = [NS_PER_GROUP * len(plan) for plan in self.plans]
+        self._from_rows: list[int] = [0]
+        self._plan_index: list[int] = [0]
+        rows, g = 0, 0
+        while True:  # from the current best g, the next plan to win at the fewest rows
+            nxt = [(np.ceil((intercept[h] - intercept[g]) / (slope[g] - slope[h])), h)
+                   for h in range(len(self.plans)) if slope[h] < slope[g]]  # fmt: skip
+            if not nxt:
+                break
+            at, g = min(nxt)
+            rows = max(rows, int(at))
+            self._from_rows.append(rows)
+            self._plan_index.append(g)
+
+    def plan_for(self, rows: int, device_type: str) -> Plan:
+        """The cheapest plan for ``rows`` frames on CPU; one GEMM on other devices."""
+        if device_type != "cpu":
+            return self.plans[0]
+        index = 0
+        for start, plan_index in zip(self._from_rows, self._plan_index, strict=True):
+            if rows >= start:  # a plain loop (<= 8 steps) traces under torch.compile
+                index = plan_index
+        return self.plans[index]
+
+    def __call__(self, S: torch.Tensor) -> torch.Tensor:
+        """``(..., k, K) -> (..., k, n_mels)``."""
+        return apply_plan(S, self.plan_for(S.numel() // max(S.shape[-1], 1), S.device.type))
 
 
-def project(S: torch.Tensor, plan: Plan) -> torch.Tensor:
+def apply_plan(S: torch.Tensor, plan: Plan) -> torch.Tensor:
     """``S @ projection`` computed group by group: ``(..., k, K) -> (..., k, n_mels)``."""
     if len(plan) == 1:
         lo, hi, p = plan[0]

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from .errors import ParameterError
 from .filters import _check_positive_int, check_mel_params, mel_filters, padded_window
-from .projection import build_plans, choose_plan, project
+from .projection import BandedProjection
 
 __all__ = ["MelConfig", "MelSpectrogram", "melspectrogram"]
 
@@ -266,7 +266,7 @@ class MelSpectrogram(torch.nn.Module):
         for name, value in (("window", window), ("mel_basis", basis), ("_projection", proj)):
             self.register_buffer(name, value.to(device=device, dtype=dtype), persistent=False)
         # Derived from the buffers and rebuilt with them by _apply (so not buffers themselves).
-        self._plans = build_plans(self._projection, basis.numpy(), self.config.power == 2.0)
+        self._banded = BandedProjection(self._projection, basis.numpy(), self.config.power == 2.0)
 
     def _apply(self, fn: Any, recurse: bool = True) -> MelSpectrogram:
         super()._apply(fn, recurse)
@@ -311,8 +311,7 @@ class MelSpectrogram(torch.nn.Module):
         else:
             S = sq[..., 0] + sq[..., 1]
             S = S.sqrt() if power == 1.0 else S.pow(power / 2)
-        plan = choose_plan(self._plans, S.numel() // max(S.shape[-1], 1), S.device.type)
-        return project(S, plan).transpose(-1, -2)
+        return self._banded(S).transpose(-1, -2)
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         """Mel spectrogram of ``y``.

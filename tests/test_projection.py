@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import fastmel
-from fastmel.projection import band_partitions, choose_plan, project
+from fastmel.projection import NS_PER_GROUP, NS_PER_MAC, apply_plan, band_partitions
 from tests.conftest import assert_parity
 
 CONFIGS = [
@@ -23,16 +23,15 @@ def test_every_grouping_equals_the_dense_projection(kw):
     m = fastmel.MelSpectrogram(**kw)
     S = torch.rand(3, 37, m._projection.shape[0])
     dense = S @ m._projection
-    assert len(m._plans) == min(8, kw["n_mels"])
-    for plan in m._plans:
-        assert_parity(project(S, plan), dense, torch.float32, f"{len(plan)} groups")
+    assert len(m._banded.plans) == min(8, kw["n_mels"])
+    for plan in m._banded.plans:
+        assert_parity(apply_plan(S, plan), dense, torch.float32, f"{len(plan)} groups")
         # groups are consecutive filters covering every filter once
         assert sum(p.shape[1] for _, _, p in plan) == kw["n_mels"]
 
 
 def test_partitions_cover_all_non_zeros_and_shrink_the_work():
     basis = fastmel.mel_filters(sr=16000, n_fft=800, n_mels=80, fmin=55, fmax=7600)
-    dense_macs = basis.size
     previous = np.inf
     for groups in band_partitions(basis):
         covered = np.zeros_like(basis, dtype=bool)
@@ -40,12 +39,19 @@ def test_partitions_cover_all_non_zeros_and_shrink_the_work():
             covered[a:b, blo:bhi] = True
         assert covered[basis != 0].all()
         macs = sum((b - a) * (bhi - blo) for blo, bhi, a, b in groups)
-        assert macs <= previous and macs < dense_macs
+        assert macs <= previous and macs < basis.size
         previous = macs
 
 
-def test_plan_choice_uses_one_gemm_for_few_frames_and_on_gpus():
-    m = fastmel.MelSpectrogram(sr=16000, n_fft=800, n_mels=80, fmin=55, fmax=7600)
-    assert len(choose_plan(m._plans, 4, "cpu")) <= 2
-    assert len(choose_plan(m._plans, 10_000, "cpu")) == 8
-    assert len(choose_plan(m._plans, 10_000, "cuda")) == 1
+def test_plan_choice_follows_the_cost_model():
+    banded = fastmel.MelSpectrogram(sr=16000, n_fft=800, n_mels=80, fmin=55, fmax=7600)._banded
+    assert len(banded.plan_for(4, "cpu")) <= 2
+    assert len(banded.plan_for(100_000, "cpu")) == 8
+    assert len(banded.plan_for(100_000, "cuda")) == 1
+    for rows in (1, 10, 81, 400, 801, 5000):  # the cheapest modelled plan at every size
+        costs = [
+            rows * NS_PER_MAC * sum((hi - lo) * p.shape[1] for lo, hi, p in plan)
+            + NS_PER_GROUP * len(plan)
+            for plan in banded.plans
+        ]
+        assert banded.plan_for(rows, "cpu") is banded.plans[int(np.argmin(costs))], rows
