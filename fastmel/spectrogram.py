@@ -346,6 +346,18 @@ def _window_span(config: MelConfig) -> slice:
     return slice(lpad, lpad + config.win_length)
 
 
+def _make_config(sr, n_fft, hop_length, win_length, window, center, pad_mode, power, n_mels,
+                 fmin, fmax, htk, norm) -> MelConfig:  # fmt: skip
+    return MelConfig.make(
+        sr=sr, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+        center=center, pad_mode=pad_mode, power=power, n_mels=n_mels, fmin=fmin, fmax=fmax,
+        htk=htk, norm=norm,
+    )  # fmt: skip
+
+
+_cached_config = functools.lru_cache(maxsize=256)(_make_config)
+
+
 @functools.lru_cache(maxsize=32)
 def _cached_module(
     config: MelConfig, dtype: torch.dtype, basis_dtype: torch.dtype, device: torch.device
@@ -487,21 +499,14 @@ def melspectrogram(
         out = torch.matmul(basis.to(device=St.device, dtype=ct), St.to(ct))
         return out.numpy() if isinstance(S, np.ndarray) else out
 
-    config = MelConfig.make(
-        sr=sr,
-        n_fft=n_fft,
-        hop_length=hop_length,
-        win_length=win_length,
-        window=window,
-        center=center,
-        pad_mode=pad_mode,
-        power=power,
-        n_mels=n_mels,
-        fmin=fmin,
-        fmax=fmax,
-        htk=htk,
-        norm=norm,
-    )
+    args = (sr, n_fft, hop_length, win_length, window, center, pad_mode, power, n_mels, fmin,
+            fmax, htk, norm)  # fmt: skip
+    try:
+        config = _cached_config(*args)  # validating costs more than a small input's mel
+    except TypeError as e:
+        if "unhashable" not in str(e):
+            raise
+        config = _make_config(*args)  # an explicit window array
     _check_audio(y)
     config.check_length(y.shape[-1])
     yt = _as_tensor(y)
@@ -511,5 +516,6 @@ def melspectrogram(
 
 
 def clear_cache() -> None:
-    """Forget the cached modules used by :func:`melspectrogram`."""
+    """Forget the cached configurations and modules used by :func:`melspectrogram`."""
+    _cached_config.cache_clear()
     _cached_module.cache_clear()

@@ -1,0 +1,1 @@
+"""Benchmarks: fastmel against its peers, interleaved in one run (``python -m bench --help``)."""

@@ -1,0 +1,31 @@
+"""``python -m bench run|report`` (also ``fastmel bench ...`` from a source checkout)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="time fastmel and its peers; write bench/results/<machine>.json")
+    p.add_argument("--quick", action="store_true", help="fewer lengths and shorter timing")
+    p.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
+    p.add_argument("--settings", nargs="*", help="subset of: wav2lip whisper hifigan")
+    p.add_argument("--out", type=Path, help="results file (default: bench/results/<machine>.json)")
+    p.add_argument("--report", action="store_true", help="also regenerate BENCHMARKS.md")
+    sub.add_parser("report", help="regenerate BENCHMARKS.md and plots from bench/results")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        from bench.run import run
+
+        path = run(quick=args.quick, device=args.device, out=args.out, settings=args.settings)
+        print(f"wrote {path}")
+        if not args.report:
+            return 0
+    from bench.report import write
+
+    print(f"wrote {write()}")
+    return 0

@@ -1,0 +1,205 @@
+"""Regenerate BENCHMARKS.md and bench/results/*.png from bench/results/*.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.peers import NOTES, PEERS, SETTINGS
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+HEADLINE = "wav2lip"
+
+
+def _fmt_us(us: float) -> str:
+    return f"{us / 1000:.2f} ms" if us >= 1000 else f"{us:.1f} us"
+
+
+def _fmt_err(err) -> str:
+    return "n/a" if err is None else f"{err:.1e}"
+
+
+def _length(s: float) -> str:
+    return f"{s * 1000:g} ms" if s < 1 else f"{s:g} s"
+
+
+def offline_table(records: list[dict], setting: str, threads: int, batch: int) -> list[str]:
+    rows = [
+        r
+        for r in records
+        if r["setting"] == setting and r["threads"] == threads and r["batch"] == batch
+    ]
+    lengths = sorted({r["seconds"] for r in rows})
+    peers = [p for p in PEERS if any(r["peer"] == p for r in rows)]
+    head = "| audio | " + " | ".join(peers) + " |"
+    lines = [head, "|" + "---|" * (len(peers) + 1)]
+    for s in lengths:
+        cells = []
+        for p in peers:
+            r = next((r for r in rows if r["seconds"] == s and r["peer"] == p), None)
+            if r is None or "skipped" in r:
+                cells.append("does not run")
+                continue
+            ratio = "" if p == "fastmel" else f" (x{r['ratio_to_fastmel']:.2f})"
+            err = "" if p == "FFT floor" else f"<br>err {_fmt_err(r['max_rel_err'])}"
+            cells.append(f"{_fmt_us(r['median_us'])}{ratio}<br>p90 {_fmt_us(r['p90_us'])}{err}")
+        lines.append(f"| {_length(s)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def bars(records: list[dict]) -> list[str]:
+    """The CPU bars of the benchmark issue, evaluated on this run (1 thread, batch 1)."""
+
+    def med(peer, seconds):
+        r = next(
+            (
+                r
+                for r in records
+                if r["setting"] == HEADLINE
+                and r["threads"] == 1
+                and r["batch"] == 1
+                and r["seconds"] == seconds
+                and r["peer"] == peer
+                and "median_us" in r
+            ),
+            None,
+        )
+        return r["median_us"] if r else None
+
+    lines = [
+        "| audio | fastmel / eager recipe | bar | fastmel / librosa | bar | fastmel / FFT floor |",
+        "|---|---|---|---|---|---|",
+    ]
+    for seconds, bar_recipe, bar_librosa in ((1.0, 0.6, 0.15), (10.0, 0.7, 0.5)):
+        f, rec, lib, floor = (
+            med(p, seconds) for p in ("fastmel", "torch recipe (eager)", "librosa", "FFT floor")
+        )
+        if None in (f, rec, lib, floor):
+            continue
+        a, b = f / rec, f / lib
+        verdict_a = "met" if a <= bar_recipe else "NOT met"
+        verdict_b = "met" if b <= bar_librosa else "NOT met"
+        lines.append(
+            f"| {_length(seconds)} | {a:.2f} | <= {bar_recipe} {verdict_a} "
+            f"| {b:.3f} | <= {bar_librosa} {verdict_b} | {f / floor:.2f} |"
+        )
+    return lines
+
+
+def stream_table(streams: list[dict]) -> list[str]:
+    lines = [
+        "| streams (B) | implementation | median | p90 | p99 | x fastmel | max err vs librosa |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in streams:
+        lines.append(
+            f"| {r['batch']} | {r['peer']} | {_fmt_us(r['median_us'])} | "
+            f"{_fmt_us(r['p90_us'])} | {_fmt_us(r['p99_us'])} | "
+            f"{r['ratio_to_fastmel']:.2f} | {_fmt_err(r['max_rel_err'])} |"
+        )
+    return lines
+
+
+def plot(result: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    records = [r for r in result["offline"] if r["setting"] == HEADLINE and "median_us" in r]
+    combos = sorted({(r["threads"], r["batch"]) for r in records})
+    fig, axes = plt.subplots(
+        1, len(combos), figsize=(5 * len(combos), 4.2), squeeze=False, layout="constrained"
+    )
+    for ax, (threads, batch) in zip(axes[0], combos, strict=True):
+        for peer in PEERS:
+            pts = sorted(
+                (r["seconds"], r["median_us"])
+                for r in records
+                if r["peer"] == peer and r["threads"] == threads and r["batch"] == batch
+            )
+            if pts:
+                xs, ys = zip(*pts, strict=True)
+                style = dict(lw=2.5, color="k") if peer == "fastmel" else dict(lw=1.2)
+                ax.plot(
+                    xs, ys, marker="o", label=peer, ls=":" if peer == "FFT floor" else "-", **style
+                )
+        ax.set(
+            xscale="log",
+            yscale="log",
+            xlabel="audio length (s)",
+            ylabel="time per call (us)",
+            title=f"{HEADLINE}, {threads} thread(s), batch {batch}",
+        )
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(f"{result['machine']['name']} ({result['device']})")
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def section(result: dict, json_path: Path) -> list[str]:
+    m, v = result["machine"], result["versions"]
+    png = json_path.with_suffix(".png")
+    plot(result, png)
+    out = [
+        f"## {m['name']} ({result['device']})",
+        "",
+        f"- Hardware: {m['gpu'] or m['cpu']}, {m['cpu_count']} CPU cores; {m['platform']}",
+        "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
+        f"- Run: `{result['command']}` on {result['date']} ({result['duration_s']} s); "
+        f"raw data: `{json_path.relative_to(ROOT)}`",
+        "",
+        f"![time per call]({png.relative_to(ROOT)})",
+        "",
+    ]
+    records = result["offline"]
+    if result["device"] == "cpu":
+        out += ["### CPU bars (Wav2Lip settings, 1 thread, batch 1)", ""] + bars(records) + [""]
+    if result["streaming"]:
+        s = result["streaming"][0]
+        out += [f"### Streaming: one push of {s['chunk']} samples (Wav2Lip settings, 1 thread)", ""]
+        out += stream_table(result["streaming"]) + [""]
+    skipped = sorted({(r["peer"], r["skipped"]) for r in records if "skipped" in r})
+    for setting in SETTINGS:
+        sel = [r for r in records if r["setting"] == setting]
+        if not sel:
+            continue
+        st = SETTINGS[setting]
+        out += [
+            f"### {setting}: {st.sr} Hz, n_fft {st.n_fft}, hop {st.hop_length}, "
+            f"{st.n_mels} mels, {st.fmin:g}-{st.fmax:g} Hz",
+            "",
+        ]
+        for threads in sorted({r["threads"] for r in sel}):
+            for batch in sorted({r["batch"] for r in sel}):
+                out += [f"{threads} thread(s), batch {batch}:", ""]
+                out += offline_table(records, setting, threads, batch) + [""]
+    if skipped:
+        out += ["Not run here: " + "; ".join(f"{p} ({why})" for p, why in skipped), ""]
+    return out
+
+
+def write() -> Path:
+    files = sorted(RESULTS.glob("*.json"))
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `python -m bench report` from `bench/results/*.json` (written by "
+        "`python -m bench run`); do not edit by hand.",
+        "",
+        "Every cell: median time per call, the ratio to fastmel in the same run (`x2.00`: "
+        "twice fastmel's time), the 90th percentile, and the output's max |peer - librosa| / "
+        "max |librosa| on the same input (`err`). Peers take turns in shuffled order within "
+        "each scenario (`bench/timing.py`); inputs are the bundled speech sample, tiled; "
+        "fastmel runs as `MelSpectrogram` on a tensor, librosa on NumPy.",
+        "",
+        "Peers: " + "; ".join(f"**{p}**: {n}" for p, n in NOTES.items()),
+        "",
+    ]
+    for f in files:
+        lines += section(json.loads(f.read_text()), f)
+    out = ROOT / "BENCHMARKS.md"
+    out.write_text("\n".join(lines))
+    return out

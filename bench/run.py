@@ -1,0 +1,284 @@
+"""Run the benchmark scenarios and write ``bench/results/<machine>.json``."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import fastmel
+from bench.peers import NOTES, PEERS, SETTINGS, UNCENTRED, Setting, Unavailable, as_numpy, build
+from bench.peers import reference as peer_reference
+from bench.timing import sync_for, time_interleaved
+
+RESULTS = Path(__file__).parent / "results"
+LENGTHS_S = [0.04, 0.2, 1.0, 10.0, 60.0]
+BATCHES = [1, 16]
+STREAM_CHUNK_S = 0.04
+STREAM_BATCHES = [1, 64]
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def machine_name(device: str) -> str:
+    if device.startswith("cuda"):
+        model = torch.cuda.get_device_name(device)
+    else:
+        model = f"{cpu_model()}-{os.cpu_count()}c"
+    return re.sub(r"[^a-z0-9]+", "-", model.lower()).strip("-")
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "fastmel": fastmel.__version__}
+    for mod in (
+        "torch",
+        "numpy",
+        "librosa",
+        "nnAudio",
+        "kaldi_native_fbank",
+        "torchaudio",
+        "scipy",
+    ):
+        with contextlib.suppress(Exception):
+            out[mod] = __import__(mod).__version__
+    return out
+
+
+def speech(setting: Setting, seconds: float, batch: int) -> np.ndarray:
+    """The bundled speech sample at the setting's rate, tiled to ``seconds``; items are shifted."""
+    from importlib import resources
+
+    from fastmel.io import load
+
+    with resources.as_file(resources.files("fastmel") / "data" / "speech.wav") as path:
+        y, _ = load(path, sr=setting.sr)
+    n = max(1, int(round(seconds * setting.sr)))
+    tiled = np.resize(y, n + batch * 997)
+    items = np.stack([tiled[i * 997 : i * 997 + n] for i in range(batch)])
+    return np.ascontiguousarray(items if batch > 1 else items[0], dtype=np.float32)
+
+
+@contextlib.contextmanager
+def threads(n: int):
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        limits = contextlib.nullcontext()
+    else:
+        limits = threadpool_limits(n)
+    with limits:
+        try:
+            yield
+        finally:
+            torch.set_num_threads(old)
+
+
+def rel_err(out: np.ndarray, ref: np.ndarray | None) -> float | None:
+    if ref is None or out.shape != ref.shape or out.size == 0:
+        return None
+    return float(np.abs(out.astype(np.float64) - ref).max() / np.abs(ref).max())
+
+
+def offline_scenario(
+    setting: Setting,
+    seconds: float,
+    batch: int,
+    n_threads: int,
+    device: str,
+    peers: list[str],
+    budget_s: float,
+) -> list[dict]:
+    y = speech(setting, seconds, batch)
+    fns, skipped = {}, {}
+    for name in peers:
+        try:
+            fns[name] = build(name, setting, y, device)
+        except Unavailable as e:
+            skipped[name] = str(e)
+    refs = {
+        c: peer_reference(setting, y, "kaldi-native-fbank" if not c else "") for c in (True, False)
+    }
+    records = []
+    with threads(n_threads):
+        errors = {}
+        for name, fn in fns.items():
+            if name != "FFT floor":
+                errors[name] = rel_err(as_numpy(fn()), refs[name not in UNCENTRED])
+        times = time_interleaved(fns, budget_s=budget_s, sync=sync_for(device))
+    base = float(np.median(times["fastmel"])) if "fastmel" in times else None
+    for name, t in times.items():
+        med = float(np.median(t))
+        records.append(
+            dict(
+                setting=setting.name,
+                seconds=seconds,
+                batch=batch,
+                threads=n_threads,
+                device=device,
+                peer=name,
+                median_us=med * 1e6,
+                p90_us=float(np.percentile(t, 90)) * 1e6,
+                calls=len(t),
+                ratio_to_fastmel=med / base if base else None,
+                max_rel_err=errors.get(name),
+                note=NOTES.get(name, ""),
+            )
+        )
+    for name, why in skipped.items():
+        records.append(
+            dict(
+                setting=setting.name,
+                seconds=seconds,
+                batch=batch,
+                threads=n_threads,
+                device=device,
+                peer=name,
+                skipped=why,
+            )
+        )
+    return records
+
+
+def stream_scenario(setting: Setting, batch: int, device: str, budget_s: float) -> list[dict]:
+    """One push of 40 ms: MelStream against recomputing the module over the last window."""
+    chunk = int(round(STREAM_CHUNK_S * setting.sr))
+    y = speech(setting, 30.0, batch)
+    yt = torch.from_numpy(y).to(device)
+    module = fastmel.MelSpectrogram(**setting.kwargs()).to(device)
+    chunks = list(yt.split(chunk, dim=-1))[:-1]  # equal sizes only
+    # accuracy of the whole streamed signal against librosa
+    stream = fastmel.MelStream(module)
+    streamed = torch.cat([stream.push(c) for c in chunks] + [stream.flush()], dim=-1)
+    used = y[..., : len(chunks) * chunk]
+    err = rel_err(as_numpy(streamed), peer_reference(setting, used, "fastmel"))
+
+    state = {"i": 0, "j": 0, "buf": yt[..., :0]}
+    stream.reset()
+
+    def push():
+        if state["i"] == len(chunks):
+            stream.reset()
+            state["i"] = 0
+        out = stream.push(chunks[state["i"]])
+        state["i"] += 1
+        return out
+
+    window = setting.n_fft + chunk
+
+    def naive():
+        c = chunks[state["j"] % len(chunks)]
+        state["j"] += 1
+        state["buf"] = torch.cat([state["buf"], c], dim=-1)[..., -window:]
+        return module(state["buf"])
+
+    with threads(1):
+        times = time_interleaved(
+            {"fastmel MelStream.push": push, "naive (module over last n_fft + chunk)": naive},
+            budget_s=budget_s,
+            rounds=11,
+            max_calls=2000,
+            sync=sync_for(device),
+        )
+    base = float(np.median(times["fastmel MelStream.push"]))
+    records = []
+    for name, t in times.items():
+        med = float(np.median(t))
+        records.append(
+            dict(
+                setting=setting.name,
+                chunk=chunk,
+                batch=batch,
+                threads=1,
+                device=device,
+                peer=name,
+                median_us=med * 1e6,
+                p90_us=float(np.percentile(t, 90)) * 1e6,
+                p99_us=float(np.percentile(t, 99)) * 1e6,
+                calls=len(t),
+                ratio_to_fastmel=med / base,
+                max_rel_err=err if name.startswith("fastmel") else None,
+            )
+        )
+    return records
+
+
+def run(
+    *,
+    quick: bool = False,
+    device: str = "cpu",
+    out: Path | None = None,
+    settings: list[str] | None = None,
+) -> Path:
+    """Run every scenario (or a quick subset) and write the JSON results; returns its path."""
+    settings = settings or list(SETTINGS)
+    lengths = [0.04, 1.0, 10.0] if quick else LENGTHS_S
+    thread_counts = sorted({1, os.cpu_count() or 1})
+    budget = 0.6 if quick else 2.0
+    records, streams = [], []
+    started = time.time()
+    for sname in settings:
+        for n_threads in thread_counts:
+            for batch in BATCHES:
+                for seconds in lengths:
+                    rec = offline_scenario(
+                        SETTINGS[sname], seconds, batch, n_threads, device, PEERS, budget
+                    )
+                    records += rec
+                    fm = next((r for r in rec if r["peer"] == "fastmel"), None)
+                    print(
+                        f"{sname:8s} {seconds:6.2f} s  batch {batch:2d}  {n_threads} thr  "
+                        f"fastmel {fm['median_us']:10.1f} us  "
+                        + "  ".join(
+                            f"{r['peer'].split()[0]} x{r['ratio_to_fastmel']:.2f}"
+                            for r in rec
+                            if r.get("ratio_to_fastmel") and r is not fm
+                        ),
+                        file=sys.stderr,
+                        flush=True,
+                    )
+    for batch in STREAM_BATCHES:
+        streams += stream_scenario(SETTINGS["wav2lip"], batch, device, budget)
+        print(
+            f"stream batch {batch}: "
+            + ", ".join(f"{r['peer']} {r['median_us']:.1f} us" for r in streams[-2:]),
+            file=sys.stderr,
+        )
+    result = dict(
+        machine=dict(
+            name=machine_name(device),
+            cpu=cpu_model(),
+            cpu_count=os.cpu_count(),
+            gpu=torch.cuda.get_device_name(device) if device.startswith("cuda") else None,
+            platform=platform.platform(),
+        ),
+        versions=versions(),
+        device=device,
+        date=datetime.datetime.now().isoformat(timespec="seconds"),
+        command=" ".join(["python -m bench run"] + (["--quick"] if quick else [])),
+        duration_s=round(time.time() - started, 1),
+        offline=records,
+        streaming=streams,
+    )
+    out = out or RESULTS / f"{result['machine']['name']}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result, indent=1))
+    tmp.replace(out)
+    return out

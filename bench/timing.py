@@ -1,0 +1,60 @@
+"""An interleaved timer: peers take turns in shuffled order, each call timed on its own."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+
+def sync_for(device: str) -> Callable[[], None]:
+    """A function that waits for queued device work (a no-op on CPU)."""
+    if device.startswith("cuda"):
+        import torch
+
+        return torch.cuda.synchronize
+    return lambda: None
+
+
+def time_interleaved(
+    fns: dict[str, Callable[[], object]],
+    *,
+    budget_s: float = 2.0,
+    rounds: int = 7,
+    warmup: int = 3,
+    max_calls: int = 400,
+    sync: Callable[[], None] = lambda: None,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """Per-call times in seconds for each function.
+
+    Every function is warmed up, then ``rounds`` rounds run all functions in a freshly
+    shuffled order; in each round a function runs ``n`` calls back to back, each timed
+    individually, with ``n`` set from the warm-up so that all rounds fit ``budget_s`` per
+    function. Machine noise then hits all peers alike and medians are comparable.
+    """
+    est = {}
+    for name, fn in fns.items():
+        for _ in range(warmup):
+            fn()
+        sync()
+        t0 = time.perf_counter()
+        fn()
+        sync()
+        est[name] = max(time.perf_counter() - t0, 1e-7)
+    calls = {name: int(np.clip(budget_s / rounds / t, 1, max_calls)) for name, t in est.items()}
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    order = list(fns)
+    rng = random.Random(seed)
+    for _ in range(rounds):
+        rng.shuffle(order)
+        for name in order:
+            fn, out = fns[name], times[name]
+            for _ in range(calls[name]):
+                t0 = time.perf_counter()
+                fn()
+                sync()
+                out.append(time.perf_counter() - t0)
+    return {name: np.array(v) for name, v in times.items()}
