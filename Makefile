@@ -25,5 +25,9 @@ test: install
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
 
+bench: install
+	$(BIN)/python -m pip install -q -e ".[bench]"
+	$(BIN)/python -m bench run --report
+
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,4 +1,4 @@
-"""Command line: ``fastmel mel``, ``fastmel stream``, ``fastmel demo``.
+"""Command line: ``fastmel mel``, ``fastmel stream``, ``fastmel demo``, ``fastmel bench``.
 
 Errors print one line on stderr naming the file and exit with status 1; outputs are
 written atomically (a temporary file renamed into place), so a failure leaves nothing.
@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -287,6 +288,17 @@ def cmd_stream(args: argparse.Namespace) -> None:
         raise CLIError(f"{args.input}: streamed output differs from offline ({err:.3g})")
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "bench" / "cli.py").is_file():
+        raise CLIError("fastmel bench needs a source checkout (the bench/ package beside fastmel/)")
+    sys.path.insert(0, str(root))
+    from bench.cli import main as bench_main
+
+    forwarded = args.args[1:] if args.args[:1] == ["--"] else args.args
+    return bench_main(forwarded)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fastmel", description="librosa-exact mel spectrograms in PyTorch."
@@ -326,6 +338,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_stream)
 
     p = sub.add_parser(
+        "bench",
+        add_help=False,
+        help="benchmarks against librosa and other peers (source checkout; see bench --help)",
+        description="Runs `python -m bench` from a source checkout.",
+    )
+    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for python -m bench")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser(
         "demo",
         help="analyse the bundled speech sample and compare with librosa",
         description="Compute the mel spectrogram of a speech sample shipped with "
@@ -345,10 +366,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:  # everything after `bench` belongs to python -m bench
+        argv = ["bench", "--", *argv[1:]]
     args = build_parser().parse_args(argv)
     try:
-        args.func(args)
+        return args.func(args) or 0
     except CLIError as e:
         print(f"fastmel: error: {e}", file=sys.stderr)
         return 1
-    return 0

@@ -101,7 +101,9 @@ class MelStream:
                 f"chunk has leading shape {lead}; this stream's is {self._lead} (reset() to change)"
             )
         w = self.module.window
-        return chunk.to(device=w.device, dtype=w.dtype)
+        if chunk.dtype != w.dtype or chunk.device != w.device:
+            chunk = chunk.to(device=w.device, dtype=w.dtype)
+        return chunk
 
     def _left_pad(self, head: torch.Tensor) -> torch.Tensor:
         c, p = self.module.config, self._pad
@@ -130,7 +132,8 @@ class MelStream:
         first = self._next_frame * c.hop_length - self._buf_start
         k = max(0, (end - self._next_frame * c.hop_length - c.n_fft) // c.hop_length + 1)
         if k:
-            frames = buf[..., first:].unfold(-1, c.n_fft, c.hop_length)[..., :k, :]
+            span = buf[..., first : first + (k - 1) * c.hop_length + c.n_fft]
+            frames = span.unfold(-1, c.n_fft, c.hop_length)
             out = self.module.spectrum(frames)
             self._next_frame += k
         else:
