@@ -129,6 +129,7 @@ def build(name: str, setting: Setting, y: np.ndarray, device: str = "cpu") -> Ca
         return lambda: recipe(yt)
     if name == "torch recipe (torch.compile)":
         mode = "reduce-overhead" if device.startswith("cuda") else None
+        torch._dynamo.reset()  # one compiled graph per scenario, never the recompile limit
         compiled = torch.compile(_recipe(setting, device), mode=mode, dynamic=False)
         return lambda: compiled(yt)
     if name == "nnAudio":
