@@ -1,22 +1,39 @@
 """fastmel: librosa-exact mel spectrograms in PyTorch.
 
 Modules: ``filters`` (mel scale, windows, filterbank), ``spectrogram`` (MelSpectrogram,
-melspectrogram), ``streaming`` (MelStream), ``scaling`` (decibels), ``io`` (load),
-``cli`` (command line).
+melspectrogram), ``streaming`` (MelStream), ``presets`` (model front ends), ``mfcc``, ``video``
+(Wav2Lip mel windows), ``scaling`` (decibels), ``projection`` (banded mel GEMM),
+``config`` (MelConfig), ``io`` (load), ``cli`` (command line).
 """
 
+from .config import MelConfig
 from .errors import ParameterError
-from .filters import fft_frequencies, get_window, hz_to_mel, mel_filters, mel_frequencies, mel_to_hz
+from .filters import (
+    fft_frequencies,
+    get_window,
+    hz_to_mel,
+    mel_filters,
+    mel_frequencies,
+    mel_to_hz,
+    torchaudio_mel_filters,
+)
+from .mfcc import MFCC, mfcc
+from .presets import PRESETS, FrontEnd, preset
 from .scaling import amplitude_to_db, power_to_db
-from .spectrogram import MelConfig, MelSpectrogram, melspectrogram
+from .spectrogram import MelSpectrogram, melspectrogram
 from .streaming import MelStream
+from .video import MelWindows, mel_windows
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "MFCC",
+    "PRESETS",
+    "FrontEnd",
     "MelConfig",
     "MelSpectrogram",
     "MelStream",
+    "MelWindows",
     "ParameterError",
     "amplitude_to_db",
     "clear_cache",
@@ -26,8 +43,12 @@ __all__ = [
     "mel_filters",
     "mel_frequencies",
     "mel_to_hz",
+    "mel_windows",
     "melspectrogram",
+    "mfcc",
     "power_to_db",
+    "preset",
+    "torchaudio_mel_filters",
 ]
 
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from .config import PAD_MODES
 from .errors import ParameterError
 from .filters import WINDOWS
-from .spectrogram import PAD_MODES
 
 SAMPLE = "speech.wav"
 

@@ -25,6 +25,7 @@ __all__ = [
     "mel_filters",
     "mel_frequencies",
     "mel_to_hz",
+    "torchaudio_mel_filters",
 ]
 
 # Slaney's auditory-toolbox mel scale: linear below 1 kHz at 200/3 Hz per mel, then
@@ -199,6 +200,67 @@ def mel_filters(
     )
 
 
+@functools.lru_cache(maxsize=16)
+def _torchaudio_basis(
+    sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float, htk: bool, norm: Any
+) -> np.ndarray:
+    # torchaudio builds its bank in float32 torch ops: bin frequencies from
+    # linspace(0, sr // 2, n_freqs), mel points from linspace over the mel range (Python
+    # floats at the ends), triangles from slopes against those points.
+    def to_mel(f: float) -> float:
+        if htk:
+            return 2595.0 * math.log10(1.0 + f / 700.0)
+        return f / _F_SP if f < _MIN_LOG_HZ else _MIN_LOG_MEL + math.log(f / _MIN_LOG_HZ) / _LOGSTEP
+
+    def to_hz(m: torch.Tensor) -> torch.Tensor:
+        if htk:
+            return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+        hz = _F_SP * m
+        log_t = m >= _MIN_LOG_MEL
+        hz[log_t] = _MIN_LOG_HZ * torch.exp(_LOGSTEP * (m[log_t] - _MIN_LOG_MEL))
+        return hz
+
+    n_freqs = n_fft // 2 + 1
+    all_freqs = torch.linspace(0, int(sr) // 2, n_freqs)
+    f_pts = to_hz(torch.linspace(to_mel(fmin), to_mel(fmax), n_mels + 2))
+    f_diff = f_pts[1:] - f_pts[:-1]
+    slopes = f_pts.unsqueeze(0) - all_freqs.unsqueeze(1)  # (n_freqs, n_mels + 2)
+    down = (-1.0 * slopes[:, :-2]) / f_diff[:-1]
+    up = slopes[:, 2:] / f_diff[1:]
+    fb = torch.clamp(torch.minimum(down, up), min=0.0)
+    if norm == "slaney":
+        fb = fb * (2.0 / (f_pts[2 : n_mels + 2] - f_pts[:n_mels])).unsqueeze(0)
+    out = fb.T.contiguous().numpy()
+    out.setflags(write=False)
+    return out
+
+
+def torchaudio_mel_filters(
+    *,
+    sr: float,
+    n_fft: int,
+    n_mels: int = 128,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+    htk: bool = True,
+    norm: Any = None,
+) -> np.ndarray:
+    """Mel filterbank as ``torchaudio.functional.melscale_fbanks`` builds it, transposed.
+
+    torchaudio (used by Vocos and many TTS models) builds its bank in float32, from
+    ``linspace(0, sr // 2, n_freqs)``: close to librosa's, not equal. Defaults follow
+    torchaudio's ``MelSpectrogram`` (HTK scale, no norm).
+
+    Returns
+    -------
+    M : np.ndarray [shape=(n_mels, 1 + n_fft // 2)], float32, read-only
+    """
+    fmax = check_mel_params(sr, n_fft, n_mels, fmin, fmax, norm)
+    if norm not in NORMS:
+        raise ParameterError(f"norm={norm!r} must be 'slaney' or None for the torchaudio bank")
+    return _torchaudio_basis(float(sr), int(n_fft), int(n_mels), float(fmin), fmax, bool(htk), norm)
+
+
 def _general_cosine(n: int, coefs: tuple[float, ...]) -> np.ndarray:
     # Periodic window as scipy builds it (fftbins=True): the symmetric window of n + 1
     # points with its last point dropped.
@@ -284,3 +346,4 @@ def clear_cache() -> None:
     """Empty the caches of filterbanks and windows."""
     _mel_basis64.cache_clear()
     _named_window64.cache_clear()
+    _torchaudio_basis.cache_clear()

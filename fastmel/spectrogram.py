@@ -7,9 +7,7 @@ mel projection), which does no host-device synchronisation and no Python loop ov
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import math
 from typing import Any
 
 import numpy as np
@@ -17,13 +15,13 @@ import numpy.typing as npt
 import torch
 import torch.nn.functional as F
 
+from .config import MelConfig
 from .errors import ParameterError
-from .filters import _check_positive_int, check_mel_params, mel_filters, padded_window
+from .filters import mel_filters
 from .projection import BandedProjection
 
-__all__ = ["MelConfig", "MelSpectrogram", "melspectrogram"]
+__all__ = ["MelSpectrogram", "melspectrogram"]
 
-PAD_MODES = ("constant", "reflect", "edge")
 _TORCH_PAD = {"constant": "constant", "reflect": "reflect", "edge": "replicate"}
 _HALF = (torch.float16, torch.bfloat16)
 
@@ -44,119 +42,6 @@ def torch_dtype(dtype: Any) -> torch.dtype:
     return dt
 
 
-@dataclasses.dataclass(frozen=True)
-class MelConfig:
-    """A validated mel-spectrogram configuration (librosa's keywords and defaults).
-
-    ``win_length`` and ``fmax`` are resolved (never None); ``window`` is a name or,
-    for an explicit window, a tuple of floats so that the configuration stays hashable.
-    """
-
-    sr: float = 22050
-    n_fft: int = 2048
-    hop_length: int = 512
-    win_length: int = 2048
-    window: str | tuple[float, ...] = "hann"
-    center: bool = True
-    pad_mode: str = "constant"
-    power: float = 2.0
-    n_mels: int = 128
-    fmin: float = 0.0
-    fmax: float = 11025.0
-    htk: bool = False
-    norm: Any = "slaney"
-
-    @classmethod
-    def make(
-        cls,
-        *,
-        sr: float = 22050,
-        n_fft: int = 2048,
-        hop_length: int = 512,
-        win_length: int | None = None,
-        window: Any = "hann",
-        center: bool = True,
-        pad_mode: str = "constant",
-        power: float = 2.0,
-        n_mels: int = 128,
-        fmin: float = 0.0,
-        fmax: float | None = None,
-        htk: bool = False,
-        norm: Any = "slaney",
-    ) -> MelConfig:
-        """Validate librosa-style keywords and resolve their defaults."""
-        fmax = check_mel_params(sr, n_fft, n_mels, fmin, fmax, norm)
-        hop_length = _check_positive_int("hop_length", hop_length)
-        win_length = n_fft if win_length is None else _check_positive_int("win_length", win_length)
-        if win_length > n_fft:
-            raise ParameterError(f"win_length={win_length} must be <= n_fft={n_fft}")
-        if pad_mode not in PAD_MODES:
-            raise ParameterError(f"pad_mode={pad_mode!r} must be one of {PAD_MODES}")
-        if isinstance(power, bool) or not isinstance(power, (int, float, np.number)):
-            raise TypeError(f"power must be a number, got {type(power).__name__}")
-        if not (math.isfinite(power) and power > 0):
-            raise ParameterError(f"power={power} must be a positive finite number")
-        for name, flag in (("center", center), ("htk", htk)):
-            if not isinstance(flag, (bool, np.bool_)):
-                raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
-        w = padded_window(window, win_length, n_fft)  # validates the window
-        win_key = window if isinstance(window, str) else tuple(float(v) for v in w)
-        return cls(
-            float(sr),
-            int(n_fft),
-            hop_length,
-            win_length,
-            win_key,
-            bool(center),
-            pad_mode,
-            float(power),
-            int(n_mels),
-            float(fmin),
-            fmax,
-            bool(htk),
-            norm,
-        )
-
-    def window64(self) -> np.ndarray:
-        """The analysis window zero-padded to n_fft, float64, shape ``(n_fft,)``."""
-        if isinstance(self.window, str):
-            return padded_window(self.window, self.win_length, self.n_fft)
-        return np.asarray(self.window, dtype=np.float64)
-
-    def mel_basis(self, dtype: npt.DTypeLike = np.float64) -> np.ndarray:
-        """The mel filterbank, shape ``(n_mels, 1 + n_fft // 2)``."""
-        return mel_filters(
-            sr=self.sr,
-            n_fft=self.n_fft,
-            n_mels=self.n_mels,
-            fmin=self.fmin,
-            fmax=self.fmax,
-            htk=self.htk,
-            norm=self.norm,
-            dtype=dtype,
-        )
-
-    def n_frames(self, n_samples: int) -> int:
-        """Number of frames for a signal of ``n_samples`` samples."""
-        padded = n_samples + 2 * (self.n_fft // 2) if self.center else n_samples
-        return 1 + (padded - self.n_fft) // self.hop_length
-
-    def check_length(self, n_samples: int) -> None:
-        """Raise ParameterError if a signal of this length cannot be analysed."""
-        if n_samples == 0:
-            raise ParameterError("y is empty: audio must have at least one sample")
-        if not self.center and n_samples < self.n_fft:
-            raise ParameterError(
-                f"n_fft={self.n_fft} is too large for uncentered analysis of y with "
-                f"{n_samples} samples"
-            )
-        if self.center and self.pad_mode == "reflect" and n_samples <= self.n_fft // 2:
-            raise ParameterError(
-                f"pad_mode='reflect' pads n_fft // 2 = {self.n_fft // 2} samples, which needs "
-                f"more than that in y (got {n_samples})"
-            )
-
-
 class MelSpectrogram(torch.nn.Module):
     """Mel spectrogram as ``librosa.feature.melspectrogram``, as a torch module.
 
@@ -170,6 +55,14 @@ class MelSpectrogram(torch.nn.Module):
     sr, n_fft, hop_length, win_length, window, center, pad_mode, power,
     n_mels, fmin, fmax, htk, norm
         As :func:`melspectrogram` (librosa's names and defaults).
+    center_pad : int >= 0 or None
+        Samples padded on each side when ``center=True`` (None: ``n_fft // 2``, as librosa;
+        HiFi-GAN pads ``(n_fft - hop_length) // 2``).
+    filterbank : {"librosa", "torchaudio"}
+        Build the mel basis as librosa does (float64, rounded like librosa), or as
+        ``torchaudio.functional.melscale_fbanks`` does (float32 throughout).
+    mag_eps : float >= 0
+        Added under the square root of the magnitude (HiFi-GAN's ``sqrt(|X|^2 + 1e-9)``).
     dtype : np.dtype or torch.dtype
         float32 or float64: the dtype of the constants and of the computation.
 
@@ -217,36 +110,33 @@ class MelSpectrogram(torch.nn.Module):
         fmax: float | None = None,
         htk: bool = False,
         norm: Any = "slaney",
+        center_pad: int | None = None,
+        filterbank: str = "librosa",
+        mag_eps: float = 0.0,
         dtype: Any = np.float32,
     ) -> None:
         super().__init__()
-        self.config = MelConfig.make(
-            sr=sr,
-            n_fft=n_fft,
-            hop_length=hop_length,
-            win_length=win_length,
-            window=window,
-            center=center,
-            pad_mode=pad_mode,
-            power=power,
-            n_mels=n_mels,
-            fmin=fmin,
-            fmax=fmax,
-            htk=htk,
-            norm=norm,
-        )
+        config = MelConfig.make(
+            sr=sr, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+            center=center, pad_mode=pad_mode, power=power, n_mels=n_mels, fmin=fmin, fmax=fmax,
+            htk=htk, norm=norm, center_pad=center_pad, filterbank=filterbank, mag_eps=mag_eps,
+        )  # fmt: skip
+        self._setup(config, dtype)
+
+    @classmethod
+    def from_config(cls, config: MelConfig, *, dtype: Any = np.float32) -> MelSpectrogram:
+        """Build a module from a (validated) :class:`MelConfig`."""
+        module = cls.__new__(cls)
+        torch.nn.Module.__init__(module)
+        module._setup(config, dtype)
+        return module
+
+    def _setup(self, config: MelConfig, dtype: Any) -> None:
+        self.config = config
         # librosa rounds the basis to its `dtype` keyword even when the audio is float64;
         # melspectrogram() sets this to np.float32 for that case (None: no extra rounding).
         self._basis_rounding: Any = None
         self._build_constants(torch.device("cpu"), torch_dtype(dtype))
-
-    @classmethod
-    def from_config(cls, config: MelConfig, *, dtype: Any = np.float32) -> MelSpectrogram:
-        """Build a module from a :class:`MelConfig`."""
-        kwargs = dataclasses.asdict(config)
-        if not isinstance(config.window, str):
-            kwargs["window"] = np.asarray(config.window)[_window_span(config)]
-        return cls(**kwargs, dtype=dtype)
 
     def _build_constants(self, device: torch.device, dtype: torch.dtype) -> None:
         if dtype not in (torch.float32, torch.float64):
@@ -310,6 +200,8 @@ class MelSpectrogram(torch.nn.Module):
             S = sq.flatten(-2)  # (..., k, 2F); the projection sums re^2 + im^2
         else:
             S = sq[..., 0] + sq[..., 1]
+            if self.config.mag_eps:  # HiFi-GAN's sqrt(re^2 + im^2 + eps)
+                S = S + self.config.mag_eps
             S = S.sqrt() if power == 1.0 else S.pow(power / 2)
         return self._banded(S).transpose(-1, -2)
 
@@ -329,8 +221,8 @@ class MelSpectrogram(torch.nn.Module):
         out_dtype = y.dtype if y.dtype in _HALF else self.dtype
         c = self.config
         y = y.to(self.dtype)
-        if c.center:
-            pad = c.n_fft // 2
+        if c.pad:
+            pad = c.pad
             if c.pad_mode == "constant":
                 y = F.pad(y, (pad, pad))
             else:  # torch pads non-constant modes of 2-D/3-D inputs only
@@ -339,11 +231,6 @@ class MelSpectrogram(torch.nn.Module):
                 y = y.reshape(shape[:-1] + (y.shape[-1],))
         frames = y.unfold(-1, c.n_fft, c.hop_length)
         return self.spectrum(frames).to(out_dtype)
-
-
-def _window_span(config: MelConfig) -> slice:
-    lpad = (config.n_fft - config.win_length) // 2
-    return slice(lpad, lpad + config.win_length)
 
 
 def _make_config(sr, n_fft, hop_length, win_length, window, center, pad_mode, power, n_mels,

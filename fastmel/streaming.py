@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from .errors import ParameterError
+from .presets import FrontEnd
 from .spectrogram import MelSpectrogram
 
 __all__ = ["MelStream"]
@@ -22,17 +23,20 @@ class MelStream:
 
     Parameters
     ----------
-    module : MelSpectrogram, optional
-        The configuration, constants, device and dtype to use. If omitted, keyword
-        arguments are passed to :class:`MelSpectrogram`.
+    module : MelSpectrogram or FrontEnd, optional
+        The configuration, constants, device and dtype to use; a causal preset
+        (``fastmel.preset("wav2lip")``, ...) streams with its pre-emphasis state carried
+        across chunks and its per-frame post-processing. If omitted, keyword arguments are
+        passed to :class:`MelSpectrogram`.
     **kwargs
         ``MelSpectrogram`` keywords when ``module`` is not given.
 
     Notes
     -----
     Frame ``t`` is returned by the push that completes its window: with ``center=True``
-    once ``t * hop + n_fft - n_fft // 2`` samples have arrived (with ``pad_mode="reflect"``
-    frame 0 also waits for the ``n_fft // 2 + 1`` samples its left reflection reads);
+    once ``t * hop + n_fft - pad`` samples have arrived, ``pad = n_fft // 2`` (with
+    ``pad_mode="reflect"`` frame 0 also waits for the ``pad + 1`` samples its left
+    reflection reads);
     with ``center=False`` once ``t * hop + n_fft`` have. The right edge needs the end of
     the signal, so the last frames come from :meth:`flush`.
 
@@ -57,16 +61,25 @@ class MelStream:
             module = MelSpectrogram(**kwargs)
         elif kwargs:
             raise TypeError("give either a MelSpectrogram or its keywords, not both")
+        self.front_end: FrontEnd | None = None
+        if isinstance(module, FrontEnd):
+            if not module.causal:
+                raise ParameterError(
+                    f"{type(module).__name__} cannot stream: its normalisation takes a max over "
+                    "the whole input, which no chunk can know; compute it offline"
+                )
+            self.front_end, module = module, module.mel
         if not isinstance(module, MelSpectrogram):
-            raise TypeError(f"module must be a fastmel.MelSpectrogram, got {type(module).__name__}")
+            raise TypeError(
+                f"module must be a fastmel.MelSpectrogram or a causal preset, got "
+                f"{type(module).__name__}"
+            )
         self.module = module
         c = module.config
-        self._pad = c.n_fft // 2 if c.center else 0
+        self._pad = c.pad  # n_fft // 2 when centred as librosa, 0 when not
         # Raw samples kept after the frames they fed were emitted, for the right-edge padding
-        # made at flush time: a reflection reads n_fft // 2 + 1 samples, an edge pad one.
-        self._tail_keep = (
-            {"reflect": self._pad + 1, "edge": 1}.get(c.pad_mode, 0) if c.center else 0
-        )
+        # made at flush time: a reflection reads pad + 1 samples, an edge pad one.
+        self._tail_keep = {"reflect": c.pad + 1, "edge": 1}.get(c.pad_mode, 0) if c.pad else 0
         self.reset()
 
     def reset(self) -> None:
@@ -78,6 +91,7 @@ class MelStream:
         self._head: torch.Tensor | None = None  # raw samples held until the left pad can be made
         self._lead: tuple[int, ...] | None = None
         self._finished = False
+        self._previous: torch.Tensor | None = None  # last sample, for pre-emphasis
 
     @property
     def frames_emitted(self) -> int:
@@ -162,15 +176,21 @@ class MelStream:
         """
         chunk = self._check_chunk(chunk)
         self._n_in += chunk.shape[-1]
+        fe = self.front_end
+        if fe is not None and fe.preemphasis and chunk.shape[-1]:
+            chunk, self._previous = fe.preemphasize(chunk, self._previous), chunk[..., -1:]
         if self._pad and self._buf is None:  # the left pad is not made yet
             c = self.module.config
             need = self._pad + 1 if c.pad_mode == "reflect" else 1 if c.pad_mode == "edge" else 0
             self._head = chunk if self._head is None else torch.cat([self._head, chunk], dim=-1)
             if self._head.shape[-1] < need:
-                return chunk.new_empty(chunk.shape[:-1] + (c.n_mels, 0))
+                return self._post(chunk.new_empty(chunk.shape[:-1] + (c.n_mels, 0)))
             chunk, self._head = torch.cat([self._left_pad(self._head), self._head], -1), None
         self._append(chunk)
-        return self._emit()
+        return self._post(self._emit())
+
+    def _post(self, frames: torch.Tensor) -> torch.Tensor:
+        return frames if self.front_end is None else self.front_end.postprocess(frames)
 
     def flush(self) -> torch.Tensor:
         """End the stream: return the remaining frames (the right edge, padded by pad_mode).
@@ -192,4 +212,4 @@ class MelStream:
         assert self._buf is not None and self._head is None
         if self._pad:
             self._append(self._right_pad(self._buf))
-        return self._emit()
+        return self._post(self._emit())

@@ -90,3 +90,7 @@ def make_signal(kind: str, sr: int, seconds: float = 1.0, seed: int = 0) -> np.n
 
 
 SIGNALS = ("speech", "voiced", "chirp", "noise", "silence", "fullscale")
+
+# Presets: max |ours - reference| in the preset's output units (log or normalised dB), float32.
+# Filled in from measurements; see test_presets.py::test_worst_preset_errors_are_reported.
+PRESET_ATOL = {"whisper": 1e-4, "wav2lip": 1e-3, "hifigan": 1e-3, "bigvgan": 1e-3, "vocos": 1e-3}

@@ -1,0 +1,149 @@
+"""MelConfig: a validated, hashable mel-spectrogram configuration and what follows from it."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import ParameterError
+from .filters import (
+    _check_positive_int,
+    check_mel_params,
+    mel_filters,
+    padded_window,
+    torchaudio_mel_filters,
+)
+
+__all__ = ["FILTERBANKS", "PAD_MODES", "MelConfig"]
+
+PAD_MODES = ("constant", "reflect", "edge")
+FILTERBANKS = ("librosa", "torchaudio")
+
+
+@dataclasses.dataclass(frozen=True)
+class MelConfig:
+    """A validated mel-spectrogram configuration (librosa's keywords and defaults).
+
+    ``win_length`` and ``fmax`` are resolved (never None); ``window`` is a name or, for an
+    explicit window, a tuple of floats so that the configuration stays hashable. Three
+    fields go beyond librosa, for model front ends (presets): ``pad``, the samples padded on
+    each side (``n_fft // 2`` when centred, as librosa; 0 when not), ``filterbank``, how the
+    mel basis is built, and ``mag_eps``, added under the square root of the magnitude.
+    """
+
+    sr: float = 22050
+    n_fft: int = 2048
+    hop_length: int = 512
+    win_length: int = 2048
+    window: str | tuple[float, ...] = "hann"
+    center: bool = True
+    pad_mode: str = "constant"
+    power: float = 2.0
+    n_mels: int = 128
+    fmin: float = 0.0
+    fmax: float = 11025.0
+    htk: bool = False
+    norm: Any = "slaney"
+    pad: int = 1024
+    filterbank: str = "librosa"
+    mag_eps: float = 0.0
+
+    @classmethod
+    def make(
+        cls,
+        *,
+        sr: float = 22050,
+        n_fft: int = 2048,
+        hop_length: int = 512,
+        win_length: int | None = None,
+        window: Any = "hann",
+        center: bool = True,
+        pad_mode: str = "constant",
+        power: float = 2.0,
+        n_mels: int = 128,
+        fmin: float = 0.0,
+        fmax: float | None = None,
+        htk: bool = False,
+        norm: Any = "slaney",
+        center_pad: int | None = None,
+        filterbank: str = "librosa",
+        mag_eps: float = 0.0,
+    ) -> MelConfig:
+        """Validate librosa-style keywords (and the front-end extensions); resolve defaults."""
+        fmax = check_mel_params(sr, n_fft, n_mels, fmin, fmax, norm)
+        hop_length = _check_positive_int("hop_length", hop_length)
+        win_length = n_fft if win_length is None else _check_positive_int("win_length", win_length)
+        if win_length > n_fft:
+            raise ParameterError(f"win_length={win_length} must be <= n_fft={n_fft}")
+        if pad_mode not in PAD_MODES:
+            raise ParameterError(f"pad_mode={pad_mode!r} must be one of {PAD_MODES}")
+        if isinstance(power, bool) or not isinstance(power, (int, float, np.number)):
+            raise TypeError(f"power must be a number, got {type(power).__name__}")
+        if not (math.isfinite(power) and power > 0):
+            raise ParameterError(f"power={power} must be a positive finite number")
+        for name, flag in (("center", center), ("htk", htk)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
+        if center_pad is None:
+            pad = n_fft // 2 if center else 0
+        elif not center:
+            raise ParameterError("center_pad needs center=True")
+        else:
+            pad = (
+                int(center_pad)
+                if center_pad == 0
+                else _check_positive_int("center_pad", center_pad)
+            )
+        if filterbank not in FILTERBANKS:
+            raise ParameterError(f"filterbank={filterbank!r} must be one of {FILTERBANKS}")
+        if not (math.isfinite(mag_eps) and mag_eps >= 0):
+            raise ParameterError(f"mag_eps={mag_eps} must be a finite number >= 0")
+        w = padded_window(window, win_length, n_fft)  # validates the window
+        win_key = window if isinstance(window, str) else tuple(float(v) for v in w)
+        return cls(
+            float(sr), int(n_fft), hop_length, win_length, win_key, bool(center), pad_mode,
+            float(power), int(n_mels), float(fmin), fmax, bool(htk), norm, pad, filterbank,
+            float(mag_eps),
+        )  # fmt: skip
+
+    def window64(self) -> np.ndarray:
+        """The analysis window zero-padded to n_fft, float64, shape ``(n_fft,)``."""
+        if isinstance(self.window, str):
+            return padded_window(self.window, self.win_length, self.n_fft)
+        return np.asarray(self.window, dtype=np.float64)
+
+    def mel_basis(self, dtype: npt.DTypeLike = np.float64) -> np.ndarray:
+        """The mel filterbank, shape ``(n_mels, 1 + n_fft // 2)``."""
+        kw = dict(sr=self.sr, n_fft=self.n_fft, n_mels=self.n_mels, fmin=self.fmin,
+                  fmax=self.fmax, htk=self.htk, norm=self.norm)  # fmt: skip
+        if self.filterbank == "torchaudio":
+            return torchaudio_mel_filters(**kw).astype(dtype)
+        return mel_filters(**kw, dtype=dtype)
+
+    def n_frames(self, n_samples: int) -> int:
+        """Number of frames for a signal of ``n_samples`` samples."""
+        return 1 + (n_samples + 2 * self.pad - self.n_fft) // self.hop_length
+
+    def check_length(self, n_samples: int) -> None:
+        """Raise ParameterError if a signal of this length cannot be analysed."""
+        if n_samples == 0:
+            raise ParameterError("y is empty: audio must have at least one sample")
+        if n_samples + 2 * self.pad < self.n_fft:
+            raise ParameterError(
+                f"n_fft={self.n_fft} is too large for "
+                + (
+                    "uncentered analysis of "
+                    if not self.pad
+                    else f"{self.pad} samples of padding and "
+                )
+                + f"y with {n_samples} samples"
+            )
+        if self.pad and self.pad_mode == "reflect" and n_samples <= self.pad:
+            raise ParameterError(
+                f"pad_mode='reflect' pads {self.pad} samples, which needs more than that in y "
+                f"(got {n_samples})"
+            )

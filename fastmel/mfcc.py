@@ -1,0 +1,189 @@
+"""MFCC equal to ``librosa.feature.mfcc``: decibel mel spectrogram, DCT (types 1-3), lifter."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+import torch
+
+from .errors import ParameterError
+from .scaling import power_to_db
+from .spectrogram import MelSpectrogram, _as_tensor, melspectrogram
+
+__all__ = ["MFCC", "dct_matrix", "mfcc"]
+
+
+@functools.lru_cache(maxsize=32)
+def _dct64(n: int, dct_type: int, norm: str | None) -> np.ndarray:
+    # scipy.fft.dct's definitions, as an (n, n) matrix acting on the first axis.
+    k = np.arange(n)[:, None]
+    i = np.arange(n)[None, :]
+    if dct_type == 2:
+        D = 2.0 * np.cos(np.pi * k * (2 * i + 1) / (2 * n))
+        if norm == "ortho":
+            D[0] *= np.sqrt(1.0 / (4 * n))
+            D[1:] *= np.sqrt(1.0 / (2 * n))
+    elif dct_type == 3:
+        D = 2.0 * np.cos(np.pi * i * (2 * k + 1) / (2 * n))
+        D[:, 0] = 1.0
+        if norm == "ortho":
+            D[:, 0] *= np.sqrt(1.0 / n)
+            D[:, 1:] *= np.sqrt(2.0 / n)
+    else:  # type 1
+        if n < 2:
+            raise ParameterError("dct_type=1 needs at least 2 mel bands")
+        D = 2.0 * np.cos(np.pi * k * i / (n - 1))
+        D[:, 0] = 1.0
+        D[:, -1] = (-1.0) ** np.arange(n)
+        if norm == "ortho":
+            D[:, 0] *= np.sqrt(2.0)
+            D[:, -1] *= np.sqrt(2.0)
+            D *= np.sqrt(1.0 / (2 * (n - 1)))
+            D[0] /= np.sqrt(2.0)
+            D[-1] /= np.sqrt(2.0)
+    D.setflags(write=False)
+    return D
+
+
+def dct_matrix(
+    n_mels: int, n_mfcc: int, *, dct_type: int = 2, norm: str | None = "ortho"
+) -> np.ndarray:
+    """The first ``n_mfcc`` rows of scipy.fft.dct(np.eye(n_mels), type=dct_type, norm=norm).
+
+    Returns
+    -------
+    D : np.ndarray [shape=(n_mfcc, n_mels)], float64, read-only
+    """
+    _check_mfcc(n_mfcc, dct_type, norm, 0)
+    if n_mfcc > n_mels:
+        raise ParameterError(f"n_mfcc={n_mfcc} must be <= n_mels={n_mels}")
+    return _dct64(int(n_mels), int(dct_type), norm)[:n_mfcc]
+
+
+def _check_mfcc(n_mfcc: Any, dct_type: Any, norm: Any, lifter: Any) -> None:
+    if isinstance(n_mfcc, bool) or not isinstance(n_mfcc, (int, np.integer)) or n_mfcc <= 0:
+        raise ParameterError(f"n_mfcc={n_mfcc!r} must be a positive integer")
+    if dct_type not in (1, 2, 3):
+        raise ParameterError(f"dct_type={dct_type!r} must be 1, 2 or 3")
+    if norm not in ("ortho", None):
+        raise ParameterError(f"norm={norm!r} must be 'ortho' or None")
+    if not (isinstance(lifter, (int, float, np.number)) and lifter >= 0):
+        raise ParameterError(f"lifter={lifter!r} must be a non-negative number")
+
+
+def _lifter64(n_mfcc: int, lifter: float) -> np.ndarray:
+    return 1.0 + (lifter / 2) * np.sin(np.pi * np.arange(1, 1 + n_mfcc) / lifter)
+
+
+class MFCC(torch.nn.Module):
+    """MFCCs as ``librosa.feature.mfcc``, as a torch module.
+
+    ``power_to_db(melspectrogram(y))`` (``top_db`` 80 relative to the max over the whole
+    input, as librosa), a DCT over the mel axis kept to ``n_mfcc`` rows, then an optional
+    lifter. The DCT matrix and lifter are built in float64 and cast once.
+
+    Parameters
+    ----------
+    sr : float
+        Sampling rate.
+    n_mfcc : int
+        Number of coefficients.
+    dct_type : {1, 2, 3}
+        scipy's DCT type.
+    norm : {"ortho", None}
+        DCT normalisation.
+    lifter : float >= 0
+        Cepstral liftering ``1 + (lifter / 2) sin(pi k / lifter)``; 0 disables it.
+    mel_norm : {"slaney", None} or float
+        The mel filterbank's ``norm``.
+    **mel_kwargs
+        Other :class:`MelSpectrogram` keywords (n_fft, hop_length, n_mels, ...; dtype).
+
+    Shape
+    -----
+    ``(..., n) -> (..., n_mfcc, frames)``
+    """
+
+    dct: torch.Tensor
+
+    def __init__(self, *, sr: float = 22050, n_mfcc: int = 20, dct_type: int = 2,
+                 norm: str | None = "ortho", lifter: float = 0, mel_norm: Any = "slaney",
+                 **mel_kwargs: Any) -> None:  # fmt: skip
+        super().__init__()
+        _check_mfcc(n_mfcc, dct_type, norm, lifter)
+        self.mel = MelSpectrogram(sr=sr, norm=mel_norm, **mel_kwargs)
+        self.n_mfcc, self.dct_type, self.norm, self.lifter = n_mfcc, dct_type, norm, lifter
+        self._build(self.mel.window.device, self.mel.dtype)
+
+    def _build(self, device: torch.device, dtype: torch.dtype) -> None:
+        # The DCT rows with the lifter folded in (lift[k] * D[k, :]), float64, cast once.
+        D = dct_matrix(self.mel.config.n_mels, self.n_mfcc, dct_type=self.dct_type, norm=self.norm)
+        if self.lifter > 0:
+            D = D * _lifter64(self.n_mfcc, self.lifter)[:, None]
+        self.register_buffer("dct", torch.tensor(D, dtype=dtype, device=device), persistent=False)
+
+    def _apply(self, fn: Any, recurse: bool = True) -> MFCC:
+        super()._apply(fn, recurse)
+        self._build(self.mel.window.device, self.mel.dtype)  # from float64, like the mel
+        return self
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        self.mel.check_input(y)
+        half = y.dtype in (torch.float16, torch.bfloat16)
+        S = power_to_db(self.mel(y.to(self.mel.dtype)))
+        M = torch.matmul(self.dct, S)
+        return M.to(y.dtype) if half else M
+
+
+@functools.lru_cache(maxsize=32)
+def _dct_tensor(n_mels: int, n_mfcc: int, dct_type: int, norm: str | None, lifter: float,
+                dtype: torch.dtype, device: torch.device) -> torch.Tensor:  # fmt: skip
+    # The DCT rows with the lifter folded in: lift[k] * D[k, :].
+    D = dct_matrix(n_mels, n_mfcc, dct_type=dct_type, norm=norm)
+    if lifter > 0:
+        D = D * _lifter64(n_mfcc, lifter)[:, None]
+    return torch.tensor(D, dtype=dtype, device=device)
+
+
+def mfcc(*, y: Any = None, sr: float = 22050, S: Any = None, n_mfcc: int = 20, dct_type: int = 2,
+         norm: str | None = "ortho", lifter: float = 0, mel_norm: Any = "slaney",
+         **kwargs: Any) -> np.ndarray | torch.Tensor:  # fmt: skip
+    """Mel-frequency cepstral coefficients, equal to ``librosa.feature.mfcc``.
+
+    Parameters
+    ----------
+    y : np.ndarray or torch.Tensor [shape=(..., n)] or None
+        Audio (validated as :func:`melspectrogram` does).
+    sr : float
+        Sampling rate.
+    S : np.ndarray or torch.Tensor [shape=(..., n_mels, t)] or None
+        A log-power mel spectrogram (dB), used when ``y`` is None.
+    n_mfcc, dct_type, norm, lifter, mel_norm
+        As :class:`MFCC`.
+    **kwargs
+        :func:`melspectrogram` keywords (n_fft, hop_length, n_mels, fmin, fmax, ..., dtype).
+
+    Returns
+    -------
+    M : np.ndarray or torch.Tensor [shape=(..., n_mfcc, t)]
+        The type of the input; float64 when the mel spectrogram is.
+    """
+    _check_mfcc(n_mfcc, dct_type, norm, lifter)
+    if S is None:
+        if y is None:
+            raise ParameterError("one of y or S must be given")
+        S = power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, **kwargs))
+        source = y
+    else:
+        source = S
+    St = _as_tensor(S)
+    if St.ndim < 2 or not St.is_floating_point():
+        raise ParameterError(
+            f"S must be a real array of shape (..., n_mels, t), got {tuple(St.shape)}"
+        )
+    dtype = St.dtype if St.dtype == torch.float64 else torch.float32
+    D = _dct_tensor(St.shape[-2], n_mfcc, dct_type, norm, float(lifter), dtype, St.device)
+    M = torch.matmul(D, St.to(dtype))
+    return M.numpy() if isinstance(source, np.ndarray) else M

@@ -1,0 +1,215 @@
+"""Model front ends: the features popular models were trained on, as torch modules.
+
+Each preset is a :class:`FrontEnd`: an optional causal pre-filter (pre-emphasis), a
+:class:`MelSpectrogram` configured as the model's code computes it, and post-processing
+(log compression, normalisation). ``fastmel.preset(name, **overrides)`` builds one;
+``PRESETS`` lists the names. Post-processing is per frame for every preset but Whisper,
+whose normalisation takes a max over the whole input; the causal ones stream
+(``fastmel.MelStream(fastmel.preset("wav2lip"))``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from .errors import ParameterError
+from .spectrogram import MelSpectrogram
+
+__all__ = ["PRESETS", "BigVGAN", "FrontEnd", "HiFiGAN", "Vocos", "Wav2Lip", "Whisper", "preset"]
+
+
+class FrontEnd(torch.nn.Module):
+    """Pre-emphasis -> mel spectrogram -> per-frame post-processing.
+
+    Parameters
+    ----------
+    mel_kwargs : dict
+        Keywords of the :class:`MelSpectrogram` (the preset's, updated by overrides).
+    preemphasis : float
+        Coefficient k of ``y[n] - k * y[n - 1]`` (with ``y[-1] = 0``); 0 disables it.
+
+    Shape
+    -----
+    ``(..., n) -> (..., n_mels, frames)`` (Whisper drops the last frame).
+    """
+
+    #: whether the output of frame t depends only on samples up to frame t (streamable)
+    causal: bool = True
+    #: the defaults of the preset's MelSpectrogram
+    MEL: dict[str, Any] = {}
+
+    def __init__(self, *, preemphasis: float = 0.0, **mel_overrides: Any) -> None:
+        super().__init__()
+        self.mel = MelSpectrogram(**{**self.MEL, **mel_overrides})
+        self.preemphasis = float(preemphasis)
+
+    def preemphasize(self, y: torch.Tensor, previous: torch.Tensor | None = None) -> torch.Tensor:
+        """``y[n] - k * y[n-1]``; ``previous`` is the sample before ``y`` (zeros if None)."""
+        if not self.preemphasis:
+            return y
+        before = y.new_zeros(y.shape[:-1] + (1,)) if previous is None else previous
+        return y - self.preemphasis * torch.cat([before, y[..., :-1]], dim=-1)
+
+    def postprocess(self, M: torch.Tensor) -> torch.Tensor:
+        """Frame-wise post-processing of the mel spectrogram ``(..., n_mels, frames)``."""
+        return M
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        self.mel.check_input(y)
+        return self.postprocess(self.mel(self.preemphasize(y.to(self.mel.dtype))))
+
+
+class Whisper(FrontEnd):
+    """openai-whisper's ``log_mel_spectrogram`` (``whisper/audio.py``).
+
+    16 kHz, n_fft 400, hop 160, periodic Hann, centred with reflect padding, power 2, the
+    last STFT frame dropped, librosa Slaney filters (80 or 128 mels, up to 8 kHz),
+    ``log10(max(x, 1e-10))``, then ``max(x, max(x) - 8)`` and ``(x + 4) / 4``.
+
+    Parameters
+    ----------
+    n_mels : {80, 128}
+        80 for Whisper up to large-v2, 128 for large-v3.
+    max_over : {"all", "item"}
+        ``"all"`` takes the max over the whole input tensor, batch included, exactly as the
+        reference does; ``"item"`` takes it per item (over the last two dimensions), so each
+        item of a batch equals its own computation.
+
+    Notes
+    -----
+    Not causal (the max needs the whole input): ``MelStream`` refuses it. Whisper pads
+    audio to 30 s before this step; pass the padded audio for identical frames.
+    """
+
+    causal = False
+    MEL = dict(sr=16000, n_fft=400, hop_length=160, n_mels=80, pad_mode="reflect", power=2.0)
+
+    def __init__(self, *, n_mels: int = 80, max_over: str = "all", **mel_overrides: Any) -> None:
+        if n_mels not in (80, 128):
+            raise ParameterError(f"n_mels={n_mels} must be 80 or 128 for Whisper")
+        if max_over not in ("all", "item"):
+            raise ParameterError(f"max_over={max_over!r} must be 'all' or 'item'")
+        super().__init__(n_mels=n_mels, **mel_overrides)
+        self.max_over = max_over
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        self.mel.check_input(y)
+        log_spec = torch.clamp(self.mel(y)[..., :-1], min=1e-10).log10()
+        if self.max_over == "all":
+            peak = log_spec.amax()
+        else:
+            peak = log_spec.amax(dim=(-2, -1), keepdim=True)
+        return (torch.maximum(log_spec, peak - 8.0) + 4.0) / 4.0
+
+
+class Wav2Lip(FrontEnd):
+    """Wav2Lip's ``audio.melspectrogram`` with its ``hparams.py``.
+
+    Pre-emphasis 0.97, ``librosa.stft(n_fft=800, hop_length=200, win_length=800)``,
+    magnitude mel (80 Slaney bands, 55-7600 Hz), ``20 log10(max(1e-5, x)) - 20``, then
+    ``clip(8 (S + 100) / 100 - 4, -4, 4)``.
+
+    Parameters
+    ----------
+    pad_mode : {"constant", "reflect"}
+        ``"constant"`` is what current librosa (>= 0.10) computes; ``"reflect"`` is what
+        the librosa of Wav2Lip's time (< 0.10) computed, which its checkpoints saw.
+    """
+
+    MEL = dict(sr=16000, n_fft=800, hop_length=200, win_length=800, n_mels=80, fmin=55.0,
+               fmax=7600.0, power=1.0)  # fmt: skip
+
+    def __init__(self, *, pad_mode: str = "constant", **mel_overrides: Any) -> None:
+        super().__init__(preemphasis=0.97, pad_mode=pad_mode, **mel_overrides)
+
+    def postprocess(self, M: torch.Tensor) -> torch.Tensor:
+        S = 20.0 * torch.log10(torch.clamp(M, min=1e-5)) - 20.0  # ref_level_db = 20
+        return torch.clamp(8.0 * (S + 100.0) / 100.0 - 4.0, -4.0, 4.0)  # min_level_db = -100
+
+
+class HiFiGAN(FrontEnd):
+    """HiFi-GAN's ``meldataset.mel_spectrogram`` (V1 config: 22.05 kHz, 1024/256, 80 mels).
+
+    Reflect-pads ``(n_fft - hop) // 2`` samples on both sides, frames without centring,
+    magnitude ``sqrt(re^2 + im^2 + 1e-9)``, librosa Slaney filters (0-8000 Hz), then
+    ``log(max(x, 1e-5))``.
+    """
+
+    MEL = dict(sr=22050, n_fft=1024, hop_length=256, win_length=1024, n_mels=80, fmin=0.0,
+               fmax=8000.0, power=1.0, pad_mode="reflect", mag_eps=1e-9)  # fmt: skip
+
+    def __init__(self, **mel_overrides: Any) -> None:
+        kw = {**self.MEL, **mel_overrides}
+        mel_overrides.setdefault("center_pad", (kw["n_fft"] - kw["hop_length"]) // 2)
+        super().__init__(**mel_overrides)
+
+    def postprocess(self, M: torch.Tensor) -> torch.Tensor:
+        return torch.log(torch.clamp(M, min=1e-5))
+
+
+class BigVGAN(HiFiGAN):
+    """BigVGAN's ``meldataset.mel_spectrogram`` (the v2 24 kHz, 100-band configuration).
+
+    As :class:`HiFiGAN` (reflect pad ``(n_fft - hop) // 2``, no centring,
+    ``sqrt(|X|^2 + 1e-9)``, ``log(max(x, 1e-5))``) with 24 kHz, n_fft 1024, hop 256,
+    100 mels, fmin 0, fmax 12 kHz.
+    """
+
+    MEL = dict(sr=24000, n_fft=1024, hop_length=256, win_length=1024, n_mels=100, fmin=0.0,
+               fmax=None, power=1.0, pad_mode="reflect", mag_eps=1e-9)  # fmt: skip
+
+
+class Vocos(FrontEnd):
+    """Vocos' ``MelSpectrogramFeatures`` (24 kHz, n_fft 1024, hop 256, 100 mels).
+
+    A torchaudio ``MelSpectrogram``: centred with reflect padding, periodic Hann, power 1,
+    HTK mel scale without norm, the filterbank built as torchaudio builds it (float32), then
+    ``log(max(x, 1e-7))``.
+    """
+
+    MEL = dict(sr=24000, n_fft=1024, hop_length=256, n_mels=100, fmin=0.0, fmax=None, power=1.0,
+               pad_mode="reflect", htk=True, norm=None, filterbank="torchaudio")  # fmt: skip
+
+    def postprocess(self, M: torch.Tensor) -> torch.Tensor:
+        return torch.log(torch.clamp(M, min=1e-7))
+
+
+PRESETS: dict[str, type[FrontEnd]] = {
+    "whisper": Whisper,
+    "wav2lip": Wav2Lip,
+    "hifigan": HiFiGAN,
+    "bigvgan": BigVGAN,
+    "vocos": Vocos,
+}
+
+
+def preset(name: str, **overrides: Any) -> FrontEnd:
+    """The named model front end as a torch module.
+
+    Parameters
+    ----------
+    name : str
+        One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "vocos".
+    **overrides
+        The preset's own options (e.g. ``n_mels=128`` and ``max_over="item"`` for Whisper,
+        ``pad_mode="reflect"`` for Wav2Lip) or any :class:`MelSpectrogram` keyword
+        (e.g. ``dtype=torch.float64``).
+
+    Returns
+    -------
+    FrontEnd
+        ``forward(y)``: ``(..., n) -> (..., n_mels, frames)``.
+
+    Examples
+    --------
+    >>> import torch, fastmel
+    >>> fastmel.preset("whisper")(torch.zeros(16000)).shape
+    torch.Size([80, 100])
+    """
+    try:
+        cls = PRESETS[name]
+    except KeyError:
+        raise ParameterError(f"preset {name!r} is not one of {sorted(PRESETS)}") from None
+    return cls(**overrides)

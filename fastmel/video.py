@@ -1,0 +1,116 @@
+"""Mel windows per video frame, as Wav2Lip's inference loop cuts them (offline and streaming).
+
+For video frame i the lip-sync model reads the ``step`` mel frames starting at
+``int(i * (mel_fps / fps))`` (Wav2Lip: 16 frames, mel_fps = 16000 / 200 = 80). The loop
+stops at the first window that would run past the end and appends the last ``step``
+frames instead. Both classes compute the start indices with that same float expression,
+so streamed and offline windows are identical, with no drift over long streams.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .errors import ParameterError
+
+__all__ = ["MelWindows", "mel_windows"]
+
+
+def _check(fps: float, step: int, mel_fps: float) -> None:
+    if not fps > 0:
+        raise ParameterError(f"fps={fps} must be positive")
+    if isinstance(step, bool) or not isinstance(step, int) or step <= 0:
+        raise ParameterError(f"step={step!r} must be a positive integer")
+    if not mel_fps > 0:
+        raise ParameterError(f"mel_fps={mel_fps} must be positive")
+
+
+def mel_windows(
+    mel: torch.Tensor, *, fps: float, step: int = 16, mel_fps: float = 80.0
+) -> torch.Tensor:
+    """Cut a mel spectrogram into one window per video frame.
+
+    Parameters
+    ----------
+    mel : torch.Tensor [shape=(..., n_mels, t)]
+        t >= step.
+    fps : float
+        Video frame rate.
+    step : int
+        Mel frames per window (Wav2Lip: 16).
+    mel_fps : float
+        Mel frames per second (Wav2Lip: 16000 / 200 = 80).
+
+    Returns
+    -------
+    windows : torch.Tensor [shape=(n_windows, ..., n_mels, step)]
+    """
+    _check(fps, step, mel_fps)
+    t = mel.shape[-1]
+    if t < step:
+        raise ParameterError(f"mel has {t} frames; a window needs step={step}")
+    multiplier = mel_fps / fps
+    starts, i = [], 0
+    while int(i * multiplier) + step <= t:
+        starts.append(int(i * multiplier))
+        i += 1
+    starts.append(t - step)
+    return _cut(mel, starts, step)
+
+
+def _cut(mel: torch.Tensor, starts: list[int], step: int) -> torch.Tensor:
+    # Slices rather than an index tensor: building one on a GPU would copy from the host.
+    if not starts:
+        return mel.new_empty((0,) + mel.shape[:-1] + (step,))
+    return torch.stack([mel[..., s : s + step] for s in starts])
+
+
+class MelWindows:
+    """Streaming :func:`mel_windows`: feed mel frames, get each window once it is complete.
+
+    Parameters
+    ----------
+    fps, step, mel_fps
+        As :func:`mel_windows`.
+
+    Notes
+    -----
+    Keeps only the frames that future windows need (at most ``step`` plus a chunk), so
+    memory is bounded however long the stream.
+    """
+
+    def __init__(self, *, fps: float, step: int = 16, mel_fps: float = 80.0) -> None:
+        _check(fps, step, mel_fps)
+        self.fps, self.step, self.multiplier = fps, step, mel_fps / fps
+        self.reset()
+
+    def reset(self) -> None:
+        """Start again at video frame 0."""
+        self._frames: torch.Tensor | None = None  # kept mel frames, from index self._start
+        self._start = 0
+        self._seen = 0  # mel frames received
+        self._next = 0  # next video frame
+
+    def push(self, frames: torch.Tensor) -> torch.Tensor:
+        """Add mel frames ``(..., n_mels, k)``; return the windows ``(n, ..., n_mels, step)``."""
+        buf = frames if self._frames is None else torch.cat([self._frames, frames], dim=-1)
+        self._seen += frames.shape[-1]
+        starts = []
+        while int(self._next * self.multiplier) + self.step <= self._seen:
+            starts.append(int(self._next * self.multiplier) - self._start)
+            self._next += 1
+        out = _cut(buf, starts, self.step)
+        keep = min(int(self._next * self.multiplier), max(self._seen - self.step, 0))
+        self._frames = buf[..., keep - self._start :]
+        self._start = keep
+        return out
+
+    def flush(self) -> torch.Tensor:
+        """The final window (the last ``step`` frames), as Wav2Lip appends when its loop ends."""
+        if self._frames is None or self._seen < self.step:
+            raise ParameterError(
+                f"the stream has {self._seen} mel frames; a window needs {self.step}"
+            )
+        out = _cut(self._frames, [self._seen - self.step - self._start], self.step)
+        self.reset()
+        return out

@@ -1,0 +1,168 @@
+"""Presets equal their model's reference front end; the causal ones stream exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import fastmel
+from fastmel import MelStream, ParameterError
+from tests import references as ref
+from tests.conftest import PRESET_ATOL, make_signal
+
+
+def _audio(sr: int, seconds: float = 2.0, batch: int = 0) -> torch.Tensor:
+    kinds = ["speech", "voiced", "chirp", "noise"]
+    if not batch:
+        return torch.from_numpy(make_signal("speech", sr, seconds).astype(np.float32))
+    return torch.from_numpy(np.stack([make_signal(kinds[i % 4], sr, seconds, seed=i)
+                                      for i in range(batch)]).astype(np.float32))  # fmt: skip
+
+
+def max_abs(a, b) -> float:
+    a = a.detach().cpu().double().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
+    b = b.detach().cpu().double().numpy() if isinstance(b, torch.Tensor) else np.asarray(b)
+    assert a.shape == b.shape, f"shape {a.shape} != reference {b.shape}"
+    return float(np.abs(a - b).max())
+
+
+def assert_preset(name: str, ours, reference, what: str = "") -> float:
+    err = max_abs(ours, reference)
+    assert err <= PRESET_ATOL[name], f"{name} {what}: max|ours - ref| = {err:.3g} > {PRESET_ATOL[name]}"
+    return err
+
+
+def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndarray:
+    if name == "whisper":
+        return ref.whisper_log_mel(y, kw.get("n_mels", 80))
+    if name == "wav2lip":
+        return ref.wav2lip_mel(y.double().numpy(), kw.get("pad_mode", "constant"))
+    if name == "hifigan":
+        return ref.hifigan_mel(y.reshape(-1, y.shape[-1]), 1024, 80, 22050, 256, 1024, 0, 8000
+                               ).reshape(y.shape[:-1] + (80, -1))  # fmt: skip
+    if name == "bigvgan":
+        return ref.hifigan_mel(y.reshape(-1, y.shape[-1]), 1024, 100, 24000, 256, 1024, 0, None
+                               ).reshape(y.shape[:-1] + (100, -1))  # fmt: skip
+    if name == "vocos":
+        return ref.vocos_mel(y)
+    raise ValueError(name)
+
+
+SR = {"whisper": 16000, "wav2lip": 16000, "hifigan": 22050, "bigvgan": 24000, "vocos": 24000}
+CASES = [("whisper", {}), ("whisper", {"n_mels": 128}), ("wav2lip", {}),
+         ("wav2lip", {"pad_mode": "reflect"}), ("hifigan", {}), ("bigvgan", {}), ("vocos", {})]  # fmt: skip
+
+
+@pytest.mark.parametrize("name,kw", CASES, ids=[f"{n}{kw}" for n, kw in CASES])
+@pytest.mark.parametrize("signal", ["speech", "voiced", "chirp", "fullscale"])
+def test_preset_equals_reference(name, kw, signal):
+    y = torch.from_numpy(make_signal(signal, SR[name], 1.5).astype(np.float32))
+    assert_preset(name, fastmel.preset(name, **kw)(y), reference_output(name, y, **kw), signal)
+
+
+@pytest.mark.parametrize("name", ["hifigan", "bigvgan", "vocos", "wav2lip"])
+def test_batched_preset_equals_each_item(name):
+    y = _audio(SR[name], 1.0, batch=3)
+    front = fastmel.preset(name)
+    out = front(y)
+    for i in range(3):
+        assert_preset(name, out[i], reference_output(name, y[i]), f"item {i}")
+
+
+def test_whisper_max_over_batch_or_item():
+    y = _audio(16000, 1.0, batch=3) * torch.tensor([[1.0], [0.01], [0.3]])
+    whole = fastmel.preset("whisper")(y)
+    assert_preset("whisper", whole, ref.whisper_log_mel(y), "batch max as the reference")
+    per_item = fastmel.preset("whisper", max_over="item")(y)
+    for i in range(3):
+        assert_preset("whisper", per_item[i], ref.whisper_log_mel(y[i]), f"item {i}")
+    assert max_abs(per_item[1], whole[1]) > 0.1  # the quiet item is clamped differently
+
+
+def test_whisper_against_openai_whisper_when_installed():
+    whisper_audio = pytest.importorskip("whisper.audio", reason="openai-whisper not installed")
+    y = _audio(16000, 3.0)
+    for n_mels in (80, 128):
+        theirs = whisper_audio.log_mel_spectrogram(y, n_mels=n_mels)
+        assert_preset("whisper", fastmel.preset("whisper", n_mels=n_mels)(y), theirs, f"{n_mels}")
+
+
+def test_vocos_filterbank_is_torchaudios_not_librosas():
+    ours = fastmel.torchaudio_mel_filters(sr=24000, n_fft=1024, n_mels=100)
+    theirs = ref.torchaudio_fbank(513, 0.0, 12000.0, 100, 24000).T
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    librosa_htk = fastmel.mel_filters(sr=24000, n_fft=1024, n_mels=100, htk=True, norm=None)
+    assert np.abs(ours - librosa_htk).max() > 0  # close, not equal: why the preset exists
+
+
+def test_vocos_filterbank_against_torchaudio_when_it_imports():
+    try:
+        import torchaudio.functional as taf
+    except Exception:  # not installed, or built for another torch
+        pytest.skip("torchaudio does not import here")
+    fb = taf.melscale_fbanks(513, 0.0, 12000.0, 100, 24000).numpy().T
+    np.testing.assert_allclose(fastmel.torchaudio_mel_filters(sr=24000, n_fft=1024, n_mels=100), fb,
+                               rtol=0, atol=1e-7)  # fmt: skip
+
+
+@pytest.mark.parametrize("name,kw", [c for c in CASES if c[0] != "whisper"],
+                         ids=[f"{n}{kw}" for n, kw in CASES if n != "whisper"])  # fmt: skip
+@pytest.mark.parametrize("sizes", [[640], [1], [257, 0, 1023, 5], [4096]], ids=str)
+def test_causal_presets_stream_exactly(name, kw, sizes):
+    front = fastmel.preset(name, **kw)
+    y = _audio(SR[name], 1.0, batch=2)
+    stream = MelStream(front)
+    parts, pos, i = [], 0, 0
+    while pos < y.shape[-1]:
+        n = sizes[i % len(sizes)]
+        parts.append(stream.push(y[..., pos : pos + n]))
+        pos, i = pos + n, i + 1
+    parts.append(stream.flush())
+    streamed = torch.cat(parts, dim=-1)
+    offline = front(y)
+    assert streamed.shape == offline.shape
+    assert max_abs(streamed, offline) <= 1e-4, "stream differs from offline"
+    assert_preset(name, streamed[0], reference_output(name, y[0], **kw), "streamed")
+
+
+def test_whisper_refuses_to_stream():
+    with pytest.raises(ParameterError, match="cannot stream"):
+        MelStream(fastmel.preset("whisper"))
+
+
+def test_preset_errors_and_registry():
+    assert sorted(fastmel.PRESETS) == ["bigvgan", "hifigan", "vocos", "wav2lip", "whisper"]
+    with pytest.raises(ParameterError, match="preset 'tacotron'"):
+        fastmel.preset("tacotron")
+    with pytest.raises(ParameterError, match="n_mels"):
+        fastmel.preset("whisper", n_mels=64)
+    with pytest.raises(ParameterError, match="max_over"):
+        fastmel.preset("whisper", max_over="frame")
+    with pytest.raises(ParameterError, match="hop_length"):
+        fastmel.preset("hifigan", hop_length=0)
+    for name, cls in fastmel.PRESETS.items():  # each docstring cites its reference
+        assert cls.__doc__ and any(w in cls.__doc__ for w in ("audio.py", "meldataset", "Vocos")), name
+
+
+def test_presets_follow_device_and_dtype():
+    front = fastmel.preset("hifigan", dtype=torch.float64)
+    y = _audio(22050, 0.5).double()
+    out = front(y)
+    assert out.dtype == torch.float64
+    err = max_abs(out, ref.hifigan_mel(y[None], 1024, 80, 22050, 256, 1024, 0, 8000)[0])
+    assert err <= PRESET_ATOL["hifigan"]
+
+
+def test_worst_preset_errors_are_reported(record_property):
+    worst = {}
+    for name, kw in CASES:
+        for signal in ("speech", "voiced", "chirp", "fullscale"):
+            y = torch.from_numpy(make_signal(signal, SR[name], 1.5).astype(np.float32))
+            err = max_abs(fastmel.preset(name, **kw)(y), reference_output(name, y, **kw))
+            key = name + ("-" + "-".join(f"{k}={v}" for k, v in kw.items()) if kw else "")
+            worst[key] = max(worst.get(key, 0.0), err)
+    for key, err in worst.items():
+        record_property(f"worst_abs_err_{key}", err)
+        print(f"\nworst max|preset - reference| {key}: {err:.3g} (tolerance {PRESET_ATOL[key.split('-')[0]]})")
+        assert err <= PRESET_ATOL[key.split("-")[0]]
