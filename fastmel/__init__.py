@@ -3,10 +3,12 @@
 Modules: ``filters`` (mel scale, windows, filterbank), ``spectrogram`` (MelSpectrogram,
 melspectrogram), ``streaming`` (MelStream), ``presets`` (model front ends), ``mfcc``, ``video``
 (Wav2Lip mel windows), ``scaling`` (decibels), ``projection`` (banded mel GEMM),
-``config`` (MelConfig), ``io`` (load), ``cli`` (command line).
+``config`` (MelConfig), ``cuda_graph`` (CUDA-graph runner), ``io`` (load),
+``cli`` (command line).
 """
 
 from .config import MelConfig
+from .cuda_graph import CUDAGraphRunner, cuda_graph
 from .errors import ParameterError
 from .filters import (
     fft_frequencies,
@@ -27,6 +29,7 @@ from .video import MelWindows, mel_windows
 __version__ = "0.1.0"
 
 __all__ = [
+    "CUDAGraphRunner",
     "MFCC",
     "PRESETS",
     "FrontEnd",
@@ -37,6 +40,7 @@ __all__ = [
     "ParameterError",
     "amplitude_to_db",
     "clear_cache",
+    "cuda_graph",
     "fft_frequencies",
     "get_window",
     "hz_to_mel",

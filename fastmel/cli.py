@@ -22,6 +22,7 @@ import numpy as np
 from .config import PAD_MODES
 from .errors import ParameterError
 from .filters import WINDOWS
+from .presets import PRESETS
 
 SAMPLE = "speech.wav"
 
@@ -32,7 +33,7 @@ class CLIError(Exception):
 
 def _norm(value: str) -> Any:
     if value.lower() == "none":
-        return None
+        return "none"  # None means "not given"; _mel_kwargs maps this back
     if value == "slaney":
         return value
     try:
@@ -43,45 +44,53 @@ def _norm(value: str) -> Any:
 
 
 def _add_mel_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("mel spectrogram (librosa's keywords and defaults)")
-    g.add_argument("--sr", type=float, default=None, help="resample to this rate (default: native)")
-    g.add_argument("--n-fft", type=int, default=2048, help="FFT size (default: 2048)")
-    g.add_argument("--hop-length", type=int, default=512, help="hop in samples (default: 512)")
-    g.add_argument("--win-length", type=int, default=None, help="window length (default: n_fft)")
-    g.add_argument("--window", default="hann", choices=WINDOWS, help="window (default: hann)")
-    g.add_argument("--n-mels", type=int, default=128, help="mel bands (default: 128)")
-    g.add_argument("--fmin", type=float, default=0.0, help="lowest frequency, Hz (default: 0)")
-    g.add_argument("--fmax", type=float, default=None, help="highest frequency, Hz (default: sr/2)")
-    g.add_argument("--power", type=float, default=2.0, help="magnitude exponent (default: 2)")
-    g.add_argument("--htk", action="store_true", help="HTK mel scale instead of Slaney's")
-    g.add_argument(
-        "--norm", type=_norm, default="slaney", help="slaney, none or p (default: slaney)"
+    g = p.add_argument_group(
+        "mel spectrogram (librosa's keywords; defaults are librosa's, or the preset's)"
     )
-    g.add_argument(
-        "--pad-mode",
-        default="constant",
-        choices=PAD_MODES,
-        help="padding for centred frames (default: constant)",
-    )
-    g.add_argument("--no-center", dest="center", action="store_false", help="frames start at 0")
+    g.add_argument("--preset", choices=sorted(PRESETS), help="a model's front end (see README)")
+    g.add_argument("--sr", type=float, help="resample to this rate (default: native, or preset's)")
+    g.add_argument("--n-fft", type=int, help="FFT size (default: 2048)")
+    g.add_argument("--hop-length", type=int, help="hop in samples (default: 512)")
+    g.add_argument("--win-length", type=int, help="window length (default: n_fft)")
+    g.add_argument("--window", choices=WINDOWS, help="window (default: hann)")
+    g.add_argument("--n-mels", type=int, help="mel bands (default: 128)")
+    g.add_argument("--fmin", type=float, help="lowest frequency, Hz (default: 0)")
+    g.add_argument("--fmax", type=float, help="highest frequency, Hz (default: sr/2)")
+    g.add_argument("--power", type=float, help="magnitude exponent (default: 2)")
+    g.add_argument("--htk", action="store_const", const=True, help="HTK mel scale, not Slaney's")
+    g.add_argument("--norm", type=_norm, help="slaney, none or p (default: slaney)")
+    g.add_argument("--pad-mode", choices=PAD_MODES, help="centre padding (default: constant)")
+    g.add_argument("--no-center", dest="center", action="store_const", const=False,
+                   help="frames start at sample 0")  # fmt: skip
+
+
+MEL_OPTIONS = ("n_fft", "hop_length", "win_length", "window", "n_mels", "fmin", "fmax", "power",
+               "htk", "norm", "pad_mode", "center")  # fmt: skip
 
 
 def _mel_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    names = (
-        "n_fft",
-        "hop_length",
-        "win_length",
-        "window",
-        "n_mels",
-        "fmin",
-        "fmax",
-        "power",
-        "htk",
-        "norm",
-        "pad_mode",
-        "center",
-    )
-    return {k: getattr(args, k) for k in names}
+    """The mel options given on the command line (the others keep their defaults)."""
+    kw = {k: getattr(args, k) for k in MEL_OPTIONS if getattr(args, k) is not None}
+    if "norm" in kw and kw["norm"] == "none":
+        kw["norm"] = None
+    return kw
+
+
+def _front_end(args: argparse.Namespace) -> tuple[np.ndarray, float, Any]:
+    """Read the input and build the module (a preset or a MelSpectrogram) that analyses it."""
+    from .presets import preset
+    from .spectrogram import MelSpectrogram
+
+    kw = _mel_kwargs(args)
+    sr = args.sr
+    if args.preset:
+        sr = sr or preset(args.preset).mel.config.sr
+    y, sr = _load(args.input, sr)
+    try:
+        module = preset(args.preset, sr=sr, **kw) if args.preset else MelSpectrogram(sr=sr, **kw)
+    except (ParameterError, TypeError) as e:
+        raise CLIError(f"{args.input}: {e}") from None
+    return y, sr, module
 
 
 def _load(path: str, sr: float | None) -> tuple[np.ndarray, float]:
@@ -132,8 +141,12 @@ def save_plot(
     fmax: float,
     htk: bool,
     title: str = "",
+    label: str = "dB",
 ) -> None:
-    """Write a mel spectrogram image: time in seconds, mel-spaced frequency axis in Hz."""
+    """Write a mel spectrogram image: time in seconds, mel-spaced frequency axis in Hz.
+
+    ``label`` names the colour scale (dB, or a preset's features).
+    """
     try:
         import matplotlib
 
@@ -154,38 +167,34 @@ def save_plot(
     ticks = [f for f in (0, 250, 500, 1000, 2000, 4000, 8000, 16000) if fmin <= f <= fmax]
     ax.set_yticks(ticks, [f"{f:g}" for f in ticks])
     ax.set(xlabel="Time (s)", ylabel="Frequency (Hz, mel scale)", title=title)
-    fig.colorbar(mesh, ax=ax, format="%+2.0f dB", label="dB")
+    fig.colorbar(mesh, ax=ax, format="%+2.0f dB" if label == "dB" else "%.1f", label=label)
     with _atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
     plt.close(fig)
 
 
 def cmd_mel(args: argparse.Namespace) -> None:
-    from .spectrogram import melspectrogram
+    import torch
 
-    y, sr = _load(args.input, args.sr)
-    kw = _mel_kwargs(args)
+    y, sr, module = _front_end(args)
+    c = (module.mel if args.preset else module).config
+    if args.db and args.preset:
+        raise CLIError("--db does not apply to --preset: presets output their own log features")
     try:
-        M = melspectrogram(y=y, sr=sr, **kw)
-    except (ParameterError, TypeError) as e:
+        M = module(torch.from_numpy(y)).numpy()
+    except ParameterError as e:
         raise CLIError(f"{args.input}: {e}") from None
     if args.db:
-        M = _to_db(M, args.power)
+        M = _to_db(M, c.power)
     if args.plot:
-        M_db = M if args.db else _to_db(M, args.power)
-        save_plot(
-            args.plot,
-            M_db,
-            sr=sr,
-            hop_length=args.hop_length,
-            fmin=args.fmin,
-            fmax=args.fmax or sr / 2,
-            htk=args.htk,
-            title=os.path.basename(args.input),
-        )
+        image = M if args.db or args.preset else _to_db(M, c.power)
+        label = f"{args.preset} features" if args.preset else "dB"
+        save_plot(args.plot, image, sr=sr, hop_length=c.hop_length, fmin=c.fmin, fmax=c.fmax,
+                  htk=c.htk, title=os.path.basename(args.input), label=label)  # fmt: skip
     with _atomic_path(args.output) as tmp, open(tmp, "wb") as f:
         np.save(f, M)
-    print(f"{args.output}: mel spectrogram {M.shape} {M.dtype} (sr={sr:g})")
+    what = f"{args.preset} features" if args.preset else "mel spectrogram"
+    print(f"{args.output}: {what} {M.shape} {M.dtype} (sr={sr:g})")
 
 
 def _median_time(fn: Any, repeat: int) -> float:
@@ -245,18 +254,15 @@ STREAM_RTOL = 1e-5
 def cmd_stream(args: argparse.Namespace) -> None:
     import torch
 
-    from .spectrogram import MelSpectrogram
     from .streaming import MelStream
 
     if args.chunk_ms <= 0:
         raise CLIError(f"--chunk-ms must be positive, got {args.chunk_ms:g}")
     if args.threads:
         torch.set_num_threads(args.threads)
-    y, sr = _load(args.input, args.sr)
-    try:
-        module = MelSpectrogram(sr=sr, **_mel_kwargs(args))
-    except (ParameterError, TypeError) as e:
-        raise CLIError(f"{args.input}: {e}") from None
+    y, sr, module = _front_end(args)
+    if args.preset and not module.causal:
+        raise CLIError(f"--preset {args.preset} cannot stream: it normalises over the whole input")
     audio = torch.from_numpy(y)
     chunk = max(1, round(args.chunk_ms * sr / 1000))
     stream = MelStream(module)

@@ -28,9 +28,9 @@ def _dct64(n: int, dct_type: int, norm: str | None) -> np.ndarray:
     elif dct_type == 3:
         D = 2.0 * np.cos(np.pi * i * (2 * k + 1) / (2 * n))
         D[:, 0] = 1.0
-        if norm == "ortho":
+        if norm == "ortho":  # the transpose of the orthonormal DCT-II
             D[:, 0] *= np.sqrt(1.0 / n)
-            D[:, 1:] *= np.sqrt(2.0 / n)
+            D[:, 1:] *= np.sqrt(1.0 / (2 * n))
     else:  # type 1
         if n < 2:
             raise ParameterError("dct_type=1 needs at least 2 mel bands")

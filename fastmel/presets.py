@@ -40,9 +40,17 @@ class FrontEnd(torch.nn.Module):
     #: the defaults of the preset's MelSpectrogram
     MEL: dict[str, Any] = {}
 
+    #: True for models whose code builds the window with ``torch.hann_window`` in float32:
+    #: the preset then uses those exact values (they differ from a correctly rounded Hann
+    #: window by an ulp here and there, which shows in near-silent bands after the log).
+    TORCH_WINDOW = False
+
     def __init__(self, *, preemphasis: float = 0.0, **mel_overrides: Any) -> None:
         super().__init__()
-        self.mel = MelSpectrogram(**{**self.MEL, **mel_overrides})
+        kw = {**self.MEL, **mel_overrides}
+        if self.TORCH_WINDOW and "window" not in mel_overrides:
+            kw["window"] = torch.hann_window(kw.get("win_length") or kw["n_fft"])
+        self.mel = MelSpectrogram(**kw)
         self.preemphasis = float(preemphasis)
 
     def preemphasize(self, y: torch.Tensor, previous: torch.Tensor | None = None) -> torch.Tensor:
@@ -84,6 +92,7 @@ class Whisper(FrontEnd):
     """
 
     causal = False
+    TORCH_WINDOW = True
     MEL = dict(sr=16000, n_fft=400, hop_length=160, n_mels=80, pad_mode="reflect", power=2.0)
 
     def __init__(self, *, n_mels: int = 80, max_over: str = "all", **mel_overrides: Any) -> None:
@@ -105,7 +114,7 @@ class Whisper(FrontEnd):
 
 
 class Wav2Lip(FrontEnd):
-    """Wav2Lip's ``audio.melspectrogram`` with its ``hparams.py``.
+    """Wav2Lip's ``audio.py`` (``melspectrogram``) with its ``hparams.py``.
 
     Pre-emphasis 0.97, ``librosa.stft(n_fft=800, hop_length=200, win_length=800)``,
     magnitude mel (80 Slaney bands, 55-7600 Hz), ``20 log10(max(1e-5, x)) - 20``, then
@@ -137,6 +146,7 @@ class HiFiGAN(FrontEnd):
     ``log(max(x, 1e-5))``.
     """
 
+    TORCH_WINDOW = True
     MEL = dict(sr=22050, n_fft=1024, hop_length=256, win_length=1024, n_mels=80, fmin=0.0,
                fmax=8000.0, power=1.0, pad_mode="reflect", mag_eps=1e-9)  # fmt: skip
 
@@ -169,6 +179,7 @@ class Vocos(FrontEnd):
     ``log(max(x, 1e-7))``.
     """
 
+    TORCH_WINDOW = True
     MEL = dict(sr=24000, n_fft=1024, hop_length=256, n_mels=100, fmin=0.0, fmax=None, power=1.0,
                pad_mode="reflect", htk=True, norm=None, filterbank="torchaudio")  # fmt: skip
 

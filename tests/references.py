@@ -6,6 +6,8 @@ Each function follows the cited source step by step, in the library the model us
 
 from __future__ import annotations
 
+import math
+
 import librosa
 import numpy as np
 import scipy.signal
@@ -32,7 +34,9 @@ def wav2lip_mel(wav: np.ndarray, pad_mode: str = "constant") -> np.ndarray:
     mel_basis = librosa.filters.mel(sr=16000, n_fft=800, n_mels=80, fmin=55, fmax=7600)
     min_level = np.exp(-100 / 20 * np.log(10))
     S = 20 * np.log10(np.maximum(min_level, np.dot(mel_basis, np.abs(D)))) - 20
-    return np.clip((2 * 4) * ((S - -100) / (--100)) - 4, -4, 4)
+    min_level_db, max_abs_value = -100, 4  # symmetric_mels, allow_clipping_in_normalization
+    return np.clip((2 * max_abs_value) * ((S - min_level_db) / (-min_level_db)) - max_abs_value,
+                   -max_abs_value, max_abs_value)  # fmt: skip
 
 
 def hifigan_mel(y: torch.Tensor, n_fft: int, num_mels: int, sampling_rate: int, hop_size: int,
@@ -47,22 +51,27 @@ def hifigan_mel(y: torch.Tensor, n_fft: int, num_mels: int, sampling_rate: int, 
                       normalized=False, onesided=True, return_complex=True)  # fmt: skip
     spec = torch.view_as_real(spec)
     spec = torch.sqrt(spec.pow(2).sum(-1) + 1e-9)
-    spec = torch.matmul(mel, spec)
+    spec = torch.matmul(mel.to(spec.dtype), spec)
     return torch.log(torch.clamp(spec, min=1e-5) * 1)
 
 
 def torchaudio_fbank(n_freqs: int, f_min: float, f_max: float, n_mels: int, sample_rate: int):
-    """``torchaudio.functional.melscale_fbanks`` (HTK, no norm), written in NumPy float32."""
-    all_freqs = np.linspace(0, sample_rate // 2, n_freqs, dtype=np.float32)
-    m_min = 2595.0 * np.log10(1.0 + f_min / 700.0)
-    m_max = 2595.0 * np.log10(1.0 + f_max / 700.0)
-    m_pts = np.linspace(m_min, m_max, n_mels + 2, dtype=np.float32)
-    f_pts = (700.0 * (10.0 ** (m_pts / 2595.0) - 1.0)).astype(np.float32)
+    """``torchaudio.functional.melscale_fbanks`` (HTK scale, no norm), float32 torch ops.
+
+    Follows torchaudio's steps: bin frequencies ``linspace(0, sr // 2, n_freqs)``, mel points
+    ``linspace`` between the HTK mels of f_min and f_max (Python floats), back to Hz, then
+    triangles from the slopes. Returns ``(n_freqs, n_mels)`` as NumPy float32.
+    """
+    all_freqs = torch.linspace(0, sample_rate // 2, n_freqs)
+    m_min = 2595.0 * math.log10(1.0 + (f_min / 700.0))
+    m_max = 2595.0 * math.log10(1.0 + (f_max / 700.0))
+    m_pts = torch.linspace(m_min, m_max, n_mels + 2)
+    f_pts = 700.0 * (10.0 ** (m_pts / 2595.0) - 1.0)
     f_diff = f_pts[1:] - f_pts[:-1]
-    slopes = f_pts[None, :] - all_freqs[:, None]
-    down = (-1.0 * slopes[:, :-2]) / f_diff[:-1]
-    up = slopes[:, 2:] / f_diff[1:]
-    return np.maximum(0, np.minimum(down, up)).astype(np.float32)  # (n_freqs, n_mels)
+    slopes = f_pts.unsqueeze(0) - all_freqs.unsqueeze(1)
+    down_slopes = (-1.0 * slopes[:, :-2]) / f_diff[:-1]
+    up_slopes = slopes[:, 2:] / f_diff[1:]
+    return torch.max(torch.zeros(1), torch.min(down_slopes, up_slopes)).numpy()
 
 
 def vocos_mel(audio: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,49 @@
+"""The CUDA-graph runner: a clear error without CUDA; equal to the module with it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import fastmel
+from tests.conftest import assert_parity, make_signal
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
+KW = dict(sr=16000, n_fft=800, hop_length=200, n_mels=80, fmin=55.0, fmax=7600.0)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA error")
+def test_runner_without_cuda_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="needs a CUDA device"):
+        fastmel.cuda_graph(fastmel.MelSpectrogram(**KW), torch.zeros(16000))
+
+
+@needs_cuda
+@pytest.mark.parametrize("module", ["mel", "wav2lip", "hifigan"])
+def test_runner_replays_the_module(module):
+    m = fastmel.MelSpectrogram(**KW) if module == "mel" else fastmel.preset(module)
+    m = m.cuda()
+    y = torch.from_numpy(make_signal("speech", 16000, 1.0).astype(np.float32)).cuda()
+    run = fastmel.cuda_graph(m, torch.zeros_like(y))
+    out = run(y)
+    assert_parity(out, m(y), torch.float32, "first replay")
+    y2 = torch.flip(y, [0])
+    out2 = run(y2)
+    assert out2.data_ptr() == out.data_ptr()  # the runner's buffer, overwritten
+    assert_parity(out2, m(y2), torch.float32, "second replay")
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        run(y)
+    finally:
+        torch.cuda.set_sync_debug_mode(0)
+
+
+@needs_cuda
+def test_runner_rejects_other_shapes_and_cpu_examples():
+    m = fastmel.MelSpectrogram(**KW).cuda()
+    run = fastmel.cuda_graph(m, torch.zeros(2, 8000, device="cuda"))
+    with pytest.raises(fastmel.ParameterError, match="captured for"):
+        run(torch.zeros(8000, device="cuda"))
+    with pytest.raises(fastmel.ParameterError, match="CUDA tensor"):
+        fastmel.cuda_graph(m, torch.zeros(8000))
