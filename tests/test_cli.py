@@ -209,3 +209,36 @@ def test_stream_command_errors_are_one_line(tmp_path):
     r = _run_cli("stream", str(tmp_path / "missing.wav"))
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
     assert "missing.wav" in r.stderr
+
+
+@pytest.mark.parametrize("name", ["wav2lip", "hifigan", "whisper"])
+def test_mel_preset_equals_the_preset_on_librosa_load(stereo_files, tmp_path, name):
+    import torch
+
+    import fastmel
+
+    out, png = tmp_path / "f.npy", tmp_path / "f.png"
+    assert (
+        main(["mel", stereo_files["wav"], "-o", str(out), "--preset", name, "--plot", str(png)])
+        == 0
+    )
+    front = fastmel.preset(name)
+    y, _ = librosa.load(stereo_files["wav"], sr=front.mel.config.sr)
+    np.testing.assert_allclose(np.load(out), front(torch.from_numpy(y)).numpy(), rtol=0, atol=1e-6)
+    assert png.exists()
+
+
+def test_preset_options_override_and_db_is_refused(stereo_files, tmp_path):
+    out = tmp_path / "f.npy"
+    assert main(["mel", stereo_files["wav"], "-o", str(out), "--preset", "whisper",
+                 "--n-mels", "128"]) == 0  # fmt: skip
+    assert np.load(out).shape[0] == 128
+    r = _run_cli("mel", stereo_files["wav"], "-o", str(out), "--preset", "whisper", "--db")
+    assert r.returncode == 1 and "--db" in r.stderr
+
+
+def test_stream_command_with_a_causal_preset_and_refuses_whisper(stereo_files, capsys):
+    assert main(["stream", stereo_files["wav"], "--preset", "wav2lip", "--threads", "1"]) == 0
+    assert "max |stream - offline|" in capsys.readouterr().out
+    r = _run_cli("stream", stereo_files["wav"], "--preset", "whisper")
+    assert r.returncode == 1 and "cannot stream" in r.stderr
