@@ -14,6 +14,9 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q $(TORCH)
 	$(BIN)/python -m pip install -q -e ".[test]"
+	# openai-whisper itself, as a reference for the whisper preset; --no-deps because its
+	# requirements would pull another torch (its imports are in the test extra).
+	$(BIN)/python -m pip install -q --no-deps openai-whisper==20250625
 	touch $@
 
 install: $(VENV)/.installed
