@@ -126,3 +126,22 @@ def test_function_caches_modules_and_clear_cache():
 
 def test_repr_names_the_configuration():
     assert "n_fft=800" in repr(fastmel.MelSpectrogram(**KW))
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 2)])
+def test_long_inputs_are_processed_in_blocks_with_the_same_result(shape, monkeypatch):
+    from fastmel import spectrogram
+
+    y = torch.from_numpy(make_signal("speech", 16000, 2.0).astype(np.float32)).expand(*shape, -1)
+    m = fastmel.MelSpectrogram(**KW)
+    whole = m(y)  # 161 frames per item: one block
+    monkeypatch.setattr(spectrogram, "BLOCK_SAMPLES", 7 * 800)  # blocks of a few frames
+    assert_parity(m(y), whole, torch.float32, "blocked")
+    ref = librosa.feature.melspectrogram(y=y.numpy(), **KW)
+    assert_parity(m(y), ref, np.float32, "blocked vs librosa")
+
+
+def test_a_long_signal_matches_librosa():
+    y = make_signal("speech", 16000, 30.0).astype(np.float32)  # above the block threshold
+    assert_parity(fastmel.MelSpectrogram(**KW)(torch.from_numpy(y)),
+                  librosa.feature.melspectrogram(y=y, **KW), np.float32)  # fmt: skip
