@@ -115,45 +115,30 @@ def offline_scenario(
     refs = {
         c: peer_reference(setting, y, "kaldi-native-fbank" if not c else "") for c in (True, False)
     }
-    records = []
     with threads(n_threads):
         errors = {}
         for name, fn in fns.items():
             if name != "FFT floor":
                 errors[name] = rel_err(as_numpy(fn()), refs[name not in UNCENTRED])
         times = time_interleaved(fns, budget_s=budget_s, sync=sync_for(device))
-    base = float(np.median(times["fastmel"])) if "fastmel" in times else None
-    for name, t in times.items():
-        med = float(np.median(t))
-        records.append(
-            dict(
-                setting=setting.name,
-                seconds=seconds,
-                batch=batch,
-                threads=n_threads,
-                device=device,
-                peer=name,
-                median_us=med * 1e6,
-                p90_us=float(np.percentile(t, 90)) * 1e6,
-                calls=len(t),
-                ratio_to_fastmel=med / base if base else None,
-                max_rel_err=errors.get(name),
-                note=NOTES.get(name, ""),
-            )
-        )
-    for name, why in skipped.items():
-        records.append(
-            dict(
-                setting=setting.name,
-                seconds=seconds,
-                batch=batch,
-                threads=n_threads,
-                device=device,
-                peer=name,
-                skipped=why,
-            )
-        )
-    return records
+    scenario = dict(setting=setting.name, seconds=seconds, batch=batch, threads=n_threads,
+                    device=device)  # fmt: skip
+    records = timing_records(times, "fastmel", scenario)
+    for r in records:
+        r.update(max_rel_err=errors.get(r["peer"]), note=NOTES.get(r["peer"], ""))
+    return records + [dict(scenario, peer=name, skipped=why) for name, why in skipped.items()]
+
+
+def timing_records(times: dict[str, np.ndarray], base: str, fields: dict) -> list[dict]:
+    """Median, p90, p99 (us) and ratio to ``base`` of each peer's per-call times."""
+    base_median = float(np.median(times[base])) if base in times else None
+    return [
+        dict(fields, peer=name, median_us=float(np.median(t)) * 1e6,
+             p90_us=float(np.percentile(t, 90)) * 1e6, p99_us=float(np.percentile(t, 99)) * 1e6,
+             calls=len(t),
+             ratio_to_fastmel=float(np.median(t)) / base_median if base_median else None)
+        for name, t in times.items()
+    ]  # fmt: skip
 
 
 def stream_scenario(setting: Setting, batch: int, device: str, budget_s: float) -> list[dict]:
@@ -196,26 +181,10 @@ def stream_scenario(setting: Setting, batch: int, device: str, budget_s: float) 
             max_calls=2000,
             sync=sync_for(device),
         )
-    base = float(np.median(times["fastmel MelStream.push"]))
-    records = []
-    for name, t in times.items():
-        med = float(np.median(t))
-        records.append(
-            dict(
-                setting=setting.name,
-                chunk=chunk,
-                batch=batch,
-                threads=1,
-                device=device,
-                peer=name,
-                median_us=med * 1e6,
-                p90_us=float(np.percentile(t, 90)) * 1e6,
-                p99_us=float(np.percentile(t, 99)) * 1e6,
-                calls=len(t),
-                ratio_to_fastmel=med / base,
-                max_rel_err=err if name.startswith("fastmel") else None,
-            )
-        )
+    scenario = dict(setting=setting.name, chunk=chunk, batch=batch, threads=1, device=device)
+    records = timing_records(times, "fastmel MelStream.push", scenario)
+    for r in records:
+        r["max_rel_err"] = err if r["peer"].startswith("fastmel") else None
     return records
 
 

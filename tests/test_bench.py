@@ -1,0 +1,75 @@
+"""The benchmark harness: timer, peers and report (not timings: those live in BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench import report
+from bench.peers import SETTINGS, Unavailable, as_numpy, build, reference
+from bench.run import offline_scenario, rel_err
+from bench.timing import time_interleaved
+
+
+def test_timer_interleaves_and_times_every_call():
+    calls = []
+    times = time_interleaved(
+        {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")},
+        budget_s=0.01,
+        rounds=3,
+        warmup=1,
+        max_calls=5,
+    )
+    assert set(times) == {"a", "b"} and all(len(t) >= 3 for t in times.values())
+    assert calls.count("a") == len(times["a"]) + 2  # warm-up + estimate calls are not timed
+
+
+@pytest.mark.parametrize(
+    "peer",
+    ["fastmel", "fastmel.melspectrogram (NumPy)", "librosa", "torch recipe (eager)", "FFT floor"],
+)
+def test_peers_compute_librosas_mel(peer):
+    setting = SETTINGS["wav2lip"]
+    y = np.random.default_rng(0).standard_normal(8000).astype(np.float32)
+    out = as_numpy(build(peer, setting, y)())
+    if peer != "FFT floor":
+        assert rel_err(out, reference(setting, y, peer)) < 1e-5
+
+
+def test_unavailable_peers_are_skipped_not_fatal():
+    try:
+        build("torchaudio", SETTINGS["whisper"], np.zeros(1600, dtype=np.float32))
+    except Unavailable:
+        pass  # expected with torch 2.13 on this machine
+    records = offline_scenario(
+        SETTINGS["whisper"], 0.04, 1, 1, "cpu", ["fastmel", "librosa", "torchaudio"], 0.02
+    )
+    fm = next(r for r in records if r["peer"] == "fastmel")
+    assert fm["ratio_to_fastmel"] == 1.0 and fm["max_rel_err"] < 1e-5
+
+
+def test_report_tables_show_time_ratio_and_error():
+    records = [
+        dict(
+            setting="wav2lip",
+            seconds=1.0,
+            batch=1,
+            threads=1,
+            device="cpu",
+            peer=p,
+            median_us=m,
+            p90_us=m * 1.1,
+            ratio_to_fastmel=m / 100,
+            max_rel_err=e,
+        )
+        for p, m, e in (
+            ("fastmel", 100.0, 1e-7),
+            ("librosa", 1500.0, 0.0),
+            ("torch recipe (eager)", 250.0, 1e-7),
+            ("FFT floor", 50.0, None),
+        )
+    ]
+    lines = report.offline_table(records, "wav2lip", 1, 1)
+    assert "100.0 us" in lines[2] and "(x15.00)" in lines[2] and "err 1.0e-07" in lines[2]
+    bars = report.bars(records)
+    assert any("0.40" in line and "met" in line for line in bars)
