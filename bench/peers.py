@@ -51,6 +51,7 @@ SETTINGS = {
 
 PEERS = [
     "fastmel",
+    "fastmel (CUDA graph)",
     "fastmel.melspectrogram (NumPy)",
     "librosa",
     "torch recipe (eager)",
@@ -70,6 +71,8 @@ NOTES = {
     "torch recipe (torch.compile)": "the same under torch.compile (default mode on CPU, "
     "mode='reduce-overhead' on CUDA)",
     "FFT floor": "torch.fft.rfft of the pre-framed, pre-windowed frames only (timing floor)",
+    "fastmel (CUDA graph)": "fastmel.cuda_graph(MelSpectrogram): one captured graph replayed "
+    "per call (GPU only)",
     "fastmel.melspectrogram (NumPy)": "the librosa drop-in: NumPy in, NumPy out",
 }
 
@@ -114,6 +117,11 @@ def build(name: str, setting: Setting, y: np.ndarray, device: str = "cpu") -> Ca
     if name == "fastmel":
         module = fastmel.MelSpectrogram(**kw).to(device)
         return lambda: module(yt)
+    if name == "fastmel (CUDA graph)":
+        if not device.startswith("cuda"):
+            raise Unavailable("CUDA only")
+        run = fastmel.cuda_graph(fastmel.MelSpectrogram(**kw).to(device), yt)
+        return lambda: run(yt)
     if name == "fastmel.melspectrogram (NumPy)":
         if device != "cpu":
             raise Unavailable("NumPy path is CPU only")
