@@ -121,7 +121,11 @@ class BandedProjection:
 
     def __call__(self, S: torch.Tensor) -> torch.Tensor:
         """``(..., k, K) -> (..., k, n_mels)``."""
-        return apply_plan(S, self.plan_for(S.numel() // max(S.shape[-1], 1), S.device.type))
+        rows = S.numel() // max(S.shape[-1], 1)
+        if len(self._from_rows) == 1 or rows < self._from_rows[1]:
+            lo, hi, p = self.plans[0][0]  # few frames (streaming): one GEMM, no plan search
+            return torch.matmul(S[..., lo:hi], p)
+        return apply_plan(S, self.plan_for(rows, S.device.type))
 
 
 def apply_plan(S: torch.Tensor, plan: Plan) -> torch.Tensor:

@@ -77,6 +77,7 @@ class MelStream:
         self.module = module
         c = module.config
         self._pad = c.pad  # n_fft // 2 when centred as librosa, 0 when not
+        self._n_fft, self._hop, self._n_mels = c.n_fft, c.hop_length, c.n_mels
         # Raw samples kept after the frames they fed were emitted, for the right-edge padding
         # made at flush time: a reflection reads pad + 1 samples, an edge pad one.
         self._tail_keep = {"reflect": c.pad + 1, "edge": 1}.get(c.pad_mode, 0) if c.pad else 0
@@ -140,24 +141,24 @@ class MelStream:
 
     def _emit(self) -> torch.Tensor:
         """Frames complete in the buffer, then drop what no future frame or pad needs."""
-        c, buf = self.module.config, self._buf
+        buf, n_fft, hop = self._buf, self._n_fft, self._hop
         assert buf is not None
         end = self._buf_start + buf.shape[-1]
-        first = self._next_frame * c.hop_length - self._buf_start
-        k = max(0, (end - self._next_frame * c.hop_length - c.n_fft) // c.hop_length + 1)
-        if k:
-            span = buf[..., first : first + (k - 1) * c.hop_length + c.n_fft]
-            frames = span.unfold(-1, c.n_fft, c.hop_length)
+        start = self._next_frame * hop  # where the next frame begins
+        k = (end - start - n_fft) // hop + 1
+        if k > 0:
+            # the buffer ends before frame next + k is complete: unfold yields exactly k frames
+            first = start - self._buf_start
+            frames = (buf if first == 0 else buf[..., first:]).unfold(-1, n_fft, hop)
             out = self.module.spectrum(frames)
             self._next_frame += k
         else:
-            out = buf.new_empty(buf.shape[:-1] + (c.n_mels, 0))
-        keep_from = min(self._next_frame * c.hop_length, end - self._tail_keep)
-        drop = keep_from - self._buf_start
-        if drop > 0:
+            out = buf.new_empty(buf.shape[:-1] + (self._n_mels, 0))
+        keep_from = min(self._next_frame * hop, end - self._tail_keep)
+        if keep_from > self._buf_start:
             # A view: the next push's torch.cat copies it into fresh storage and the old
             # buffer is freed, so memory stays bounded without an extra copy here.
-            self._buf = buf[..., drop:]
+            self._buf = buf[..., keep_from - self._buf_start :]
             self._buf_start = keep_from
         return out
 
