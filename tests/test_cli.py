@@ -113,6 +113,9 @@ def test_db_and_plot(stereo_files, tmp_path):
     ref = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=sr))
     np.testing.assert_allclose(np.load(out), ref, atol=1e-3)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (out.stat().st_mode & 0o777) == 0o666 & ~umask
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
