@@ -318,7 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
         "mel",
         help="mel spectrogram of an audio file to a .npy file",
         description="Read an audio file like librosa.load (mono, native rate unless "
-        "--sr), compute librosa.feature.melspectrogram, save it as .npy.",
+        "--sr), compute librosa.feature.melspectrogram (or, with --preset, a model's "
+        "features), save it as .npy.",
     )
     p.add_argument("input", help="audio file (wav, flac, ogg, mp3: anything libsndfile reads)")
     p.add_argument("-o", "--output", required=True, help="output .npy file, shape (n_mels, frames)")
@@ -328,7 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="save decibels (power_to_db; amplitude_to_db for --power 1)",
     )
-    p.add_argument("--plot", metavar="FILE.png", help="also write an image of the spectrogram (dB)")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="also write an image (dB, or the preset's features)")  # fmt: skip
     p.set_defaults(func=cmd_mel)
 
     p = sub.add_parser(
