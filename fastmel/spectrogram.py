@@ -258,6 +258,17 @@ _cached_config = functools.lru_cache(maxsize=256)(_make_config)
 
 
 @functools.lru_cache(maxsize=32)
+def _basis_tensor(sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float | None, htk: bool,
+                  norm: Any, basis_dtype: torch.dtype, dtype: torch.dtype,
+                  device: torch.device) -> torch.Tensor:  # fmt: skip
+    # The mel basis for melspectrogram(S=...): librosa's, rounded to its `dtype` keyword.
+    rounding = np.float32 if basis_dtype == torch.float32 else np.float64
+    basis = mel_filters(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk,
+                        norm=norm, dtype=rounding)  # fmt: skip
+    return torch.tensor(basis, dtype=dtype, device=device)
+
+
+@functools.lru_cache(maxsize=32)
 def _cached_module(
     config: MelConfig, dtype: torch.dtype, basis_dtype: torch.dtype, device: torch.device
 ) -> MelSpectrogram:
@@ -384,21 +395,10 @@ def melspectrogram(
                 f"S must have shape (..., 1 + n_fft // 2, t), got {tuple(S.shape)}"
             )
         n_fft = 2 * (S.shape[-2] - 1)
-        basis = torch.tensor(
-            mel_filters(
-                sr=sr,
-                n_fft=n_fft,
-                n_mels=n_mels,
-                fmin=fmin,
-                fmax=fmax,
-                htk=htk,
-                norm=norm,
-                dtype=np.float32 if basis_dtype == torch.float32 else np.float64,
-            )
-        )
         St = _as_tensor(S)
         ct = _compute_dtype(St.dtype, basis_dtype)
-        out = torch.matmul(basis.to(device=St.device, dtype=ct), St.to(ct))
+        basis = _basis_tensor(sr, n_fft, n_mels, fmin, fmax, htk, norm, basis_dtype, ct, St.device)
+        out = torch.matmul(basis, St.to(ct))
         return out.numpy() if isinstance(S, np.ndarray) else out
 
     args = (sr, n_fft, hop_length, win_length, window, center, pad_mode, power, n_mels, fmin,
@@ -421,3 +421,4 @@ def clear_cache() -> None:
     """Forget the cached configurations and modules used by :func:`melspectrogram`."""
     _cached_config.cache_clear()
     _cached_module.cache_clear()
+    _basis_tensor.cache_clear()
