@@ -46,6 +46,16 @@ def torch_dtype(dtype: Any) -> torch.dtype:
     return dt
 
 
+def check_signal(x: Any, name: str) -> None:
+    """A real floating tensor of shape ``(..., n)``, else a TypeError/ParameterError naming it."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise ParameterError(f"{name} must be a real floating-point tensor, got dtype {x.dtype}")
+    if x.dim() == 0:
+        raise ParameterError(f"{name} must have at least one dimension (..., time)")
+
+
 class MelSpectrogram(torch.nn.Module):
     """Mel spectrogram as ``librosa.feature.melspectrogram``, as a torch module.
 
@@ -185,12 +195,7 @@ class MelSpectrogram(torch.nn.Module):
 
     def check_input(self, y: Any) -> None:
         """Check type, dtype and shape of ``y`` (never its values: no host sync)."""
-        if not isinstance(y, torch.Tensor):
-            raise TypeError(f"y must be a torch.Tensor, got {type(y).__name__}")
-        if not y.is_floating_point():
-            raise ParameterError(f"y must be a real floating-point tensor, got dtype {y.dtype}")
-        if y.dim() == 0:
-            raise ParameterError("y must have at least one dimension (..., time)")
+        check_signal(y, "y")
         self.config.check_length(y.shape[-1])
 
     def spectrum(self, frames: torch.Tensor) -> torch.Tensor:

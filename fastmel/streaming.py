@@ -12,7 +12,7 @@ import torch
 
 from .errors import ParameterError
 from .presets import FrontEnd
-from .spectrogram import MelSpectrogram
+from .spectrogram import MelSpectrogram, check_signal
 
 __all__ = ["MelStream"]
 
@@ -102,12 +102,7 @@ class MelStream:
     def _check_chunk(self, chunk: Any) -> torch.Tensor:
         if self._finished:
             raise ParameterError("push after flush: call reset() to start a new stream")
-        if not isinstance(chunk, torch.Tensor):
-            raise TypeError(f"chunk must be a torch.Tensor, got {type(chunk).__name__}")
-        if not chunk.is_floating_point():
-            raise ParameterError(f"chunk must be real floating point, got dtype {chunk.dtype}")
-        if chunk.dim() == 0:
-            raise ParameterError("chunk must have shape (..., n)")
+        check_signal(chunk, "chunk")
         lead = tuple(chunk.shape[:-1])
         if self._lead is None:
             self._lead = lead
