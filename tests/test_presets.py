@@ -178,3 +178,12 @@ def test_worst_preset_errors_are_reported(record_property):
         tol = PRESET_ATOL[key.split("-")[0]]
         print(f"\nworst max|preset - reference| {key}: {err:.3g} (tolerance {tol})")
         assert err <= tol
+
+
+@pytest.mark.parametrize("name", ["wav2lip", "whisper"])
+def test_presets_compile_without_graph_breaks(name):
+    torch._dynamo.reset()
+    front = fastmel.preset(name)
+    y = _audio(SR[name], 0.5, batch=2)
+    compiled = torch.compile(front, fullgraph=True)
+    assert max_abs(compiled(y), front(y)) <= PRESET_ATOL[name]
