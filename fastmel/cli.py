@@ -84,7 +84,7 @@ def _front_end(args: argparse.Namespace) -> tuple[np.ndarray, float, Any]:
     kw = _mel_kwargs(args)
     sr = args.sr
     if args.preset:
-        sr = sr or preset(args.preset).mel.config.sr
+        sr = sr or PRESETS[args.preset].MEL["sr"]
     y, sr = _load(args.input, sr)
     try:
         module = preset(args.preset, sr=sr, **kw) if args.preset else MelSpectrogram(sr=sr, **kw)

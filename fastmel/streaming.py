@@ -78,9 +78,9 @@ class MelStream:
         c = module.config
         self._pad = c.pad  # n_fft // 2 when centred as librosa, 0 when not
         self._n_fft, self._hop, self._n_mels = c.n_fft, c.hop_length, c.n_mels
-        # Raw samples kept after the frames they fed were emitted, for the right-edge padding
-        # made at flush time: a reflection reads pad + 1 samples, an edge pad one.
-        self._tail_keep = {"reflect": c.pad + 1, "edge": 1}.get(c.pad_mode, 0) if c.pad else 0
+        # Raw samples a pad reads at either edge (a reflection pad + 1, an edge pad one): the
+        # left pad waits for that many, and that many are kept for the right pad at flush.
+        self._edge = {"reflect": c.pad + 1, "edge": 1}.get(c.pad_mode, 0) if c.pad else 0
         self.reset()
 
     def reset(self) -> None:
@@ -149,7 +149,7 @@ class MelStream:
             self._next_frame += k
         else:
             out = buf.new_empty(buf.shape[:-1] + (self._n_mels, 0))
-        keep_from = min(self._next_frame * hop, end - self._tail_keep)
+        keep_from = min(self._next_frame * hop, end - self._edge)
         if keep_from > self._buf_start:
             # A view: the next push's torch.cat copies it into fresh storage and the old
             # buffer is freed, so memory stays bounded without an extra copy here.
@@ -176,11 +176,9 @@ class MelStream:
         if fe is not None and fe.preemphasis and chunk.shape[-1]:
             chunk, self._previous = fe.preemphasize(chunk, self._previous), chunk[..., -1:]
         if self._pad and self._buf is None:  # the left pad is not made yet
-            c = self.module.config
-            need = self._pad + 1 if c.pad_mode == "reflect" else 1 if c.pad_mode == "edge" else 0
             self._head = chunk if self._head is None else torch.cat([self._head, chunk], dim=-1)
-            if self._head.shape[-1] < need:
-                return self._post(chunk.new_empty(chunk.shape[:-1] + (c.n_mels, 0)))
+            if self._head.shape[-1] < self._edge:
+                return self._post(chunk.new_empty(chunk.shape[:-1] + (self._n_mels, 0)))
             chunk, self._head = torch.cat([self._left_pad(self._head), self._head], -1), None
         self._append(chunk)
         return self._post(self._emit())
