@@ -31,7 +31,7 @@ def offline_table(records: list[dict], setting: str, threads: int, batch: int) -
         if r["setting"] == setting and r["threads"] == threads and r["batch"] == batch
     ]
     lengths = sorted({r["seconds"] for r in rows})
-    peers = [p for p in PEERS if any(r["peer"] == p for r in rows)]
+    peers = [p for p in PEERS if any(r["peer"] == p and "median_us" in r for r in rows)]
     head = "| audio | " + " | ".join(peers) + " |"
     lines = [head, "|" + "---|" * (len(peers) + 1)]
     for s in lengths:
@@ -83,6 +83,58 @@ def bars(records: list[dict]) -> list[str]:
         lines.append(
             f"| {_length(seconds)} | {a:.2f} | <= {bar_recipe} {verdict_a} "
             f"| {b:.3f} | <= {bar_librosa} {verdict_b} | {f / floor:.2f} |"
+        )
+    return lines
+
+
+def gpu_bars(result: dict) -> list[str]:
+    """The GPU bars of the GPU issue, evaluated on this run."""
+
+    def med(peer, seconds, batch, table="offline"):
+        key = "seconds" if table == "offline" else "batch"
+        for r in result[table]:
+            if r["peer"] == peer and r.get(key) == seconds and r["batch"] == batch:
+                return r.get("median_us")
+        return None
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    lines = ["| bar | measured | verdict |", "|---|---|---|"]
+    graph, compiled = (
+        med("fastmel (CUDA graph)", 1.0, 1),
+        med("torch recipe (torch.compile)", 1.0, 1),
+    )
+    if graph is not None:
+        lines.append(f"| 1 s, batch 1, runner <= 25 us | {graph:.1f} us | {verdict(graph <= 25)} |")
+    if graph is not None and compiled:
+        ratio = graph / compiled
+        lines.append(
+            f"| 1 s, runner <= 0.2x recipe under reduce-overhead | {ratio:.3f}x "
+            f"({compiled:.1f} us) | {verdict(ratio <= 0.2)} |"
+        )
+    push = med("fastmel cuda_graph(MelStream).push", 64, 64, "streaming")
+    if push is not None:
+        lines.append(
+            f"| 64 streams, one 40 ms push <= 50 us | {push:.1f} us | {verdict(push <= 50)} |"
+        )
+    for peer in ("fastmel", "fastmel (CUDA graph)"):
+        hour = next(
+            (r["median_us"] for r in result["offline"]
+             if r["peer"] == peer and r["seconds"] * r["batch"] >= 3600 and "median_us" in r),
+            None,
+        )  # fmt: skip
+        if hour is not None:
+            lines.append(
+                f"| one hour of audio in batch <= 20 ms ({peer}) | {hour / 1000:.2f} ms | "
+                f"{verdict(hour <= 20_000)} |"
+            )
+    errs = [r["max_rel_err"] for r in result["offline"] + result["streaming"]
+            if r["peer"].startswith("fastmel") and r.get("max_rel_err") is not None]  # fmt: skip
+    if errs:
+        lines.append(
+            f"| parity with librosa <= 1e-5 (max over fastmel rows) | {max(errs):.1e} | "
+            f"{verdict(max(errs) <= 1e-5)} |"
         )
     return lines
 
@@ -157,6 +209,8 @@ def section(result: dict, json_path: Path) -> list[str]:
     records = result["offline"]
     if result["device"] == "cpu":
         out += ["### CPU bars (Wav2Lip settings, 1 thread, batch 1)", ""] + bars(records) + [""]
+    else:
+        out += ["### GPU bars (Wav2Lip settings)", ""] + gpu_bars(result) + [""]
     if result["streaming"]:
         s = result["streaming"][0]
         out += [f"### Streaming: one push of {s['chunk']} samples (Wav2Lip settings, 1 thread)", ""]

@@ -27,13 +27,16 @@ def time_interleaved(
     max_calls: int = 400,
     sync: Callable[[], None] = lambda: None,
     seed: int = 0,
+    block: int = 1,
 ) -> dict[str, np.ndarray]:
     """Per-call times in seconds for each function.
 
     Every function is warmed up, then ``rounds`` rounds run all functions in a freshly
-    shuffled order; in each round a function runs ``n`` calls back to back, each timed
-    individually, with ``n`` set from the warm-up so that all rounds fit ``budget_s`` per
-    function. Machine noise then hits all peers alike and medians are comparable.
+    shuffled order; in each round a function runs ``n`` calls back to back, timed in blocks
+    of ``block`` calls ended by ``sync()`` (each sample: the block's time over ``block``),
+    with ``n`` set from the warm-up so that all rounds fit ``budget_s`` per function.
+    Machine noise then hits all peers alike and medians are comparable. On a GPU, blocks
+    of several calls measure what a pipeline of calls costs, not one round trip's latency.
     """
     est = {}
     for name, fn in fns.items():
@@ -55,9 +58,11 @@ def time_interleaved(
         rng.shuffle(order)
         for name in order:
             fn, out = fns[name], times[name]
-            for _ in range(calls[name]):
-                t0 = time.perf_counter()
-                fn()
+            for _ in range(max(1, calls[name] // block)):
                 sync()
-                out.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                for _ in range(block):
+                    fn()
+                sync()
+                out.append((time.perf_counter() - t0) / block)
     return {name: np.array(v) for name, v in times.items()}

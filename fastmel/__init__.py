@@ -3,12 +3,12 @@
 Modules: ``filters`` (mel scale, windows, filterbank), ``spectrogram`` (MelSpectrogram,
 melspectrogram), ``streaming`` (MelStream), ``presets`` (model front ends), ``mfcc``, ``video``
 (Wav2Lip mel windows), ``scaling`` (decibels), ``projection`` (banded mel GEMM),
-``config`` (MelConfig), ``cuda_graph`` (CUDA-graph runner), ``io`` (load),
+``config`` (MelConfig), ``graph`` (CUDA-graph runners), ``io`` (load),
 ``cli`` (command line).
 """
 
 from .config import MelConfig
-from .cuda_graph import CUDAGraphRunner, cuda_graph
+from .graph import CUDAGraphRunner, CUDAGraphStream, cuda_graph
 from .errors import ParameterError
 from .filters import (
     fft_frequencies,
@@ -30,6 +30,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CUDAGraphRunner",
+    "CUDAGraphStream",
     "MFCC",
     "PRESETS",
     "FrontEnd",

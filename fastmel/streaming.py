@@ -94,6 +94,14 @@ class MelStream:
         self._finished = False
         self._previous: torch.Tensor | None = None  # last sample, for pre-emphasis
 
+    def _resume(self, buf: torch.Tensor, buf_start: int, n_in: int, next_frame: int,
+                previous: torch.Tensor | None) -> None:  # fmt: skip
+        """Take over a stream state kept elsewhere (the CUDA-graph stream hands over here):
+        ``buf`` holds padded-domain samples from ``buf_start``, the left pad already made."""
+        self._buf, self._buf_start, self._n_in = buf, buf_start, n_in
+        self._next_frame, self._previous = next_frame, previous
+        self._head, self._lead, self._finished = None, tuple(buf.shape[:-1]), False
+
     @property
     def frames_emitted(self) -> int:
         """Number of frames returned so far."""

@@ -47,3 +47,29 @@ def test_runner_rejects_other_shapes_and_cpu_examples():
         run(torch.zeros(8000, device="cuda"))
     with pytest.raises(fastmel.ParameterError, match="CUDA tensor"):
         fastmel.cuda_graph(m, torch.zeros(8000))
+
+
+@needs_cuda
+@pytest.mark.parametrize("module", ["mel", "wav2lip", "whisper"])
+def test_reduce_overhead_compile_has_no_graph_breaks(module):
+    m = fastmel.MelSpectrogram(**KW) if module == "mel" else fastmel.preset(module)
+    m = m.cuda()
+    y = torch.from_numpy(make_signal("speech", 16000, 1.0).astype(np.float32)).cuda()
+    torch._dynamo.reset()
+    compiled = torch.compile(m, mode="reduce-overhead", fullgraph=True)  # fullgraph: no breaks
+    for _ in range(3):  # record, then replay the CUDA graph
+        out = compiled(y).clone()
+    assert_parity(out, m(y), torch.float32, f"{module} under reduce-overhead")
+
+
+@needs_cuda
+def test_eager_stream_push_does_not_synchronise():
+    m = fastmel.MelSpectrogram(**KW).cuda()
+    y = torch.from_numpy(make_signal("speech", 16000, 1.0).astype(np.float32)).cuda()
+    stream = fastmel.MelStream(m)
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        parts = [stream.push(c) for c in y.split(640)]
+    finally:
+        torch.cuda.set_sync_debug_mode(0)
+    assert_parity(torch.cat(parts + [stream.flush()], -1), m(y), torch.float32)

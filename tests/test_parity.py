@@ -9,7 +9,7 @@ import scipy.signal
 import torch
 
 import fastmel
-from tests.conftest import SIGNALS, assert_parity, make_signal, rel_err
+from tests.conftest import DEVICES, RTOL, SIGNALS, assert_parity, make_signal, rel_err
 
 GRID = {
     "sr": [8000, 16000, 22050, 44100, 48000],
@@ -174,17 +174,25 @@ def test_non_contiguous_numpy_input():
     assert_parity(fastmel.melspectrogram(y=y, sr=8000, n_fft=256, hop_length=64), ref, np.float32)
 
 
-def test_worst_errors_over_the_grid_are_reported(record_property):
-    # Recompute the grid's worst relative error per dtype; printed with -s and kept as a
+@pytest.mark.parametrize("device", DEVICES)
+def test_worst_errors_over_the_grid_are_reported(device, record_property):
+    # Recompute the grid's worst relative error per dtype, on each device (the function with
+    # a tensor on that device, and the module moved there); printed with -s and kept as a
     # junit property so a closing note can quote a number a command printed.
     worst = {np.float32: 0.0, np.float64: 0.0}
     for case in CASES:
         kw, y = _kwargs(case), _audio(case)
-        err = rel_err(fastmel.melspectrogram(y=y, **kw), librosa.feature.melspectrogram(y=y, **kw))
-        worst[case["dtype"]] = max(worst[case["dtype"]], err)
+        ref = librosa.feature.melspectrogram(y=y, **kw)
+        yt = torch.from_numpy(y).to(device)
+        outs = [fastmel.melspectrogram(y=yt, **kw), fastmel.MelSpectrogram(**kw).to(device)(yt)]
+        for out in outs:
+            assert out.device.type == device
+            worst[case["dtype"]] = max(worst[case["dtype"]], rel_err(out, ref))
     for dt, err in worst.items():
-        record_property(f"worst_rel_err_{dt.__name__}", err)
+        record_property(f"worst_rel_err_{dt.__name__}_{device}", err)
         print(
-            f"\nworst max|fastmel - librosa| / max|librosa| over the grid, {dt.__name__}: {err:.3g}"
+            f"\nworst max|fastmel - librosa| / max|librosa| over the grid, {dt.__name__} on "
+            f"{device}: {err:.3g}"
         )
-    assert worst[np.float32] <= 1e-5 and worst[np.float64] <= 1e-9
+    assert worst[np.float32] <= RTOL[np.dtype(np.float32)]
+    assert worst[np.float64] <= RTOL[np.dtype(np.float64)]
