@@ -1,7 +1,9 @@
 """GPU probe: where one call's time goes (``python -m bench.gpu_probe``, CUDA only).
 
-Prints the kernels of one eager call (torch.profiler), then the time per call of the eager
-module, the CUDA-graph runner and the graph replay alone, from events over many calls.
+For a few input sizes, prints the kernels of one eager call (torch.profiler) and the time
+per call of the eager module, the CUDA-graph runner and the graph replay alone, with and
+without the Triton kernels (``fastmel.fused``), from CUDA events over many calls; then the
+replay time for a few block shapes of the fused power + mel kernel.
 """
 
 from __future__ import annotations
@@ -10,9 +12,13 @@ import torch
 
 import fastmel
 from bench.peers import SETTINGS
+from fastmel import fused
+
+SIZES = [(1, 0.04), (1, 1.0), (64, 1.0), (60, 60.0)]  # (batch, seconds)
+BLOCKS = [(32, 16, 32), (64, 16, 32), (64, 32, 32), (128, 16, 64)]  # frames, mels, bins
 
 
-def per_call_us(fn, n: int = 2000) -> float:
+def per_call_us(fn, n: int = 1000) -> float:
     for _ in range(20):
         fn()
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
@@ -25,25 +31,42 @@ def per_call_us(fn, n: int = 2000) -> float:
     return start.elapsed_time(end) * 1000 / n
 
 
+def signal(batch: int, seconds: float) -> torch.Tensor:
+    n = int(seconds * SETTINGS["wav2lip"].sr)
+    return torch.randn((batch, n) if batch > 1 else (n,), device="cuda")
+
+
 def main() -> None:
-    s = SETTINGS["wav2lip"]
-    mel = fastmel.MelSpectrogram(**s.kwargs()).cuda()
-    for batch, seconds in ((1, 1.0), (64, 1.0), (60, 60.0)):
-        shape = (batch, int(seconds * s.sr)) if batch > 1 else (int(seconds * s.sr),)
-        y = torch.randn(shape, device="cuda")
-        run = fastmel.cuda_graph(mel, y)
-        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
-            mel(y)
-            torch.cuda.synchronize()
-        print(f"\n== batch {batch} x {seconds:g} s: kernels of one eager call")
-        for e in prof.key_averages():
-            if e.device_time_total > 0:
-                print(f"  {e.device_time_total:9.1f} us  {e.key[:90]}")
-        print(
-            f"  eager {per_call_us(lambda y=y: mel(y)):.1f} us/call, "
-            f"runner {per_call_us(lambda y=y, run=run: run(y)):.1f} us/call, "
-            f"replay only {per_call_us(run.graph.replay):.1f} us/call"
-        )
+    kw = SETTINGS["wav2lip"].kwargs()
+    for batch, seconds in SIZES:
+        y = signal(batch, seconds)
+        n = 20 if seconds * batch > 100 else 1000
+        for use in (True, False):
+            mel = fastmel.MelSpectrogram(**kw).cuda()
+            mel.fused = use
+            run = fastmel.cuda_graph(mel, y)
+            if use:
+                with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as p:
+                    mel(y)
+                    torch.cuda.synchronize()
+                print(f"\n== batch {batch} x {seconds:g} s: kernels of one eager call (fused)")
+                for e in p.key_averages():
+                    if e.device_time_total > 0:
+                        print(f"  {e.device_time_total:9.1f} us  {e.key[:80]}")
+            print(
+                f"  fused={use}: eager {per_call_us(lambda m=mel, y=y: m(y), n):.1f} us/call, "
+                f"runner {per_call_us(lambda r=run, y=y: r(y), n):.1f}, "
+                f"replay only {per_call_us(run.graph.replay, n):.1f}"
+            )
+    print("\n== power_mel block shapes (frames, mels, bins): graph replay us per call")
+    for blocks in BLOCKS:
+        fused.BLOCK_FRAMES, fused.BLOCK_MELS, fused.BLOCK_BINS = blocks
+        times = []
+        for batch, seconds in SIZES[1:]:
+            y = signal(batch, seconds)
+            run = fastmel.cuda_graph(fastmel.MelSpectrogram(**kw).cuda(), y)
+            times.append(per_call_us(run.graph.replay, 20 if seconds * batch > 100 else 1000))
+        print(f"  {blocks}: " + ", ".join(f"{t:.1f}" for t in times))
 
 
 if __name__ == "__main__":

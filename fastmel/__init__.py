@@ -8,7 +8,6 @@ melspectrogram), ``streaming`` (MelStream), ``presets`` (model front ends), ``mf
 """
 
 from .config import MelConfig
-from .graph import CUDAGraphRunner, CUDAGraphStream, cuda_graph
 from .errors import ParameterError
 from .filters import (
     fft_frequencies,
@@ -19,6 +18,7 @@ from .filters import (
     mel_to_hz,
     torchaudio_mel_filters,
 )
+from .graph import CUDAGraphRunner, CUDAGraphStream, cuda_graph
 from .mfcc import MFCC, mfcc
 from .presets import PRESETS, FrontEnd, preset
 from .scaling import amplitude_to_db, power_to_db

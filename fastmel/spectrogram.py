@@ -15,6 +15,7 @@ import numpy.typing as npt
 import torch
 import torch.nn.functional as F
 
+from . import fused as _fused
 from .config import MelConfig
 from .errors import ParameterError
 from .filters import mel_filters
@@ -94,6 +95,10 @@ class MelSpectrogram(torch.nn.Module):
     are not generally available) and returned in the input dtype. Supports CPU and CUDA,
     autograd, and ``torch.compile(fullgraph=True)``.
 
+    On CUDA, float32 modules with ``power`` 1 or 2 run two Triton kernels around the FFT
+    (:mod:`fastmel.fused`) where Triton imports, except under autograd or
+    ``torch.compile``; set the attribute ``fused = False`` to run the PyTorch ops instead.
+
     Examples
     --------
     >>> import torch, fastmel
@@ -107,6 +112,8 @@ class MelSpectrogram(torch.nn.Module):
     window: torch.Tensor
     mel_basis: torch.Tensor
     _projection: torch.Tensor
+    #: use the Triton kernels where they apply (see Notes); False: PyTorch ops only
+    fused: bool = True
 
     def __init__(
         self,
@@ -171,6 +178,18 @@ class MelSpectrogram(torch.nn.Module):
             self.register_buffer(name, value.to(device=device, dtype=dtype), persistent=False)
         # Derived from the buffers and rebuilt with them by _apply (so not buffers themselves).
         self._banded = BandedProjection(self._projection, basis.numpy(), self.config.power == 2.0)
+        c = self.config
+        self._kernels: _fused.FusedMel | None = None
+        if dtype == torch.float32 and c.power in (1.0, 2.0) and _fused.runs_on(device):
+            self._kernels = _fused.FusedMel(self.window, self.mel_basis, c.power, c.mag_eps)
+
+    def _use_kernels(self, x: torch.Tensor) -> bool:
+        return (
+            self._kernels is not None
+            and self.fused
+            and not x.requires_grad
+            and not torch.compiler.is_compiling()
+        )
 
     def _apply(self, fn: Any, recurse: bool = True) -> MelSpectrogram:
         super()._apply(fn, recurse)
@@ -201,6 +220,8 @@ class MelSpectrogram(torch.nn.Module):
     def spectrum(self, frames: torch.Tensor) -> torch.Tensor:
         """Mel spectrum of frames ``(..., k, n_fft)`` -> ``(..., n_mels, k)``."""
         X = torch.fft.rfft(frames * self.window, dim=-1)
+        if self._use_kernels(X):
+            return self._kernels.power_mel(X)
         sq = torch.view_as_real(X)  # (..., k, F, 2) -> re^2, im^2
         # In place when autograd allows (X is ours): one fewer buffer of the size of X.
         sq = sq * sq if sq.requires_grad else sq.mul_(sq)
@@ -230,6 +251,14 @@ class MelSpectrogram(torch.nn.Module):
         out_dtype = y.dtype if y.dtype in _HALF else self.dtype
         c = self.config
         y = y.to(self.dtype)
+        if self._use_kernels(y):
+            shape = y.shape
+            frames = self._kernels.frames(
+                y.reshape(-1, shape[-1]).contiguous(), c.n_frames(shape[-1]), c.hop_length,
+                c.pad, c.pad_mode,
+            )  # fmt: skip
+            out = self._kernels.power_mel(torch.fft.rfft(frames, dim=-1))
+            return out.reshape(shape[:-1] + out.shape[-2:]).to(out_dtype)
         if c.pad:
             pad = c.pad
             if c.pad_mode == "constant":

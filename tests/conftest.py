@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from importlib import resources
 
@@ -15,6 +16,12 @@ import torch
 # float64: both sides compute in float64 (~1e-15 seen); 1e-9 leaves room for BLAS order.
 RTOL = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-9}
 RTOL.update({torch.float32: 1e-5, torch.float64: 1e-9})
+
+# Without CUDA, the Triton kernels (tests/test_fused.py) run in Triton's interpreter, which
+# must be chosen before Triton is first imported; fastmel itself never runs them on the CPU
+# unless a test sets fastmel.fused.interpret_on_cpu.
+if not torch.cuda.is_available():
+    os.environ.setdefault("TRITON_INTERPRET", "1")
 
 DEVICES = [
     "cpu",
