@@ -1,9 +1,8 @@
 """GPU probe: where one call's time goes (``python -m bench.gpu_probe``, CUDA only).
 
-For a few input sizes, prints the kernels of one eager call (torch.profiler) and the time
+For a few input sizes, prints the kernels of one captured call (torch.profiler) and the time
 per call of the eager module, the CUDA-graph runner and the graph replay alone, with and
-without the Triton kernels (``fastmel.fused``), from CUDA events over many calls; then the
-replay time for a few block shapes of the fused power + mel kernel.
+without the Triton frames kernel (``fastmel.fused``), from CUDA events over many calls.
 """
 
 from __future__ import annotations
@@ -12,10 +11,8 @@ import torch
 
 import fastmel
 from bench.peers import SETTINGS
-from fastmel import fused
 
 SIZES = [(1, 0.04), (1, 1.0), (64, 1.0), (60, 60.0)]  # (batch, seconds)
-BLOCKS = [(32, 16, 32), (64, 16, 32), (64, 32, 32), (128, 16, 64)]  # frames, mels, bins
 
 
 def per_call_us(fn, n: int = 1000) -> float:
@@ -47,9 +44,9 @@ def main() -> None:
             run = fastmel.cuda_graph(mel, y)
             if use:
                 with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as p:
-                    mel(y)
+                    run(y)
                     torch.cuda.synchronize()
-                print(f"\n== batch {batch} x {seconds:g} s: kernels of one eager call (fused)")
+                print(f"\n== batch {batch} x {seconds:g} s: kernels of one runner call")
                 for e in p.key_averages():
                     if e.device_time_total > 0:
                         print(f"  {e.device_time_total:9.1f} us  {e.key[:80]}")
@@ -58,15 +55,6 @@ def main() -> None:
                 f"runner {per_call_us(lambda r=run, y=y: r(y), n):.1f}, "
                 f"replay only {per_call_us(run.graph.replay, n):.1f}"
             )
-    print("\n== power_mel block shapes (frames, mels, bins): graph replay us per call")
-    for blocks in BLOCKS:
-        fused.BLOCK_FRAMES, fused.BLOCK_MELS, fused.BLOCK_BINS = blocks
-        times = []
-        for batch, seconds in SIZES[1:]:
-            y = signal(batch, seconds)
-            run = fastmel.cuda_graph(fastmel.MelSpectrogram(**kw).cuda(), y)
-            times.append(per_call_us(run.graph.replay, 20 if seconds * batch > 100 else 1000))
-        print(f"  {blocks}: " + ", ".join(f"{t:.1f}" for t in times))
 
 
 if __name__ == "__main__":

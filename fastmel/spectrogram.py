@@ -95,9 +95,10 @@ class MelSpectrogram(torch.nn.Module):
     are not generally available) and returned in the input dtype. Supports CPU and CUDA,
     autograd, and ``torch.compile(fullgraph=True)``.
 
-    On CUDA, float32 modules with ``power`` 1 or 2 run two Triton kernels around the FFT
-    (:mod:`fastmel.fused`) where Triton imports, except under autograd or
-    ``torch.compile``; set the attribute ``fused = False`` to run the PyTorch ops instead.
+    On CUDA, padding, framing and windowing run as one Triton kernel (:mod:`fastmel.fused`)
+    where Triton imports, when captured in a CUDA graph or on large inputs, never under
+    autograd or ``torch.compile``; set the attribute ``fused = False`` to run the PyTorch
+    ops only.
 
     Examples
     --------
@@ -112,7 +113,7 @@ class MelSpectrogram(torch.nn.Module):
     window: torch.Tensor
     mel_basis: torch.Tensor
     _projection: torch.Tensor
-    #: use the Triton kernels where they apply (see Notes); False: PyTorch ops only
+    #: use the Triton kernel where it applies (see Notes); False: PyTorch ops only
     fused: bool = True
 
     def __init__(
@@ -178,18 +179,18 @@ class MelSpectrogram(torch.nn.Module):
             self.register_buffer(name, value.to(device=device, dtype=dtype), persistent=False)
         # Derived from the buffers and rebuilt with them by _apply (so not buffers themselves).
         self._banded = BandedProjection(self._projection, basis.numpy(), self.config.power == 2.0)
-        c = self.config
-        self._kernels: _fused.FusedMel | None = None
-        if dtype == torch.float32 and c.power in (1.0, 2.0) and _fused.runs_on(device):
-            self._kernels = _fused.FusedMel(self.window, self.mel_basis, c.power, c.mag_eps)
+        self._frames = _fused.Frames(self.window) if _fused.runs_on(device) else None
 
-    def _use_kernels(self, x: torch.Tensor) -> bool:
-        return (
-            self._kernels is not None
-            and self.fused
-            and not x.requires_grad
-            and not torch.compiler.is_compiling()
-        )
+    def _fused_frames(self, y: torch.Tensor, n_frames: int) -> torch.Tensor | None:
+        """Windowed frames from the Triton kernel, or None where it does not apply."""
+        c = self.config
+        if self._frames is None or not self.fused:
+            return None
+        if not _fused.wanted(y, y.numel() // y.shape[-1] * n_frames * c.n_fft):
+            return None
+        rows = y.reshape(-1, y.shape[-1]).contiguous()
+        frames = self._frames(rows, n_frames, c.hop_length, c.pad, c.pad_mode)
+        return frames.reshape(y.shape[:-1] + frames.shape[-2:])
 
     def _apply(self, fn: Any, recurse: bool = True) -> MelSpectrogram:
         super()._apply(fn, recurse)
@@ -219,9 +220,10 @@ class MelSpectrogram(torch.nn.Module):
 
     def spectrum(self, frames: torch.Tensor) -> torch.Tensor:
         """Mel spectrum of frames ``(..., k, n_fft)`` -> ``(..., n_mels, k)``."""
-        X = torch.fft.rfft(frames * self.window, dim=-1)
-        if self._use_kernels(X):
-            return self._kernels.power_mel(X)
+        return self._mel(torch.fft.rfft(frames * self.window, dim=-1))
+
+    def _mel(self, X: torch.Tensor) -> torch.Tensor:
+        """Mel spectrum of the complex spectrum ``X`` ``(..., k, F)`` -> ``(..., n_mels, k)``."""
         sq = torch.view_as_real(X)  # (..., k, F, 2) -> re^2, im^2
         # In place when autograd allows (X is ours): one fewer buffer of the size of X.
         sq = sq * sq if sq.requires_grad else sq.mul_(sq)
@@ -251,14 +253,9 @@ class MelSpectrogram(torch.nn.Module):
         out_dtype = y.dtype if y.dtype in _HALF else self.dtype
         c = self.config
         y = y.to(self.dtype)
-        if self._use_kernels(y):
-            shape = y.shape
-            frames = self._kernels.frames(
-                y.reshape(-1, shape[-1]).contiguous(), c.n_frames(shape[-1]), c.hop_length,
-                c.pad, c.pad_mode,
-            )  # fmt: skip
-            out = self._kernels.power_mel(torch.fft.rfft(frames, dim=-1))
-            return out.reshape(shape[:-1] + out.shape[-2:]).to(out_dtype)
+        windowed = self._fused_frames(y, c.n_frames(y.shape[-1]))
+        if windowed is not None:  # CUDA: one Triton kernel instead of pad + frame + window
+            return self._mel(torch.fft.rfft(windowed, dim=-1)).to(out_dtype)
         if c.pad:
             pad = c.pad
             if c.pad_mode == "constant":

@@ -1,8 +1,8 @@
-"""The Triton kernels (fastmel.fused) against librosa and against the PyTorch ops.
+"""The Triton frames kernel (fastmel.fused) against librosa and against the PyTorch ops.
 
-Without a GPU the kernels run in Triton's interpreter on CPU tensors (``TRITON_INTERPRET=1``,
-Triton is in the test extra), so the same kernels are checked everywhere; with CUDA the
-compiled kernels are checked too.
+Without a GPU the kernel runs in Triton's interpreter on CPU tensors (``TRITON_INTERPRET=1``,
+Triton is in the test extra), so the same kernel is checked everywhere; with CUDA the
+compiled kernel is checked instead.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import fastmel
 from fastmel import fused
 from tests.conftest import assert_parity, make_signal
 
-pytest.importorskip("triton", reason="the Triton kernels need triton (the test extra has it)")
+pytest.importorskip("triton", reason="the Triton kernel needs triton (the test extra has it)")
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
 
 BASE = dict(sr=16000, n_fft=800, hop_length=200, n_mels=80, fmin=55.0, fmax=7600.0)
@@ -31,8 +31,9 @@ CONFIGS = [
     dict(n_fft=511, hop_length=100, win_length=300, n_mels=40, pad_mode="reflect"),
     dict(n_fft=1024, hop_length=256, n_mels=128, fmin=0.0, fmax=None, htk=True, norm=None),
     dict(n_fft=400, hop_length=160, window="hamming", power=1.0, center=False),
+    dict(power=1.5, dtype=np.float64, pad_mode="reflect"),
 ]
-IDS = ["default", "reflect", "edge", "uncentred", "power1", "odd", "htk128", "hamming"]
+IDS = ["default", "reflect", "edge", "uncentred", "power1", "odd", "htk128", "hamming", "f64"]
 
 
 @pytest.fixture(
@@ -46,7 +47,9 @@ IDS = ["default", "reflect", "edge", "uncentred", "power1", "odd", "htk128", "ha
     ]
 )  # fmt: skip
 def device(request, monkeypatch):
-    """Where the kernels run: Triton's interpreter on CPU tensors, or CUDA."""
+    """Where the kernel runs: Triton's interpreter on CPU tensors, or CUDA; every size of
+    input uses it (eager calls otherwise use it only from fused.min_samples on)."""
+    monkeypatch.setattr(fused, "min_samples", 0)
     if request.param == "interpreter":
         monkeypatch.setattr(fused, "interpret_on_cpu", True)
         return "cpu"
@@ -59,43 +62,44 @@ def _signal(n: int, channels: int = 2) -> np.ndarray:
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=IDS)
-def test_kernels_match_librosa_and_the_torch_ops(config, device):
+def test_kernel_matches_librosa_and_the_torch_ops(config, device):
     kw = {**BASE, **config}
     m = fastmel.MelSpectrogram(**kw).to(device)
-    assert m._kernels is not None, "the kernels should apply to this module"
+    dt = np.dtype(kw.get("dtype", np.float32))
     for n in (16000, 1001):  # a second, and a length that leaves a partial last hop
-        y = _signal(n)
-        ours = m(torch.from_numpy(y).to(device))
-        assert_parity(ours, librosa.feature.melspectrogram(y=y, **kw), torch.float32, f"n={n}")
+        y = _signal(n).astype(dt)
+        yt = torch.from_numpy(y).to(device)
+        assert m._fused_frames(yt, m.config.n_frames(n)) is not None, "the kernel should run"
+        ours = m(yt)
+        assert_parity(ours, librosa.feature.melspectrogram(y=y, **kw), dt, f"n={n}")
         m.fused = False
-        assert_parity(ours, m(torch.from_numpy(y).to(device)), torch.float32, "vs torch ops")
+        assert m._fused_frames(yt, m.config.n_frames(n)) is None
+        assert_parity(ours, m(yt), dt, "vs torch ops")
         m.fused = True
 
 
-def test_kernels_serve_streams_presets_and_batches(device):
-    fe = fastmel.preset("hifigan").to(device)  # reflect pad (n_fft - hop) / 2, sqrt(|X|^2 + eps)
+def test_kernel_serves_presets_and_leading_dims(device):
+    fe = fastmel.preset("hifigan").to(device)  # reflect pad (n_fft - hop) / 2, no centring
     y = torch.from_numpy(_signal(22050, 3)).to(device)
     ref = fe(y).clone()
     fe.mel.fused = False
     assert_parity(ref, fe(y), torch.float32, "hifigan preset")
-    fe.mel.fused = True
-    stream = fastmel.MelStream(fe)
-    chunked = torch.cat([stream.push(c) for c in y.split(882, dim=-1)] + [stream.flush()], -1)
-    assert_parity(chunked, ref, torch.float32, "streamed through spectrum()")
     m = fastmel.MelSpectrogram(**BASE).to(device)
     y4 = torch.from_numpy(_signal(4000, 6).reshape(2, 3, 4000)).to(device)
     assert_parity(m(y4)[1, 2], m(y4[1, 2]), torch.float32, "leading dims")
 
 
-def test_where_the_kernels_do_not_apply(device):
-    assert fastmel.MelSpectrogram(**BASE, power=1.5).to(device)._kernels is None
-    assert fastmel.MelSpectrogram(**BASE, dtype=np.float64).to(device)._kernels is None
+def test_autograd_takes_the_torch_ops(device):
     m = fastmel.MelSpectrogram(**BASE).to(device)
     y = torch.from_numpy(_signal(4000)).to(device).requires_grad_()
-    m(y).sum().backward()  # autograd takes the PyTorch ops
+    assert m._fused_frames(y, m.config.n_frames(4000)) is None
+    m(y).sum().backward()
     assert y.grad is not None and torch.isfinite(y.grad).all()
 
 
-def test_the_cpu_uses_torch_ops_outside_the_tests_of_the_kernels():
+def test_small_eager_calls_and_the_cpu_use_the_torch_ops():
     assert not fused.runs_on(torch.device("cpu"))
-    assert fastmel.MelSpectrogram(**BASE)._kernels is None
+    assert fastmel.MelSpectrogram(**BASE)._frames is None
+    y = torch.zeros(16000)
+    assert not fused.wanted(y, 81 * 800)  # below min_samples, not capturing
+    assert fused.wanted(y, fused.min_samples)
