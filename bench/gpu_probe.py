@@ -57,5 +57,56 @@ def main() -> None:
             )
 
 
+def graph_us(fn, n: int = 1000) -> float:
+    """Time per replay of ``fn`` captured alone in a CUDA graph."""
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(3):
+            fn()
+    torch.cuda.current_stream().wait_stream(side)
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g):
+        fn()
+    return per_call_us(g.replay, n)
+
+
+def _projections(S, X, P, W, B) -> dict:
+    """Formulations of the mel projection of ``S`` (rows, 2F) or ``X`` (rows, F, 2)."""
+    import torch.nn.functional as F
+
+    out = {
+        "S @ P": lambda: S @ P,
+        "F.linear(S, W)": lambda: F.linear(S, W),
+        "W @ S.T": lambda: W @ S.T,
+        "sumsq + F.linear(K=F)": lambda: F.linear(X.square().sum(-1), B),
+    }
+    if S.shape[0] <= 400:
+        out["bcast-sum"] = lambda: (S[:, None, :] * W).sum(-1)
+    return out
+
+
+def gemms() -> None:
+    """The mel projection's formulations, each captured alone, for several frame counts."""
+    mel = fastmel.MelSpectrogram(**SETTINGS["wav2lip"].kwargs()).cuda()
+    P = mel._projection  # (2F, n_mels): power folded in (re, im interleaved)
+    W = P.T.contiguous()  # (n_mels, 2F)
+    B = mel.mel_basis  # (n_mels, F)
+    for rows in (3, 4, 5, 16, 81, 400, 5184, 288000):
+        X = torch.randn(rows, B.shape[1], 2, device="cuda")
+        S = X.flatten(-2)
+        ref = S @ P
+        cells = []
+        for name, fn in _projections(S, X, P, W, B).items():
+            out = fn()
+            out = out if out.shape == ref.shape else out.T
+            err = float((out - ref).abs().max() / ref.abs().max())
+            t = graph_us(fn, 20 if rows > 100000 else 1000)
+            cells.append(f"{name} {t:.1f} us ({err:.0e})")
+        print(f"{rows:7d} rows: " + " | ".join(cells))
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    gemms() if sys.argv[1:] == ["gemm"] else main()

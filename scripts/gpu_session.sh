@@ -19,6 +19,7 @@ for step in "$@"; do
         fastmel/graph.py -k "cuda or graph_stream_ or worst or fused" 2>&1 | tee "$OUT/tests.log" \
         | grep -v "^\s*$" | tail -25 ;;
     probe) python3 -m bench.gpu_probe 2>&1 | tee "$OUT/probe.log" ;;
+    gemm) python3 -m bench.gpu_probe gemm 2>&1 | tee "$OUT/gemm.log" ;;
     quick) python3 -m bench run --device cuda --quick --out "$OUT/quick.json" 2>&1 \
         | tee "$OUT/bench.log" ;;
     full)
