@@ -88,3 +88,44 @@ class Frames:
         k.frames_kernel[grid](y, self.window, out, y.shape[1], n_frames, hop, pad, n_fft,
                               MODE=PAD_MODES[pad_mode], BLOCK=block)  # fmt: skip
         return out
+
+
+class BandMel:
+    """``|X|^2`` (power 2) or ``sqrt(|X|^2 + eps)`` (power 1) and the mel projection in one
+    kernel, each filter summing over its own band of bins only.
+
+    Parameters
+    ----------
+    basis : torch.Tensor [shape=(n_mels, 1 + n_fft // 2)]
+        The module's float32 mel basis.
+    power : {1.0, 2.0}
+    mag_eps : float
+    """
+
+    def __init__(self, basis: torch.Tensor, power: float, mag_eps: float) -> None:
+        b = basis.detach().cpu()
+        nz = b != 0
+        any_nz = nz.any(dim=1)
+        lo = torch.where(any_nz, nz.int().argmax(dim=1), 0)
+        hi = torch.where(any_nz, nz.shape[1] - nz.flip(1).int().argmax(dim=1), 0)
+        self.width = max(1, int((hi - lo).max()))
+        idx = (lo[:, None] + torch.arange(self.width)).clamp(max=nz.shape[1] - 1)
+        band = torch.gather(b, 1, idx) * (torch.arange(self.width) < (hi - lo)[:, None])
+        self.band = band.contiguous().to(basis.device)
+        self.lo = lo.to(torch.int32).to(basis.device)
+        self.n_mels, self.n_bins = b.shape
+        self.magnitude, self.eps = power == 1.0, float(mag_eps)
+
+    def __call__(self, X: torch.Tensor) -> torch.Tensor:
+        """``(..., k, n_bins)`` complex -> ``(..., n_mels, k)``."""
+        k = _kernels()
+        x = torch.view_as_real(X.contiguous())
+        rows = x.numel() // (2 * self.n_bins)
+        out = torch.empty(X.shape[:-1] + (self.n_mels,), device=X.device, dtype=torch.float32)
+        block_m = min(128, k.triton.next_power_of_2(self.n_mels))
+        block_w = min(64, k.triton.next_power_of_2(self.width))
+        grid = (rows, k.triton.cdiv(self.n_mels, block_m))
+        k.mel_kernel[grid](x, self.band, self.lo, out, self.n_mels, self.n_bins, self.width,
+                           self.eps, MAGNITUDE=self.magnitude, BLOCK_M=block_m,
+                           BLOCK_W=block_w)  # fmt: skip
+        return out.transpose(-1, -2)
