@@ -80,7 +80,7 @@ def _projections(S, X, P, W, B) -> dict:
         "S @ P": lambda: S @ P,
         "F.linear(S, W)": lambda: F.linear(S, W),
         "W @ S.T": lambda: W @ S.T,
-        "square-sum + F.linear(K=F)": lambda: F.linear(X.square().sum(-1), B),
+        "sumsq + F.linear(K=F)": lambda: F.linear(X.square().sum(-1), B),
     }
     out["square + S @ P"] = lambda: X.square().flatten(-2) @ P
     out["square + F.linear"] = lambda: F.linear(X.square().flatten(-2), W)
