@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 __all__ = ["BandedProjection", "apply_plan", "band_partitions"]
 
@@ -22,6 +23,13 @@ MAX_GROUPS = 8
 # per extra GEMM call (dispatch, slicing, the final concatenation).
 NS_PER_MAC = 0.02
 NS_PER_GROUP = 6000.0
+
+# On CUDA, products with at most this many rows (frames) go through F.linear (the
+# projection stored transposed): for 3-16 rows of Wav2Lip's settings cuBLAS then took
+# 9.2 us on an H100 instead of 30 us for S @ P, which it served with a poorly suited kernel;
+# from 81 rows on S @ P was faster (`python -m bench.gpu_probe gemm`, torch 2.11 + CUDA 13).
+LINEAR_MAX_ROWS = 16
+LINEAR_DEVICES = {"cuda"}
 
 # One group: (first column of S, end column of S, projection block (cols, filters)).
 Plan = list[tuple[int, int, torch.Tensor]]
@@ -90,6 +98,7 @@ class BandedProjection:
              for blo, bhi, a, b in groups]
             for groups in band_partitions(basis)
         ]  # fmt: skip
+        self._one_t = self.plans[0][0][2].T.contiguous()  # (filters, cols), for F.linear
         # Modelled cost of plan g for r rows: r * slope[g] + intercept[g]. Precompute, for
         # increasing row counts, where the cheapest plan changes (the lower envelope).
         slope = [
@@ -122,9 +131,11 @@ class BandedProjection:
     def __call__(self, S: torch.Tensor) -> torch.Tensor:
         """``(..., k, K) -> (..., k, n_mels)``."""
         rows = S.numel() // max(S.shape[-1], 1)
+        lo, hi, p = self.plans[0][0]
+        if rows <= LINEAR_MAX_ROWS and S.device.type in LINEAR_DEVICES:
+            return F.linear(S[..., lo:hi], self._one_t)
         if len(self._from_rows) == 1 or rows < self._from_rows[1]:
-            lo, hi, p = self.plans[0][0]  # few frames (streaming): one GEMM, no plan search
-            return torch.matmul(S[..., lo:hi], p)
+            return torch.matmul(S[..., lo:hi], p)  # few frames (streaming): one GEMM
         return apply_plan(S, self.plan_for(rows, S.device.type))
 
 

@@ -55,3 +55,22 @@ def test_plan_choice_follows_the_cost_model():
             for plan in banded.plans
         ]
         assert banded.plan_for(rows, "cpu") is banded.plans[int(np.argmin(costs))], rows
+
+
+@pytest.mark.parametrize("kw", CONFIGS, ids=str)
+def test_few_rows_through_linear_equal_librosa(kw, monkeypatch):
+    # On CUDA, products of <= LINEAR_MAX_ROWS rows take F.linear with the transposed
+    # projection; run that branch on the CPU here (CUDA runs it in tests/test_module.py).
+    import librosa
+
+    from fastmel import projection
+
+    monkeypatch.setattr(projection, "LINEAR_DEVICES", {"cpu"})
+    calls = []
+    linear = torch.nn.functional.linear
+    monkeypatch.setattr(projection.F, "linear", lambda *a: calls.append(1) or linear(*a))
+    m = fastmel.MelSpectrogram(**kw)
+    y = np.random.default_rng(0).standard_normal((2, kw["n_fft"] + 300)).astype(np.float32)
+    out = m(torch.from_numpy(y))  # 2 x 3 frames
+    assert calls, "the F.linear branch was not taken"
+    assert_parity(out, librosa.feature.melspectrogram(y=y, hop_length=512, **kw), torch.float32)
