@@ -118,16 +118,17 @@ def gpu_bars(result: dict) -> list[str]:
         lines.append(
             f"| 64 streams, one 40 ms push <= 50 us | {push:.1f} us | {verdict(push <= 50)} |"
         )
-    for peer in ("fastmel", "fastmel (CUDA graph)"):
-        hour = next(
-            (r["median_us"] for r in result["offline"]
-             if r["peer"] == peer and r["seconds"] * r["batch"] >= 3600 and "median_us" in r),
-            None,
-        )  # fmt: skip
-        if hour is not None:
+    hours = [r for r in result["offline"] if r["seconds"] * r["batch"] >= 3600 and "median_us" in r]
+    shortest = min((r["seconds"] * r["batch"] for r in hours), default=None)  # one hour exactly
+    for r in hours:
+        if (
+            r["peer"] in ("fastmel", "fastmel (CUDA graph)")
+            and r["seconds"] * r["batch"] == shortest
+        ):
             lines.append(
-                f"| one hour of audio in batch <= 20 ms ({peer}) | {hour / 1000:.2f} ms | "
-                f"{verdict(hour <= 20_000)} |"
+                f"| {shortest / 3600:g} h of audio ({r['batch']} x {r['seconds']:g} s) in batch "
+                f"<= 20 ms ({r['peer']}) | {r['median_us'] / 1000:.2f} ms | "
+                f"{verdict(r['median_us'] <= 20_000)} |"
             )
     errs = [r["max_rel_err"] for r in result["offline"] + result["streaming"]
             if r["peer"].startswith("fastmel") and r.get("max_rel_err") is not None]  # fmt: skip
@@ -200,7 +201,8 @@ def section(result: dict, json_path: Path) -> list[str]:
         "",
         f"- Hardware: {m['gpu'] or m['cpu']}, {m['cpu_count']} CPU cores; {m['platform']}",
         "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
-        f"- Run: `{result['command']}` on {result['date']} ({result['duration_s']} s); "
+        f"- Run: `{result['command']}` on {result['date']} ({result['duration_s']} s), "
+        f"commit {result.get('commit') or 'not recorded'}; "
         f"raw data: `{json_path.relative_to(ROOT)}`",
         "",
         f"![time per call]({png.relative_to(ROOT)})",

@@ -51,10 +51,34 @@ def machine_name(device: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", model.lower()).strip("-")
 
 
+def git_commit() -> str | None:
+    """The checkout's commit (with ``+changes`` if the tree differs from it), if in git."""
+    import subprocess
+
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+changes" if dirty.strip() else "")
+
+
 def versions() -> dict[str, str]:
     out = {"python": platform.python_version(), "fastmel": fastmel.__version__}
     for mod in (
         "torch",
+        "triton",
         "numpy",
         "librosa",
         "nnAudio",
@@ -277,6 +301,7 @@ def run(
         versions=versions(),
         device=device,
         date=datetime.datetime.now().isoformat(timespec="seconds"),
+        commit=git_commit(),
         command=" ".join(
             ["python -m bench run"] + (["--quick"] if quick else []) + [f"--device {device}"] * gpu
         ),

@@ -73,3 +73,25 @@ def test_report_tables_show_time_ratio_and_error():
     assert "100.0 us" in lines[2] and "(x15.00)" in lines[2] and "err 1.0e-07" in lines[2]
     bars = report.bars(records)
     assert any("0.40" in line and "met" in line for line in bars)
+
+
+def test_gpu_bars_judge_each_bar():
+    def rec(peer, seconds, batch, us, err=1e-7):
+        return dict(peer=peer, seconds=seconds, batch=batch, median_us=us, max_rel_err=err)
+
+    result = dict(
+        offline=[
+            rec("fastmel (CUDA graph)", 1.0, 1, 20.0),
+            rec("torch recipe (torch.compile)", 1.0, 1, 80.0, None),
+            rec("fastmel", 60.0, 64, 30_000.0),  # 1.07 h: not the one-hour row
+            rec("fastmel", 60.0, 60, 19_000.0),
+        ],
+        streaming=[rec("fastmel cuda_graph(MelStream).push", None, 64, 60.0, 2e-5)],
+    )
+    lines = report.gpu_bars(result)
+    assert any("runner <= 25 us | 20.0 us | met" in line for line in lines)
+    assert any("0.250x" in line and "NOT met" in line for line in lines)  # 20 / 80 > 0.2
+    assert any("60.0 us | NOT met" in line for line in lines)
+    assert any("(60 x 60 s)" in line and "19.00 ms | met" in line for line in lines)
+    assert not any("(64 x 60 s)" in line for line in lines)
+    assert any("2.0e-05 | NOT met" in line for line in lines)
