@@ -177,6 +177,20 @@ def timing_records(times: dict[str, np.ndarray], base: str, fields: dict) -> lis
     ]  # fmt: skip
 
 
+def cycling_push(stream, chunks: list[torch.Tensor]):
+    """A function pushing the next chunk into ``stream``, starting over after the last."""
+    state = {"i": 0}
+
+    def push():
+        if state["i"] == len(chunks):
+            stream.reset()
+            state["i"] = 0
+        state["i"] += 1
+        return stream.push(chunks[state["i"] - 1])
+
+    return push
+
+
 def stream_scenario(
     setting: Setting, batch: int, device: str, budget_s: float, block: int = 1
 ) -> list[dict]:
@@ -193,17 +207,9 @@ def stream_scenario(
     used = y[..., : len(chunks) * chunk]
     err = rel_err(as_numpy(streamed), peer_reference(setting, used, "fastmel"))
 
-    state = {"i": 0, "j": 0, "buf": yt[..., :0]}
     stream.reset()
-
-    def push():
-        if state["i"] == len(chunks):
-            stream.reset()
-            state["i"] = 0
-        out = stream.push(chunks[state["i"]])
-        state["i"] += 1
-        return out
-
+    push = cycling_push(stream, chunks)
+    state = {"j": 0, "buf": yt[..., :0]}
     window = setting.n_fft + chunk
 
     def naive():
@@ -218,17 +224,7 @@ def stream_scenario(
         graphed = torch.cat([graph.push(c).clone() for c in chunks] + [graph.flush()], dim=-1)
         graph_err = rel_err(as_numpy(graphed), peer_reference(setting, used, "fastmel"))
         graph.reset()
-        state["g"] = 0
-
-        def graph_push():
-            if state["g"] == len(chunks):
-                graph.reset()
-                state["g"] = 0
-            out = graph.push(chunks[state["g"]])
-            state["g"] += 1
-            return out
-
-        fns["fastmel cuda_graph(MelStream).push"] = graph_push
+        fns["fastmel cuda_graph(MelStream).push"] = cycling_push(graph, chunks)
     with threads(1):  # the host thread that launches work
         times = time_interleaved(
             fns, budget_s=budget_s, rounds=11, max_calls=2000, sync=sync_for(device), block=block

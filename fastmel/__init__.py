@@ -3,8 +3,8 @@
 Modules: ``filters`` (mel scale, windows, filterbank), ``spectrogram`` (MelSpectrogram,
 melspectrogram), ``streaming`` (MelStream), ``presets`` (model front ends), ``mfcc``, ``video``
 (Wav2Lip mel windows), ``scaling`` (decibels), ``projection`` (banded mel GEMM),
-``config`` (MelConfig), ``graph`` (CUDA-graph runners), ``io`` (load),
-``cli`` (command line).
+``config`` (MelConfig), ``graph`` (CUDA-graph runners), ``fused`` (optional Triton kernel),
+``io`` (load), ``cli`` (command line).
 """
 
 from .config import MelConfig

@@ -19,12 +19,17 @@ def test_runner_without_cuda_is_a_clear_error():
         fastmel.cuda_graph(fastmel.MelSpectrogram(**KW), torch.zeros(16000))
 
 
+def _on_gpu(name: str) -> tuple[torch.nn.Module, torch.Tensor]:
+    """The module (or preset) ``name`` on the GPU, and 1 s of speech there."""
+    m = fastmel.MelSpectrogram(**KW) if name == "mel" else fastmel.preset(name)
+    y = torch.from_numpy(make_signal("speech", 16000, 1.0).astype(np.float32)).cuda()
+    return m.cuda(), y
+
+
 @needs_cuda
 @pytest.mark.parametrize("module", ["mel", "wav2lip", "hifigan"])
 def test_runner_replays_the_module(module):
-    m = fastmel.MelSpectrogram(**KW) if module == "mel" else fastmel.preset(module)
-    m = m.cuda()
-    y = torch.from_numpy(make_signal("speech", 16000, 1.0).astype(np.float32)).cuda()
+    m, y = _on_gpu(module)
     run = fastmel.cuda_graph(m, torch.zeros_like(y))
     out = run(y)
     assert_parity(out, m(y), torch.float32, "first replay")
@@ -52,9 +57,7 @@ def test_runner_rejects_other_shapes_and_cpu_examples():
 @needs_cuda
 @pytest.mark.parametrize("module", ["mel", "wav2lip", "whisper"])
 def test_reduce_overhead_compile_has_no_graph_breaks(module):
-    m = fastmel.MelSpectrogram(**KW) if module == "mel" else fastmel.preset(module)
-    m = m.cuda()
-    y = torch.from_numpy(make_signal("speech", 16000, 1.0).astype(np.float32)).cuda()
+    m, y = _on_gpu(module)
     torch._dynamo.reset()
     compiled = torch.compile(m, mode="reduce-overhead", fullgraph=True)  # fullgraph: no breaks
     for _ in range(3):  # record, then replay the CUDA graph
@@ -64,8 +67,7 @@ def test_reduce_overhead_compile_has_no_graph_breaks(module):
 
 @needs_cuda
 def test_eager_stream_push_does_not_synchronise():
-    m = fastmel.MelSpectrogram(**KW).cuda()
-    y = torch.from_numpy(make_signal("speech", 16000, 1.0).astype(np.float32)).cuda()
+    m, y = _on_gpu("mel")
     stream = fastmel.MelStream(m)
     torch.cuda.set_sync_debug_mode("error")
     try:
