@@ -95,3 +95,12 @@ def test_gpu_bars_judge_each_bar():
     assert any("(60 x 60 s)" in line and "19.00 ms | met" in line for line in lines)
     assert not any("(64 x 60 s)" in line for line in lines)
     assert any("2.0e-05 | NOT met" in line for line in lines)
+
+
+def test_stream_scenario_times_push_and_the_naive_peer():
+    from bench.run import stream_scenario
+
+    records = stream_scenario(SETTINGS["wav2lip"], 2, "cpu", 0.02)
+    peers = {r["peer"]: r for r in records}
+    assert set(peers) == {"fastmel MelStream.push", "naive (module over last n_fft + chunk)"}
+    assert peers["fastmel MelStream.push"]["max_rel_err"] < 1e-5
