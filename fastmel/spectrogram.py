@@ -253,9 +253,10 @@ class MelSpectrogram(torch.nn.Module):
         out_dtype = y.dtype if y.dtype in _HALF else self.dtype
         c = self.config
         y = y.to(self.dtype)
-        windowed = self._fused_frames(y, c.n_frames(y.shape[-1]))
-        if windowed is not None:  # CUDA: one Triton kernel instead of pad + frame + window
-            return self._mel(torch.fft.rfft(windowed, dim=-1)).to(out_dtype)
+        if self._frames is not None:  # CUDA: one Triton kernel for pad + frame + window
+            windowed = self._fused_frames(y, c.n_frames(y.shape[-1]))
+            if windowed is not None:
+                return self._mel(torch.fft.rfft(windowed, dim=-1)).to(out_dtype)
         if c.pad:
             pad = c.pad
             if c.pad_mode == "constant":
