@@ -161,9 +161,13 @@ def plot(result: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     records = [r for r in result["offline"] if r["setting"] == HEADLINE and "median_us" in r]
-    combos = sorted({(r["threads"], r["batch"]) for r in records})
+    # one panel per (threads, batch) with several lengths (the one-hour batch is a table row)
+    combos = sorted(
+        c for c in {(r["threads"], r["batch"]) for r in records}
+        if len({r["seconds"] for r in records if (r["threads"], r["batch"]) == c}) > 1
+    )  # fmt: skip
     fig, axes = plt.subplots(
-        1, len(combos), figsize=(5 * len(combos), 4.2), squeeze=False, layout="constrained"
+        1, len(combos), figsize=(5 * len(combos), 5.0), squeeze=False, layout="constrained"
     )
     for ax, (threads, batch) in zip(axes[0], combos, strict=True):
         for peer in PEERS:
@@ -186,7 +190,8 @@ def plot(result: dict, path: Path) -> None:
             title=f"{HEADLINE}, {threads} thread(s), batch {batch}",
         )
         ax.grid(True, which="both", alpha=0.3)
-    axes[0][0].legend(fontsize=7)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=5, fontsize=8)
     fig.suptitle(f"{result['machine']['name']} ({result['device']})")
     fig.savefig(path, dpi=90)
     plt.close(fig)
