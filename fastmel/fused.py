@@ -17,13 +17,15 @@ samples; otherwise, and on every machine without Triton, it runs the PyTorch ops
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
+from collections.abc import Iterator
 from typing import Any
 
 import torch
 
-__all__ = ["Frames", "available", "runs_on"]
+__all__ = ["Frames", "as_if_capturing", "available", "runs_on", "wanted"]
 
 PAD_MODES = {"constant": 0, "reflect": 1, "edge": 2}
 
@@ -58,11 +60,26 @@ def runs_on(device: torch.device) -> bool:
     return device.type == "cuda" and available()
 
 
+_as_if_capturing = False
+
+
+@contextlib.contextmanager
+def as_if_capturing() -> Iterator[None]:
+    """Take the kernel's path as a CUDA-graph capture would: the runners warm up under this,
+    so that the kernel is compiled and launched before capture, never during it."""
+    global _as_if_capturing
+    old, _as_if_capturing = _as_if_capturing, True
+    try:
+        yield
+    finally:
+        _as_if_capturing = old
+
+
 def wanted(x: torch.Tensor, n_samples: int) -> bool:
     """Whether a call on ``x`` producing ``n_samples`` windowed samples should use it."""
     if x.requires_grad or torch.compiler.is_compiling():
         return False
-    capturing = x.is_cuda and torch.cuda.is_current_stream_capturing()
+    capturing = _as_if_capturing or (x.is_cuda and torch.cuda.is_current_stream_capturing())
     return capturing or n_samples >= min_samples
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from . import fused
 from .errors import ParameterError
 from .spectrogram import check_signal
 from .streaming import MelStream
@@ -36,12 +37,15 @@ def _capture(
 ) -> dict[Hashable, tuple[torch.cuda.CUDAGraph, torch.Tensor]]:
     """Warm each step up on a side stream, then capture each in a graph (one memory pool).
 
+    The warm-up takes the same paths as the capture (the Triton kernel included), so that
+    nothing is compiled, planned or first allocated while capturing.
+
     The graphs share a pool: they are replayed one at a time, never concurrently, and each
     graph's output stays alive (held here), so no capture can reuse another's output memory.
     """
     side = torch.cuda.Stream(device=device)
     side.wait_stream(torch.cuda.current_stream(device))
-    with torch.cuda.stream(side), torch.no_grad():
+    with torch.cuda.stream(side), torch.no_grad(), fused.as_if_capturing():
         for step in steps.values():
             for _ in range(max(1, warmup)):
                 step()

@@ -103,3 +103,7 @@ def test_small_eager_calls_and_the_cpu_use_the_torch_ops():
     y = torch.zeros(16000)
     assert not fused.wanted(y, 81 * 800)  # below min_samples, not capturing
     assert fused.wanted(y, fused.min_samples)
+    with fused.as_if_capturing():  # the runners' warm-up: the path their capture will take
+        assert fused.wanted(y, 81 * 800)
+        assert not fused.wanted(y.requires_grad_(), 81 * 800)
+    assert not fused.wanted(y.detach(), 81 * 800)
