@@ -180,6 +180,8 @@ class MelSpectrogram(torch.nn.Module):
         # Derived from the buffers and rebuilt with them by _apply (so not buffers themselves).
         self._banded = BandedProjection(self._projection, basis.numpy(), self.config.power == 2.0)
         self._frames = _fused.Frames(self.window) if _fused.runs_on(device) else None
+        # Plain attributes for the hot path: a buffer read goes through nn.Module.__getattr__.
+        self._win, self._dtype = self.window, dtype
 
     def _fused_frames(self, y: torch.Tensor, n_frames: int) -> torch.Tensor | None:
         """Windowed frames from the Triton kernel, or None where it does not apply."""
@@ -202,7 +204,7 @@ class MelSpectrogram(torch.nn.Module):
     @property
     def dtype(self) -> torch.dtype:
         """The dtype the module computes in."""
-        return self.window.dtype
+        return self._dtype
 
     def extra_repr(self) -> str:
         c = self.config
@@ -220,7 +222,7 @@ class MelSpectrogram(torch.nn.Module):
 
     def spectrum(self, frames: torch.Tensor) -> torch.Tensor:
         """Mel spectrum of frames ``(..., k, n_fft)`` -> ``(..., n_mels, k)``."""
-        return self._mel(torch.fft.rfft(frames * self.window, dim=-1))
+        return self._mel(torch.fft.rfft(frames * self._win, dim=-1))
 
     def _mel(self, X: torch.Tensor) -> torch.Tensor:
         """Mel spectrum of the complex spectrum ``X`` ``(..., k, F)`` -> ``(..., n_mels, k)``."""
@@ -250,13 +252,15 @@ class MelSpectrogram(torch.nn.Module):
         M : torch.Tensor [shape=(..., n_mels, t)]
         """
         self.check_input(y)
-        out_dtype = y.dtype if y.dtype in _HALF else self.dtype
+        dtype = self._dtype
+        out_dtype = y.dtype if y.dtype in _HALF else dtype
         c = self.config
-        y = y.to(self.dtype)
+        if y.dtype != dtype:  # (skipping no-op conversions matters for small inputs)
+            y = y.to(dtype)
         if self._frames is not None:  # CUDA: one Triton kernel for pad + frame + window
             windowed = self._fused_frames(y, c.n_frames(y.shape[-1]))
             if windowed is not None:
-                return self._mel(torch.fft.rfft(windowed, dim=-1)).to(out_dtype)
+                return _as(self._mel(torch.fft.rfft(windowed, dim=-1)), out_dtype)
         if c.pad:
             pad = c.pad
             if c.pad_mode == "constant":
@@ -268,13 +272,17 @@ class MelSpectrogram(torch.nn.Module):
         frames = y.unfold(-1, c.n_fft, c.hop_length)
         n_frames = frames.shape[-2]
         rows = frames.numel() // c.n_fft
-        if frames.device.type == "cpu" and rows * c.n_fft > 2 * BLOCK_SAMPLES:
+        if frames.is_cpu and rows * c.n_fft > 2 * BLOCK_SAMPLES:
             # Long CPU inputs in blocks of frames whose windowed copy and spectrum stay in
             # cache: about twice as fast from ~10 s of audio on (see BENCHMARKS.md).
             step = max(1, BLOCK_SAMPLES // c.n_fft * n_frames // rows)
             blocks = [self.spectrum(frames[..., i : i + step, :]) for i in range(0, n_frames, step)]
-            return torch.cat(blocks, dim=-1).to(out_dtype)
-        return self.spectrum(frames).to(out_dtype)
+            return _as(torch.cat(blocks, dim=-1), out_dtype)
+        return _as(self.spectrum(frames), out_dtype)
+
+
+def _as(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    return x if x.dtype == dtype else x.to(dtype)
 
 
 def _make_config(sr, n_fft, hop_length, win_length, window, center, pad_mode, power, n_mels,

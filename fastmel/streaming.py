@@ -118,7 +118,7 @@ class MelStream:
             raise ParameterError(
                 f"chunk has leading shape {lead}; this stream's is {self._lead} (reset() to change)"
             )
-        w = self.module.window
+        w = self.module._win
         if chunk.dtype != w.dtype or chunk.device != w.device:
             chunk = chunk.to(device=w.device, dtype=w.dtype)
         return chunk
