@@ -3,7 +3,14 @@
 #   bash scripts/gpu_session.sh [tests] [probe] [quick|full]
 # tests: the CUDA tests; probe: python -m bench.gpu_probe; quick/full: the GPU benchmark
 # (full also regenerates BENCHMARKS.md). Needs the wheels the image lacks (librosa and its
-# small dependencies, nnAudio, soundfile, soxr) in .whl/; logs and results go to $OUT.
+# small dependencies, nnAudio, soundfile, soxr) in .whl/ (ignored via .git/info/exclude),
+# fetched beforehand on the development machine for the image's Python 3.12:
+#   pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+#     --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 \
+#     --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform any -d .whl \
+#     librosa==0.11.0 audioread decorator pooch platformdirs soundfile cffi pycparser soxr \
+#     nnAudio==0.3.4
+# Logs and results go to $OUT.
 set -uo pipefail
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
   --target /tmp/site .whl/*.whl || exit 1
