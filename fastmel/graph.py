@@ -140,6 +140,8 @@ class _StaticStream:
         self.stream = stream
         self.chunk_shape = tuple(example.shape)
         self._chunk, self._hop, self._pad = chunk, c.hop_length, c.pad
+        fe = stream.front_end
+        self._preemphasis = fe is not None and bool(fe.preemphasis)  # state to carry
         self._width = chunk + max(c.n_fft - 1, stream._edge)
         self._n_eager = max(1, -(-stream._edge // chunk))  # pushes until the left pad is made
         n = c.pad + self._n_eager * chunk  # padded-domain samples after them
@@ -175,10 +177,9 @@ class _StaticStream:
     def _step(self, r: int) -> torch.Tensor:
         """One push in phase ``r``, reading ``self._input``: fixed shapes, no host sync."""
         k = self._phases[r][0]
-        fe = self.stream.front_end
         x = self._input
-        if fe is not None and fe.preemphasis:
-            x = fe.preemphasize(self._input, self._previous)
+        if self._preemphasis:
+            x = self.stream.front_end.preemphasize(self._input, self._previous)
             self._previous.copy_(self._input[..., -1:])
         window = torch.cat([self._buf[..., self._chunk :], x], dim=-1)
         out = self._no_frames
@@ -197,8 +198,7 @@ class _StaticStream:
     def _hand_over(self) -> None:
         """Give the static state to the wrapped stream, which goes on eagerly."""
         if self._pushes >= self._n_eager:
-            fe = self.stream.front_end
-            previous = self._previous.clone() if fe is not None and fe.preemphasis else None
+            previous = self._previous.clone() if self._preemphasis else None
             end = self._pad + self._n_in  # padded-domain samples so far
             self.stream._resume(self._buf.clone(), end - self._width, self._n_in,
                                 self._next_frame, previous)  # fmt: skip

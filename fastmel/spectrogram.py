@@ -183,11 +183,12 @@ class MelSpectrogram(torch.nn.Module):
         # Plain attributes for the hot path: a buffer read goes through nn.Module.__getattr__.
         self._win, self._dtype = self.window, dtype
 
-    def _fused_frames(self, y: torch.Tensor, n_frames: int) -> torch.Tensor | None:
-        """Windowed frames from the Triton kernel, or None where it does not apply."""
-        c = self.config
+    def _fused_frames(self, y: torch.Tensor) -> torch.Tensor | None:
+        """Windowed frames of ``y`` from the Triton kernel, or None where it does not apply."""
         if self._frames is None or not self.fused:
             return None
+        c = self.config
+        n_frames = c.n_frames(y.shape[-1])
         if not _fused.wanted(y, y.numel() // y.shape[-1] * n_frames * c.n_fft):
             return None
         rows = y.reshape(-1, y.shape[-1]).contiguous()
@@ -257,10 +258,9 @@ class MelSpectrogram(torch.nn.Module):
         c = self.config
         if y.dtype != dtype:  # (skipping no-op conversions matters for small inputs)
             y = y.to(dtype)
-        if self._frames is not None:  # CUDA: one Triton kernel for pad + frame + window
-            windowed = self._fused_frames(y, c.n_frames(y.shape[-1]))
-            if windowed is not None:
-                return _as(self._mel(torch.fft.rfft(windowed, dim=-1)), out_dtype)
+        windowed = self._fused_frames(y)  # CUDA: one Triton kernel for pad + frame + window
+        if windowed is not None:
+            return _as(self._mel(torch.fft.rfft(windowed, dim=-1)), out_dtype)
         if c.pad:
             pad = c.pad
             if c.pad_mode == "constant":
