@@ -23,7 +23,7 @@ from .mfcc import MFCC, mfcc
 from .presets import PRESETS, FrontEnd, preset
 from .scaling import amplitude_to_db, power_to_db
 from .spectrogram import MelSpectrogram, melspectrogram
-from .streaming import MelStream
+from .streaming import MelStream, StreamState
 from .video import MelWindows, mel_windows
 
 __version__ = "0.1.0"
@@ -39,6 +39,7 @@ __all__ = [
     "MelStream",
     "MelWindows",
     "ParameterError",
+    "StreamState",
     "amplitude_to_db",
     "clear_cache",
     "cuda_graph",

@@ -20,7 +20,7 @@ import torch
 from . import fused
 from .errors import ParameterError
 from .spectrogram import check_signal
-from .streaming import MelStream
+from .streaming import MelStream, StreamState
 
 __all__ = ["CUDAGraphRunner", "CUDAGraphStream", "cuda_graph"]
 
@@ -142,8 +142,9 @@ class _StaticStream:
         self._chunk, self._hop, self._pad = chunk, c.hop_length, c.pad
         fe = stream.front_end
         self._preemphasis = fe is not None and bool(fe.preemphasis)  # state to carry
-        self._width = chunk + max(c.n_fft - 1, stream._edge)
-        self._n_eager = max(1, -(-stream._edge // chunk))  # pushes until the left pad is made
+        self._width = chunk + max(c.n_fft - 1, stream.edge_samples)
+        # pushes until the left pad is made
+        self._n_eager = max(1, -(-stream.edge_samples // chunk))
         n = c.pad + self._n_eager * chunk  # padded-domain samples after them
         emitted = max(0, (n - c.n_fft) // c.hop_length + 1)
         self._phases = _phases(c.n_fft, c.hop_length, chunk, n - emitted * c.hop_length)
@@ -200,8 +201,9 @@ class _StaticStream:
         if self._pushes >= self._n_eager:
             previous = self._previous.clone() if self._preemphasis else None
             end = self._pad + self._n_in  # padded-domain samples so far
-            self.stream._resume(self._buf.clone(), end - self._width, self._n_in,
-                                self._next_frame, previous)  # fmt: skip
+            state = StreamState(self._buf.clone(), end - self._width, self._n_in,
+                                self._next_frame, previous=previous)  # fmt: skip
+            self.stream.resume(state)
         self._eager = True
 
     def push(self, chunk: torch.Tensor) -> torch.Tensor:
@@ -218,13 +220,13 @@ class _StaticStream:
         if self._pushes <= self._n_eager:
             out = self.stream.push(chunk)
             if self._pushes == self._n_eager:  # the left pad is made: go static
-                buf = self.stream._buf
-                assert buf is not None
-                n = min(buf.shape[-1], self._width)
-                self._buf[..., self._width - n :].copy_(buf[..., buf.shape[-1] - n :])
-                if self.stream._previous is not None:
-                    self._previous.copy_(self.stream._previous)
-                self._n_in, self._next_frame = self.stream._n_in, self.stream.frames_emitted
+                state = self.stream.state()
+                assert state.buf is not None and state.head is None
+                n = min(state.buf.shape[-1], self._width)
+                self._buf[..., self._width - n :].copy_(state.buf[..., -n:])
+                if state.previous is not None:
+                    self._previous.copy_(state.previous)
+                self._n_in, self._next_frame = state.n_in, state.next_frame
             return out
         self._input.copy_(chunk, non_blocking=True)
         r = self._r

@@ -6,6 +6,7 @@ complete, ``flush`` finishes the input (adds the right-edge padding), ``reset`` 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -15,6 +16,25 @@ from .presets import FrontEnd
 from .spectrogram import MelSpectrogram, check_signal
 
 __all__ = ["MelStream"]
+
+
+@dataclass(frozen=True)
+class StreamState:
+    """A snapshot of a :class:`MelStream` between pushes (see :meth:`MelStream.state`).
+
+    Its tensors are never written in place by the stream, so a snapshot stays valid while
+    the stream goes on. ``buf`` holds padded-domain samples from index ``buf_start`` (None
+    until the left pad is made), ``n_in`` raw samples have been pushed, ``next_frame`` is
+    the next frame to emit, ``head`` the raw samples held until the left pad can be made
+    and ``previous`` the last raw sample when pre-emphasis state is carried.
+    """
+
+    buf: torch.Tensor | None
+    buf_start: int
+    n_in: int
+    next_frame: int
+    head: torch.Tensor | None = None
+    previous: torch.Tensor | None = None
 
 
 class MelStream:
@@ -94,13 +114,47 @@ class MelStream:
         self._finished = False
         self._previous: torch.Tensor | None = None  # last sample, for pre-emphasis
 
-    def _resume(self, buf: torch.Tensor, buf_start: int, n_in: int, next_frame: int,
-                previous: torch.Tensor | None) -> None:  # fmt: skip
-        """Take over a stream state kept elsewhere (the CUDA-graph stream hands over here):
-        ``buf`` holds padded-domain samples from ``buf_start``, the left pad already made."""
-        self._buf, self._buf_start, self._n_in = buf, buf_start, n_in
-        self._next_frame, self._previous = next_frame, previous
-        self._head, self._lead, self._finished = None, tuple(buf.shape[:-1]), False
+    @property
+    def edge_samples(self) -> int:
+        """Raw samples the left pad waits for (and the right pad reads): ``pad + 1`` for
+        reflect, 1 for edge, 0 for constant padding or ``center=False``."""
+        return self._edge
+
+    def state(self) -> StreamState:
+        """Snapshot the stream between pushes, to :meth:`resume` it later or elsewhere.
+
+        Returns
+        -------
+        StreamState
+            Valid for any stream over a module of the same configuration, device and dtype
+            (a fork: both streams then go on independently).
+
+        Raises
+        ------
+        ParameterError
+            After :meth:`flush`.
+        """
+        if self._finished:
+            raise ParameterError("state after flush: the stream has ended")
+        return StreamState(self._buf, self._buf_start, self._n_in, self._next_frame,
+                           self._head, self._previous)  # fmt: skip
+
+    def resume(self, state: StreamState) -> None:
+        """Go on from ``state``, discarding this stream's own.
+
+        Parameters
+        ----------
+        state : StreamState
+            From :meth:`state` of a stream with the same module configuration (the
+            CUDA-graph stream hands its static state back this way).
+        """
+        if not isinstance(state, StreamState):
+            raise TypeError(f"state must be a fastmel.StreamState, got {type(state).__name__}")
+        self._buf, self._buf_start, self._n_in = state.buf, state.buf_start, state.n_in
+        self._next_frame, self._head, self._previous = state.next_frame, state.head, state.previous
+        held = state.buf if state.buf is not None else state.head
+        self._lead = None if held is None else tuple(held.shape[:-1])
+        self._finished = False
 
     @property
     def frames_emitted(self) -> int:
@@ -140,7 +194,8 @@ class MelStream:
         return tail[..., -p - 1 : -1].flip(-1)  # reflect: y[n-2], ..., y[n-1-p]
 
     def _append(self, x: torch.Tensor) -> None:
-        self._buf = x if self._buf is None else torch.cat([self._buf, x], dim=-1)
+        # (cat copies; the first append clones, since x may be the caller's chunk)
+        self._buf = x.clone() if self._buf is None else torch.cat([self._buf, x], dim=-1)
 
     def _emit(self) -> torch.Tensor:
         """Frames complete in the buffer, then drop what no future frame or pad needs."""
@@ -178,13 +233,15 @@ class MelStream:
         M : torch.Tensor [shape=(..., n_mels, k)]
             The newly completed frames (k >= 0), on the module's device and dtype.
         """
+        # What the stream keeps is its own copy, never a view of the caller's chunk: a
+        # capture buffer refilled in place between pushes must not change the stream's past.
         chunk = self._check_chunk(chunk)
         self._n_in += chunk.shape[-1]
         fe = self.front_end
         if fe is not None and fe.preemphasis and chunk.shape[-1]:
-            chunk, self._previous = fe.preemphasize(chunk, self._previous), chunk[..., -1:]
+            chunk, self._previous = fe.preemphasize(chunk, self._previous), chunk[..., -1:].clone()
         if self._pad and self._buf is None:  # the left pad is not made yet
-            self._head = chunk if self._head is None else torch.cat([self._head, chunk], dim=-1)
+            self._head = chunk.clone() if self._head is None else torch.cat([self._head, chunk], -1)
             if self._head.shape[-1] < self._edge:
                 return self._post(chunk.new_empty(chunk.shape[:-1] + (self._n_mels, 0)))
             chunk, self._head = torch.cat([self._left_pad(self._head), self._head], -1), None

@@ -93,7 +93,9 @@ class MelWindows:
 
     def push(self, frames: torch.Tensor) -> torch.Tensor:
         """Add mel frames ``(..., n_mels, k)``; return the windows ``(n, ..., n_mels, step)``."""
-        buf = frames if self._frames is None else torch.cat([self._frames, frames], dim=-1)
+        # Keep a copy, never a view of `frames`: a CUDA-graph stream's output buffer, say,
+        # is overwritten by its next push.
+        buf = frames.clone() if self._frames is None else torch.cat([self._frames, frames], -1)
         self._seen += frames.shape[-1]
         starts = []
         while int(self._next * self.multiplier) + self.step <= self._seen:

@@ -11,7 +11,8 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastmel import MelSpectrogram, MelStream, ParameterError
+import fastmel
+from fastmel import MelSpectrogram, MelStream, ParameterError, StreamState
 from tests.conftest import DEVICES, assert_parity, make_signal
 
 CONFIGS = [
@@ -91,6 +92,51 @@ def test_any_chunking_equals_offline(index, n, sizes, seed):
     out = run_stream(stream, y, sizes)
     assert out.shape == (c.n_mels, c.n_frames(n))
     assert_parity(out, module(y), torch.float32, f"n={n} sizes={sizes}")
+
+
+STREAMED = MODULES + [fastmel.preset("wav2lip")]  # the preset carries pre-emphasis state
+STREAMED_IDS = IDS + ["wav2lip-preemphasis"]
+
+
+@pytest.mark.parametrize("index", range(len(STREAMED)), ids=STREAMED_IDS)
+@pytest.mark.parametrize("size", [1, 160, 640])
+def test_a_capture_buffer_refilled_in_place_does_not_change_the_stream(index, size):
+    # Real-time audio arrives in one buffer the capture callback refills: the stream must
+    # keep copies, not views of it (poisoned with NaN after each push to make a view show).
+    module = STREAMED[index]
+    y = torch.from_numpy(make_signal("speech", 16000, 0.4).astype(np.float32))
+    stream, buffer, parts = MelStream(module), torch.empty(size), []
+    for chunk in y.split(size):
+        buffer.copy_(chunk)
+        parts.append(stream.push(buffer).clone())
+        buffer.fill_(float("nan"))
+    parts.append(stream.flush())
+    assert_parity(torch.cat(parts, -1), module(y), torch.float32, f"chunks of {size}")
+
+
+@pytest.mark.parametrize("index", range(len(STREAMED)), ids=STREAMED_IDS)
+@pytest.mark.parametrize("fork_at", [1, 2, 5, 17])
+def test_a_stream_resumed_from_a_state_goes_on_like_the_original(index, fork_at):
+    # fork_at pushes of 97 samples: before, at and after the left pad is made
+    module = STREAMED[index]
+    y = torch.from_numpy(make_signal("chirp", 16000, 0.5).astype(np.float32))
+    chunks = list(y.split(97))
+    original = MelStream(module)
+    head = [original.push(c) for c in chunks[:fork_at]]
+    fork = MelStream(module)
+    fork.resume(original.state())
+    assert fork.frames_emitted == original.frames_emitted
+    tails = []
+    for stream in (original, fork):  # the original first: the fork must not see its pushes
+        tails.append([stream.push(c) for c in chunks[fork_at:]] + [stream.flush()])
+    expected = module(y)
+    for name, tail in zip(("original", "fork"), tails, strict=True):
+        assert_parity(torch.cat(head + tail, -1), expected, torch.float32, name)
+    with pytest.raises(ParameterError, match="after flush"):
+        original.state()
+    with pytest.raises(TypeError, match="StreamState"):
+        fork.resume({"buf": None})
+    assert isinstance(MelStream(module).state(), StreamState)  # a fresh stream has a state too
 
 
 def test_stream_equals_librosa_on_speech_in_40ms_chunks():

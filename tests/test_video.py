@@ -33,6 +33,21 @@ def test_streamed_windows_equal_offline(fps, chunk):
     assert windows._frames is None  # flush resets
 
 
+def test_windows_keep_copies_of_the_frames_pushed():
+    # A CUDA-graph stream returns its own buffer, overwritten by the next push: MelWindows
+    # must not keep a view of what it was given (poisoned with NaN after each push).
+    mel = torch.randn(80, 203)
+    offline = fastmel.mel_windows(mel, fps=25)
+    windows, buffer, parts = fastmel.MelWindows(fps=25), torch.empty(80, 7), []
+    for i in range(0, 203, 7):
+        chunk = mel[..., i : i + 7]
+        buffer[..., : chunk.shape[-1]].copy_(chunk)
+        parts.append(windows.push(buffer[..., : chunk.shape[-1]]))
+        buffer.fill_(float("nan"))
+    parts.append(windows.flush())
+    assert torch.equal(torch.cat(parts), offline)
+
+
 def test_windows_from_a_streamed_wav2lip_front_end():
     front = fastmel.preset("wav2lip")
     y = torch.from_numpy(make_signal("speech", 16000, 3.0).astype(np.float32))
