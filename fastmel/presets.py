@@ -105,7 +105,9 @@ class Whisper(FrontEnd):
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         log_spec = torch.clamp(self.mel(y)[..., :-1], min=1e-10).log10()  # mel checks y
-        if self.max_over == "all":
+        if not log_spec.numel():  # an empty batch has no max (and needs none)
+            peak = log_spec.new_zeros(())
+        elif self.max_over == "all":
             peak = log_spec.amax()
         else:
             peak = log_spec.amax(dim=(-2, -1), keepdim=True)

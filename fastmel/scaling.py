@@ -28,8 +28,14 @@ def _check(S: Any, amin: float, top_db: float | None) -> None:
 
 
 def _ref_value(S: Array, ref: float | Callable[[Array], Any]) -> Any:
+    if callable(ref) and _is_empty(S):
+        return 1.0  # no value to take a reference of (np.max raises), and none is scaled
     value = ref(S) if callable(ref) else ref
     return abs(value)
+
+
+def _is_empty(S: Array) -> bool:
+    return not (S.size if isinstance(S, np.ndarray) else S.numel())
 
 
 def power_to_db(
@@ -63,6 +69,8 @@ def power_to_db(
     """
     _check(S, amin, top_db)
     ref_value = _ref_value(S, ref)
+    if _is_empty(S):
+        top_db = None  # an empty input (batch) has no peak to floor at
     if isinstance(S, np.ndarray):
         log_spec = 10.0 * np.log10(np.maximum(amin, S))
         log_spec -= 10.0 * np.log10(np.maximum(amin, ref_value))

@@ -92,7 +92,8 @@ class MelSpectrogram(torch.nn.Module):
     the input propagate to the output instead of raising (use :func:`melspectrogram` for
     librosa's finiteness check). float32/float64 input is computed and returned in the
     module's dtype; float16/bfloat16 input is computed in float32 (FFTs in half precision
-    are not generally available) and returned in the input dtype. Supports CPU and CUDA,
+    are not generally available) and returned in the input dtype. An empty batch
+    ``(0, ..., n)`` gives an empty ``(0, ..., n_mels, t)``, as in librosa. Supports CPU and CUDA,
     autograd, and ``torch.compile(fullgraph=True)``.
 
     On CUDA, padding, framing and windowing run as one Triton kernel (:mod:`fastmel.fused`)
@@ -223,6 +224,8 @@ class MelSpectrogram(torch.nn.Module):
 
     def spectrum(self, frames: torch.Tensor) -> torch.Tensor:
         """Mel spectrum of frames ``(..., k, n_fft)`` -> ``(..., n_mels, k)``."""
+        if not frames.numel():  # an empty batch of streams (torch's CPU rfft fails on it)
+            return frames.new_zeros(frames.shape[:-2] + (self.config.n_mels, frames.shape[-2]))
         return self._mel(torch.fft.rfft(frames * self._win, dim=-1))
 
     def _mel(self, X: torch.Tensor) -> torch.Tensor:
@@ -256,6 +259,9 @@ class MelSpectrogram(torch.nn.Module):
         dtype = self._dtype
         out_dtype = y.dtype if y.dtype in _HALF else dtype
         c = self.config
+        if not y.numel():  # an empty batch (0, n): librosa returns (0, n_mels, t)
+            shape = y.shape[:-1] + (c.n_mels, c.n_frames(y.shape[-1]))
+            return y.new_zeros(shape, dtype=out_dtype)
         if y.dtype != dtype:  # (skipping no-op conversions matters for small inputs)
             y = y.to(dtype)
         windowed = self._fused_frames(y)  # CUDA: one Triton kernel for pad + frame + window
@@ -336,7 +342,7 @@ def _check_audio(y: Any, name: str = "y") -> None:
         raise ParameterError(f"{name} must be at least one-dimensional, got shape {tuple(y.shape)}")
     if y.shape[-1] == 0:
         raise ParameterError(f"{name} is empty")
-    if not finite():
+    if (y.size if isinstance(y, np.ndarray) else y.numel()) and not finite():
         raise ParameterError(f"{name} is not finite everywhere (contains NaN or inf)")
 
 

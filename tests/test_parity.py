@@ -168,6 +168,44 @@ def test_short_signals_and_single_frame():
     assert_parity(fastmel.melspectrogram(y=y, sr=16000, n_fft=512, center=False), ref, np.float32)
 
 
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # librosa's, on (0, ...)
+@pytest.mark.parametrize("case", CASES[:: len(CASES) // 12], ids=lambda c: f"case{c['id']}")
+def test_an_empty_batch_gives_librosas_empty_shape(case):
+    # A batch of zero signals (the tail of a filtered data loader) is no error for librosa.
+    kw = _kwargs(case)
+    y = np.zeros((0, 2, int(kw["sr"])), dtype=case["dtype"])
+    ref = librosa.feature.melspectrogram(y=y, **kw)
+    out = fastmel.melspectrogram(y=y, **kw)
+    assert out.shape == ref.shape and out.dtype == ref.dtype
+    S = np.zeros((0, 1 + kw["n_fft"] // 2, 7), dtype=case["dtype"])
+    kw_S = {k: v for k, v in kw.items() if k in ("sr", "n_mels", "fmin", "fmax", "htk", "norm")}
+    assert (
+        fastmel.melspectrogram(S=S, **kw_S).shape
+        == librosa.feature.melspectrogram(S=S, **kw_S).shape
+    )
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_an_empty_batch_through_every_module_gives_an_empty_result(device):
+    y0, y1 = torch.zeros(0, 24000, device=device), torch.zeros(1, 24000, device=device)
+    modules = {f"pad_mode={p}": fastmel.MelSpectrogram(sr=16000, pad_mode=p) for p in
+               ("constant", "reflect", "edge")}  # fmt: skip
+    modules |= {name: fastmel.preset(name) for name in fastmel.PRESETS}
+    modules["mfcc"] = fastmel.MFCC(sr=16000)
+    for name, module in modules.items():
+        module = module.to(device)
+        out = module(y0)
+        assert out.shape == (0,) + module(y1).shape[1:], name
+    mel = modules["pad_mode=reflect"]
+    stream = fastmel.MelStream(mel)
+    parts = [stream.push(c) for c in y0.split(640, dim=-1)] + [stream.flush()]
+    assert torch.cat(parts, -1).shape == (0,) + mel(y1).shape[1:]
+    S0 = np.zeros((0, 80, 7), dtype=np.float32)
+    for to_db in (fastmel.power_to_db, fastmel.amplitude_to_db):
+        assert to_db(S0, ref=np.max).shape == S0.shape
+        assert to_db(torch.from_numpy(S0), ref=torch.amax).shape == S0.shape
+
+
 def test_non_contiguous_numpy_input():
     y = make_signal("voiced", 16000, seconds=2.0).astype(np.float32)[::-2]
     ref = librosa.feature.melspectrogram(y=y, sr=8000, n_fft=256, hop_length=64)
