@@ -96,13 +96,21 @@ def _front_end(args: argparse.Namespace) -> tuple[np.ndarray, float, Any]:
 def _load(path: str, sr: float | None) -> tuple[np.ndarray, float]:
     from .io import load
 
+    if os.path.isdir(path):
+        raise CLIError(f"{path}: is a directory, not an audio file")
     if not os.path.isfile(path):
         raise CLIError(f"{path}: no such file")
     try:
-        return load(path, sr=sr)
+        y, sr = load(path, sr=sr)
+    except ParameterError as e:
+        raise CLIError(f"{path}: {e}") from None
     except (OSError, RuntimeError, ValueError) as e:  # soundfile's errors are RuntimeError/OSError
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise CLIError(f"{path}: cannot read audio ({reason})") from None
+    # librosa.feature.melspectrogram refuses such audio; a module would return NaN frames
+    if y.size and not np.isfinite(y).all():
+        raise CLIError(f"{path}: the audio is not finite everywhere (NaN or inf samples)")
+    return y, sr
 
 
 @contextlib.contextmanager

@@ -125,8 +125,9 @@ def _run_cli(*args, cwd=None):
     )
 
 
-@pytest.mark.parametrize("kind", ["missing", "text", "empty", "directory"])
-def test_unreadable_input_is_one_line_and_leaves_no_output(tmp_path, kind):
+@pytest.mark.parametrize("kind", ["missing", "text", "empty", "directory", "nan", "inf"])
+@pytest.mark.parametrize("command", ["mel", "stream"])
+def test_unreadable_input_is_one_line_and_leaves_no_output(tmp_path, kind, command):
     src = tmp_path / f"in_{kind}.wav"
     if kind == "text":
         src.write_text("this is not audio\n" * 50)
@@ -134,11 +135,18 @@ def test_unreadable_input_is_one_line_and_leaves_no_output(tmp_path, kind):
         src.write_bytes(b"")
     elif kind == "directory":
         src.mkdir()
+    elif kind in ("nan", "inf"):  # float WAVs can hold them; librosa refuses such audio
+        y = make_signal("speech", 16000, 0.5)
+        y[1234] = float(kind)
+        sf.write(src, y, 16000, subtype="FLOAT")
     out = tmp_path / "out.npy"
-    r = _run_cli("mel", str(src), "-o", str(out))
+    r = _run_cli(command, str(src), *(["-o", str(out)] if command == "mel" else []))
     assert r.returncode != 0
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and str(src) in lines[0], r.stderr
+    expected = {"missing": "no such file", "directory": "is a directory", "nan": "not finite",
+                "inf": "not finite"}.get(kind, "cannot read audio")  # fmt: skip
+    assert expected in lines[0], r.stderr
     assert "Traceback" not in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [src.name] if kind != "missing" else []
@@ -148,6 +156,8 @@ def test_unreadable_input_is_one_line_and_leaves_no_output(tmp_path, kind):
 def test_bad_parameter_and_unwritable_output_are_one_line(stereo_files, tmp_path):
     r = _run_cli("mel", stereo_files["wav"], "-o", str(tmp_path / "o.npy"), "--n-fft", "0")
     assert r.returncode == 1 and "n_fft" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = _run_cli("mel", stereo_files["wav"], "-o", str(tmp_path / "o.npy"), "--sr", "0")
+    assert r.returncode == 1 and "sr=0" in r.stderr and "cannot read" not in r.stderr
     r = _run_cli("mel", stereo_files["wav"], "-o", str(tmp_path / "no" / "dir" / "o.npy"))
     assert r.returncode == 1 and "o.npy" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o.npy").exists()
