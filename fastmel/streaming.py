@@ -63,7 +63,10 @@ class MelStream:
     State is O(n_fft) samples per stream: each pushed sample is windowed into at most
     ``ceil(n_fft / hop)`` frames, and each frame is transformed once. Chunks ``(..., n)``
     advance all leading-shape streams together with the same kernels. ``push`` never
-    synchronises with the device: every branch depends on chunk lengths only.
+    synchronises with the device: every branch depends on chunk lengths only. The stream
+    keeps copies of what it needs, never views of a chunk, so a capture buffer refilled in
+    place between pushes is safe to push. :meth:`state` and :meth:`resume` snapshot and
+    restore (or fork) a stream between pushes.
 
     Examples
     --------

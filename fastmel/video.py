@@ -76,7 +76,8 @@ class MelWindows:
     Notes
     -----
     Keeps only the frames that future windows need (at most ``step`` plus a chunk), so
-    memory is bounded however long the stream.
+    memory is bounded however long the stream. They are copies: the frames pushed may be a
+    buffer that is overwritten afterwards (a CUDA-graph stream's output).
     """
 
     def __init__(self, *, fps: float, step: int = 16, mel_fps: float = 80.0) -> None:
