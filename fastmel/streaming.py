@@ -153,6 +153,13 @@ class MelStream:
         """
         if not isinstance(state, StreamState):
             raise TypeError(f"state must be a fastmel.StreamState, got {type(state).__name__}")
+        w = self.module._win
+        for t in (state.buf, state.head, state.previous):
+            if t is not None and (t.dtype != w.dtype or t.device != w.device):
+                raise ParameterError(
+                    f"state holds {t.dtype} samples on {t.device}; this stream computes in "
+                    f"{w.dtype} on {w.device}"
+                )
         self._buf, self._buf_start, self._n_in = state.buf, state.buf_start, state.n_in
         self._next_frame, self._head, self._previous = state.next_frame, state.head, state.previous
         held = state.buf if state.buf is not None else state.head

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import resource
 
 import librosa
@@ -136,6 +137,10 @@ def test_a_stream_resumed_from_a_state_goes_on_like_the_original(index, fork_at)
         original.state()
     with pytest.raises(TypeError, match="StreamState"):
         fork.resume({"buf": None})
+    live = MelStream(module)
+    live.push(y[:2000])
+    with pytest.raises(ParameterError, match="float64"):
+        MelStream(copy.deepcopy(module).double()).resume(live.state())
     assert isinstance(MelStream(module).state(), StreamState)  # a fresh stream has a state too
 
 
