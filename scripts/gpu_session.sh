@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What one call of the GPU device machine runs (not used by CI), in the repository root:
-#   bash scripts/gpu_session.sh [tests] [probe] [quick|full]
-# tests: the CUDA tests; probe: python -m bench.gpu_probe; quick/full: the GPU benchmark
+#   bash scripts/gpu_session.sh [tests] [probe] [gemm] [quick|full]
+# tests: the CUDA tests; probe: python -m bench.gpu_probe; gemm: python -m bench.gpu_probe gemm
+# (the GEMM formulations of the mel projection); quick/full: the GPU benchmark
 # (full also regenerates BENCHMARKS.md). Needs the wheels the image lacks (librosa and its
 # small dependencies, nnAudio, soundfile, soxr) in .whl/ (ignored via .git/info/exclude),
 # fetched beforehand on the development machine for the image's Python 3.12:
