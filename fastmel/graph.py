@@ -78,6 +78,8 @@ class CUDAGraphRunner:
     The returned tensor is the runner's own output buffer: the next call overwrites it.
     ``.clone()`` it to keep it, or consume it before calling again. Inputs are copied into
     the runner's input buffer (a device-to-device copy); the runner never synchronises.
+    To skip that copy, write the audio into ``runner.static_input`` and call
+    ``runner(runner.static_input)`` (copying a tensor onto itself does nothing).
     """
 
     def __init__(self, module: torch.nn.Module, example: torch.Tensor, *, warmup: int = 3) -> None:

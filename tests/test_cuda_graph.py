@@ -45,6 +45,22 @@ def test_runner_replays_the_module(module):
 
 
 @needs_cuda
+def test_runner_reads_its_own_input_buffer_without_a_copy():
+    m, y = _on_gpu("mel")
+    run = fastmel.cuda_graph(m, torch.zeros_like(y))
+    run.static_input.copy_(y)  # e.g. written there by the producer of the audio
+
+    def copies(x: torch.Tensor) -> int:
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as p:
+            run(x)
+            torch.cuda.synchronize()
+        return sum(e.count for e in p.key_averages() if "memcpy" in e.key.lower())
+
+    assert copies(run.static_input) == copies(y.clone()) - 1  # the copy-in is skipped
+    assert_parity(run(run.static_input), m(y), torch.float32, "zero-copy call")
+
+
+@needs_cuda
 def test_runner_rejects_other_shapes_and_cpu_examples():
     m = fastmel.MelSpectrogram(**KW).cuda()
     run = fastmel.cuda_graph(m, torch.zeros(2, 8000, device="cuda"))
