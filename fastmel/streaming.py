@@ -15,7 +15,7 @@ from .errors import ParameterError
 from .presets import FrontEnd
 from .spectrogram import MelSpectrogram, check_signal
 
-__all__ = ["MelStream"]
+__all__ = ["MelStream", "StreamState"]
 
 
 @dataclass(frozen=True)
