@@ -95,6 +95,7 @@ def _front_end(args: argparse.Namespace) -> tuple[np.ndarray, float, Any]:
 
 def _load(path: str, sr: float | None) -> tuple[np.ndarray, float]:
     from .io import load
+    from .spectrogram import _check_audio
 
     if os.path.isdir(path):
         raise CLIError(f"{path}: is a directory, not an audio file")
@@ -107,9 +108,13 @@ def _load(path: str, sr: float | None) -> tuple[np.ndarray, float]:
     except (OSError, RuntimeError, ValueError) as e:  # soundfile's errors are RuntimeError/OSError
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise CLIError(f"{path}: cannot read audio ({reason})") from None
-    # librosa.feature.melspectrogram refuses such audio; a module would return NaN frames
-    if y.size and not np.isfinite(y).all():
-        raise CLIError(f"{path}: the audio is not finite everywhere (NaN or inf samples)")
+    # Non-finite audio: librosa.feature.melspectrogram refuses it (a module would return NaN
+    # frames). An empty file is left to the length check, which says what length is needed.
+    if y.size:
+        try:
+            _check_audio(y)
+        except ParameterError as e:
+            raise CLIError(f"{path}: {e}") from None
     return y, sr
 
 

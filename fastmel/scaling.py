@@ -35,7 +35,7 @@ def _ref_value(S: Array, ref: float | Callable[[Array], Any]) -> Any:
 
 
 def _is_empty(S: Array) -> bool:
-    return not (S.size if isinstance(S, np.ndarray) else S.numel())
+    return not math.prod(S.shape)
 
 
 def power_to_db(

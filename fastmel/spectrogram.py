@@ -8,6 +8,7 @@ mel projection), which does no host-device synchronisation and no Python loop ov
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -342,7 +343,7 @@ def _check_audio(y: Any, name: str = "y") -> None:
         raise ParameterError(f"{name} must be at least one-dimensional, got shape {tuple(y.shape)}")
     if y.shape[-1] == 0:
         raise ParameterError(f"{name} is empty")
-    if (y.size if isinstance(y, np.ndarray) else y.numel()) and not finite():
+    if math.prod(y.shape) and not finite():  # (an empty batch has nothing to check)
         raise ParameterError(f"{name} is not finite everywhere (contains NaN or inf)")
 
 
