@@ -357,7 +357,11 @@ def _compute_dtype(x_dtype: Any, basis_dtype: torch.dtype) -> torch.dtype:
 def _as_tensor(x: np.ndarray | torch.Tensor) -> torch.Tensor:
     if isinstance(x, torch.Tensor):
         return x
-    return torch.from_numpy(np.ascontiguousarray(x))
+    # torch.from_numpy refuses non-native byte order (a '>f4' array from a file or a socket)
+    # and warns on read-only memory (np.frombuffer, np.load(mmap_mode="r")); librosa takes
+    # both. One copy at most, and none for a writable native contiguous array.
+    native = x.dtype.newbyteorder("=")
+    return torch.from_numpy(np.require(x, dtype=native, requirements=["C_CONTIGUOUS", "WRITEABLE"]))
 
 
 def melspectrogram(

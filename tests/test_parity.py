@@ -206,10 +206,46 @@ def test_an_empty_batch_through_every_module_gives_an_empty_result(device):
         assert to_db(torch.from_numpy(S0), ref=torch.amax).shape == S0.shape
 
 
-def test_non_contiguous_numpy_input():
-    y = make_signal("voiced", 16000, seconds=2.0).astype(np.float32)[::-2]
-    ref = librosa.feature.melspectrogram(y=y, sr=8000, n_fft=256, hop_length=64)
-    assert_parity(fastmel.melspectrogram(y=y, sr=8000, n_fft=256, hop_length=64), ref, np.float32)
+def _layouts(y: np.ndarray, tmp_path) -> dict:
+    stereo = np.stack([y, y[::-1]], axis=-1)  # (n, 2), as soundfile reads it
+    path = tmp_path / "y.npy"
+    np.save(path, y)
+    return {
+        "reversed": y[::-1],
+        "every_other": y[::-2],
+        "channels_last.T": stereo.T,
+        "fortran": np.asfortranarray(np.stack([y, -y])),
+        "big_endian": y.astype(y.dtype.newbyteorder(">")),
+        "read_only": np.frombuffer(y.tobytes(), dtype=y.dtype).reshape(y.shape),
+        "memmap_read_only": np.load(path, mmap_mode="r"),
+    }
+
+
+@pytest.mark.filterwarnings("error")  # torch warns on a read-only array it is handed as is
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "layout",
+    ["reversed", "every_other", "channels_last.T", "fortran", "big_endian", "read_only",
+     "memmap_read_only"],
+)  # fmt: skip
+def test_numpy_arrays_in_any_layout_librosa_takes(layout, dtype, tmp_path):
+    # Each layout gives librosa's result for the same values in a plain array. (librosa
+    # itself returns float32 for big-endian float64 audio: its dtype table lists native
+    # dtypes only. fastmel keeps float64.)
+    plain = make_signal("voiced", 16000, seconds=0.5).astype(dtype)
+    y = _layouts(plain, tmp_path)[layout]
+    kw = dict(sr=16000, n_fft=512, hop_length=128, n_mels=64)
+    ref = librosa.feature.melspectrogram(y=np.array(y, dtype=dtype), **kw)
+    ours = fastmel.melspectrogram(y=y, **kw)
+    assert ours.dtype == ref.dtype and ours.shape == ref.shape
+    assert_parity(ours, ref, dtype, layout)
+    S = np.abs(librosa.stft(plain, n_fft=512, hop_length=128)) ** 2
+    ref_S = librosa.feature.melspectrogram(S=S, **kw)
+    for name in ("big_endian", "read_only"):
+        S_layout = _layouts(S, tmp_path)[name]
+        assert_parity(fastmel.melspectrogram(S=S_layout, **kw), ref_S, dtype, f"S, {name}")
+    ref_mfcc = librosa.feature.mfcc(y=np.array(y, dtype=dtype), sr=16000, n_mfcc=13)
+    assert_parity(fastmel.mfcc(y=y, sr=16000, n_mfcc=13), ref_mfcc, dtype, f"mfcc, {layout}")
 
 
 @pytest.mark.parametrize("device", DEVICES)
