@@ -9,9 +9,15 @@ so streamed and offline windows are identical, with no drift over long streams.
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
+import numpy as np
 import torch
 
 from .errors import ParameterError
+from .spectrogram import _as_tensor
+
+Array = TypeVar("Array", np.ndarray, torch.Tensor)
 
 __all__ = ["MelWindows", "mel_windows"]
 
@@ -25,15 +31,21 @@ def _check(fps: float, step: int, mel_fps: float) -> None:
         raise ParameterError(f"mel_fps={mel_fps} must be positive")
 
 
-def mel_windows(
-    mel: torch.Tensor, *, fps: float, step: int = 16, mel_fps: float = 80.0
-) -> torch.Tensor:
+def _check_mel(mel: Any, name: str, types: tuple[type, ...]) -> None:
+    if not isinstance(mel, types):
+        kinds = " or ".join(f"{t.__module__.split('.')[0]}.{t.__name__}" for t in types)
+        raise TypeError(f"{name} must be a {kinds}, got {type(mel).__name__}")
+    if mel.ndim < 2:
+        raise ParameterError(f"{name} must have shape (..., n_mels, t), got {tuple(mel.shape)}")
+
+
+def mel_windows(mel: Array, *, fps: float, step: int = 16, mel_fps: float = 80.0) -> Array:
     """Cut a mel spectrogram into one window per video frame.
 
     Parameters
     ----------
-    mel : torch.Tensor [shape=(..., n_mels, t)]
-        t >= step.
+    mel : np.ndarray or torch.Tensor [shape=(..., n_mels, t)]
+        t >= step. NumPy in, NumPy out (as Wav2Lip's loop, which works on arrays).
     fps : float
         Video frame rate.
     step : int
@@ -43,9 +55,11 @@ def mel_windows(
 
     Returns
     -------
-    windows : torch.Tensor [shape=(n_windows, ..., n_mels, step)]
+    windows : np.ndarray or torch.Tensor [shape=(n_windows, ..., n_mels, step)]
+        Copies, not views of ``mel``.
     """
     _check(fps, step, mel_fps)
+    _check_mel(mel, "mel", (np.ndarray, torch.Tensor))
     t = mel.shape[-1]
     if t < step:
         raise ParameterError(f"mel has {t} frames; a window needs step={step}")
@@ -55,7 +69,8 @@ def mel_windows(
         starts.append(int(i * multiplier))
         i += 1
     starts.append(t - step)
-    return _cut(mel, starts, step)
+    windows = _cut(_as_tensor(mel), starts, step)
+    return windows.numpy() if isinstance(mel, np.ndarray) else windows
 
 
 def _cut(mel: torch.Tensor, starts: list[int], step: int) -> torch.Tensor:
@@ -94,6 +109,12 @@ class MelWindows:
 
     def push(self, frames: torch.Tensor) -> torch.Tensor:
         """Add mel frames ``(..., n_mels, k)``; return the windows ``(n, ..., n_mels, step)``."""
+        _check_mel(frames, "frames", (torch.Tensor,))
+        if self._frames is not None and frames.shape[:-1] != self._frames.shape[:-1]:
+            lead, kept = tuple(frames.shape[:-1]), tuple(self._frames.shape[:-1])
+            raise ParameterError(
+                f"frames have leading shape {lead}; this stream's is {kept} (reset() to change)"
+            )
         # Keep a copy, never a view of `frames`: a CUDA-graph stream's output buffer, say,
         # is overwritten by its next push.
         buf = frames.clone() if self._frames is None else torch.cat([self._frames, frames], -1)

@@ -18,6 +18,9 @@ def test_offline_windows_equal_wav2lip_loop(fps, n_frames):
     expected = np.stack(ref.wav2lip_windows(mel, fps))
     ours = fastmel.mel_windows(torch.from_numpy(mel), fps=fps)
     np.testing.assert_array_equal(ours.numpy(), expected)
+    from_array = fastmel.mel_windows(mel, fps=fps)  # NumPy in, NumPy out, like Wav2Lip's loop
+    assert isinstance(from_array, np.ndarray) and from_array.dtype == mel.dtype
+    np.testing.assert_array_equal(from_array, expected)
 
 
 @pytest.mark.parametrize("fps", [25, 29.97, 30])
@@ -76,7 +79,15 @@ def test_window_errors():
         fastmel.MelWindows(fps=25, step=0)
     with pytest.raises(fastmel.ParameterError, match="16"):
         fastmel.mel_windows(torch.zeros(80, 10), fps=25)
+    with pytest.raises(TypeError, match="mel must be a numpy.ndarray or torch.Tensor, got list"):
+        fastmel.mel_windows([[0.0] * 20] * 80, fps=25)
+    with pytest.raises(fastmel.ParameterError, match=r"mel must have shape \(\.\.\., n_mels, t\)"):
+        fastmel.mel_windows(np.zeros(20), fps=25)
     w = fastmel.MelWindows(fps=25)
+    with pytest.raises(TypeError, match="frames must be a torch.Tensor, got ndarray"):
+        w.push(np.zeros((80, 5)))
     w.push(torch.zeros(80, 5))
+    with pytest.raises(fastmel.ParameterError, match=r"shape \(64,\); this stream's is \(80,\)"):
+        w.push(torch.zeros(64, 5))
     with pytest.raises(fastmel.ParameterError, match="needs 16"):
         w.flush()
