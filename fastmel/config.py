@@ -9,9 +9,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .errors import ParameterError
+from .errors import ParameterError, check_real, check_size
 from .filters import (
-    _check_positive_int,
     check_mel_params,
     mel_filters,
     padded_window,
@@ -75,14 +74,13 @@ class MelConfig:
     ) -> MelConfig:
         """Validate librosa-style keywords (and the front-end extensions); resolve defaults."""
         fmax = check_mel_params(sr, n_fft, n_mels, fmin, fmax, norm)
-        hop_length = _check_positive_int("hop_length", hop_length)
-        win_length = n_fft if win_length is None else _check_positive_int("win_length", win_length)
+        hop_length = check_size("hop_length", hop_length)
+        win_length = n_fft if win_length is None else check_size("win_length", win_length)
         if win_length > n_fft:
             raise ParameterError(f"win_length={win_length} must be <= n_fft={n_fft}")
         if pad_mode not in PAD_MODES:
             raise ParameterError(f"pad_mode={pad_mode!r} must be one of {PAD_MODES}")
-        if isinstance(power, bool) or not isinstance(power, (int, float, np.number)):
-            raise TypeError(f"power must be a number, got {type(power).__name__}")
+        power = check_real("power", power)
         if not (math.isfinite(power) and power > 0):
             raise ParameterError(f"power={power} must be a positive finite number")
         for name, flag in (("center", center), ("htk", htk)):
@@ -93,14 +91,10 @@ class MelConfig:
         elif not center:
             raise ParameterError("center_pad needs center=True")
         else:
-            pad = (
-                int(center_pad)
-                if center_pad == 0
-                else _check_positive_int("center_pad", center_pad)
-            )
+            pad = check_size("center_pad", center_pad, minimum=0)
         if filterbank not in FILTERBANKS:
             raise ParameterError(f"filterbank={filterbank!r} must be one of {FILTERBANKS}")
-        if not (math.isfinite(mag_eps) and mag_eps >= 0):
+        if not (math.isfinite(check_real("mag_eps", mag_eps)) and mag_eps >= 0):
             raise ParameterError(f"mag_eps={mag_eps} must be a finite number >= 0")
         w = padded_window(window, win_length, n_fft)  # validates the window
         win_key = window if isinstance(window, str) else tuple(float(v) for v in w)

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from .errors import ParameterError
+from .errors import ParameterError, check_real, check_size
 
 __all__ = [
     "clear_cache",
@@ -87,43 +87,48 @@ def mel_to_hz(mels: npt.ArrayLike, *, htk: bool = False) -> np.ndarray:
 
 def fft_frequencies(*, sr: float = 22050, n_fft: int = 2048) -> np.ndarray:
     """Centre frequency of each rFFT bin, shape ``(1 + n_fft // 2,)``, float64."""
-    return np.fft.rfftfreq(n=n_fft, d=1.0 / sr)
+    return np.fft.rfftfreq(n=check_size("n_fft", n_fft), d=1.0 / check_sr(sr))
 
 
 def mel_frequencies(
     n_mels: int = 128, *, fmin: float = 0.0, fmax: float = 11025.0, htk: bool = False
 ) -> np.ndarray:
     """``n_mels`` frequencies (Hz) evenly spaced on the mel scale from fmin to fmax, float64."""
+    n_mels = check_size("n_mels", n_mels, minimum=0)
+    fmin, fmax = check_real("fmin", fmin), check_real("fmax", fmax)
     mels = np.linspace(hz_to_mel(fmin, htk=htk), hz_to_mel(fmax, htk=htk), n_mels)
     return mel_to_hz(mels, htk=htk)
 
 
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value <= 0:
-        raise ParameterError(f"{name}={value} must be a positive integer")
-    return int(value)
+def check_sr(sr: Any) -> float:
+    """``sr`` as a float; it must be a positive finite number."""
+    sr = check_real("sr", sr)
+    if not (math.isfinite(sr) and sr > 0):
+        raise ParameterError(f"sr={sr} must be a positive finite number")
+    return sr
 
 
 def check_mel_params(
     sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float | None, norm: Any
 ) -> float:
     """Validate mel-filterbank parameters; returns the effective fmax."""
-    if isinstance(sr, bool) or not isinstance(sr, (int, float, np.integer, np.floating)):
-        raise TypeError(f"sr must be a number, got {type(sr).__name__}")
-    if not (math.isfinite(sr) and sr > 0):
-        raise ParameterError(f"sr={sr} must be a positive finite number")
-    _check_positive_int("n_fft", n_fft)
-    _check_positive_int("n_mels", n_mels)
-    fmax = float(sr) / 2 if fmax is None else fmax
+    sr = check_sr(sr)
+    check_size("n_fft", n_fft)
+    check_size("n_mels", n_mels)
+    fmin = check_real("fmin", fmin)
+    fmax = sr / 2 if fmax is None else check_real("fmax", fmax)
     if not math.isfinite(fmin) or fmin < 0:
         raise ParameterError(f"fmin={fmin} must be a finite number >= 0")
     if not math.isfinite(fmax) or fmin >= fmax:
         raise ParameterError(f"fmin={fmin} must be below fmax={fmax}")
-    if not (norm in NORMS or (_is_number(norm) and norm > 0)):
-        raise ParameterError(f"norm={norm!r} must be 'slaney', None or a positive number")
+    check_norm(norm)
     return float(fmax)
+
+
+def check_norm(norm: Any, name: str = "norm") -> None:
+    """A filterbank norm: 'slaney', None or a positive number (a p-norm of each filter)."""
+    if not (norm in NORMS or (_is_number(norm) and norm > 0)):
+        raise ParameterError(f"{name}={norm!r} must be 'slaney', None or a positive number")
 
 
 def _is_number(x: Any) -> bool:
@@ -195,8 +200,14 @@ def mel_filters(
         Read-only (cached) array; copy it before modifying.
     """
     fmax = check_mel_params(sr, n_fft, n_mels, fmin, fmax, norm)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.kind != "f":
+        raise TypeError(f"dtype={dtype!r} must be a NumPy floating dtype")
     return _mel_basis64(
-        float(sr), int(n_fft), int(n_mels), float(fmin), fmax, bool(htk), norm, np.dtype(dtype).name
+        float(sr), int(n_fft), int(n_mels), float(fmin), fmax, bool(htk), norm, dt.name
     )
 
 
@@ -311,7 +322,7 @@ def get_window(window: Any, win_length: int) -> np.ndarray:
     -------
     w : np.ndarray [shape=(win_length,)], float64
     """
-    win_length = _check_positive_int("win_length", win_length)
+    win_length = check_size("win_length", win_length)
     if isinstance(window, str):
         if window not in WINDOWS:
             raise ParameterError(f"window={window!r} is not one of {WINDOWS} or an array")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
 import torch
 
-from .errors import ParameterError
+from .errors import ParameterError, check_real, check_size
+from .filters import check_norm
 from .scaling import power_to_db
 from .spectrogram import MelSpectrogram, _as_tensor, melspectrogram
 
@@ -63,14 +65,14 @@ def dct_matrix(
 
 
 def _check_mfcc(n_mfcc: Any, dct_type: Any, norm: Any, lifter: Any) -> None:
-    if isinstance(n_mfcc, bool) or not isinstance(n_mfcc, (int, np.integer)) or n_mfcc <= 0:
-        raise ParameterError(f"n_mfcc={n_mfcc!r} must be a positive integer")
-    if dct_type not in (1, 2, 3):
+    check_size("n_mfcc", n_mfcc)
+    if check_size("dct_type", dct_type) not in (1, 2, 3):
         raise ParameterError(f"dct_type={dct_type!r} must be 1, 2 or 3")
     if norm not in ("ortho", None):
         raise ParameterError(f"norm={norm!r} must be 'ortho' or None")
-    if not (isinstance(lifter, (int, float, np.number)) and lifter >= 0):
-        raise ParameterError(f"lifter={lifter!r} must be a non-negative number")
+    if not (math.isfinite(check_real("lifter", lifter)) and lifter >= 0):
+        # (librosa takes lifter=inf and returns NaN: 1 + inf * sin(0))
+        raise ParameterError(f"lifter={lifter!r} must be a finite number >= 0")
 
 
 def _lifter64(n_mfcc: int, lifter: float) -> np.ndarray:
@@ -113,6 +115,7 @@ class MFCC(torch.nn.Module):
                  **mel_kwargs: Any) -> None:  # fmt: skip
         super().__init__()
         _check_mfcc(n_mfcc, dct_type, norm, lifter)
+        check_norm(mel_norm, "mel_norm")
         self.mel = MelSpectrogram(sr=sr, norm=mel_norm, **mel_kwargs)
         self.n_mfcc, self.dct_type, self.norm, self.lifter = n_mfcc, dct_type, norm, lifter
         self._build(self.mel.window.device, self.mel.dtype)
@@ -171,6 +174,7 @@ def mfcc(*, y: Any = None, sr: float = 22050, S: Any = None, n_mfcc: int = 20, d
         The type of the input; float64 when the mel spectrogram is.
     """
     _check_mfcc(n_mfcc, dct_type, norm, lifter)
+    check_norm(mel_norm, "mel_norm")
     if S is None:
         if y is None:
             raise ParameterError("one of y or S must be given")

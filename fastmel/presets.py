@@ -220,6 +220,8 @@ def preset(name: str, **overrides: Any) -> FrontEnd:
     >>> fastmel.preset("whisper")(torch.zeros(16000)).shape
     torch.Size([80, 100])
     """
+    if not isinstance(name, str):
+        raise TypeError(f"preset name must be a str, got {type(name).__name__}")
     try:
         cls = PRESETS[name]
     except KeyError:

@@ -9,22 +9,27 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 
-from .errors import ParameterError
+from .errors import ParameterError, check_real
 
 __all__ = ["amplitude_to_db", "power_to_db"]
 
 Array = TypeVar("Array", np.ndarray, torch.Tensor)
 
 
-def _check(S: Any, amin: float, top_db: float | None) -> None:
+def _check(S: Any, ref: Any, amin: float, top_db: float | None) -> None:
     if not isinstance(S, (np.ndarray, torch.Tensor)):
         raise TypeError(f"S must be a np.ndarray or torch.Tensor, got {type(S).__name__}")
     if S.is_complex() if isinstance(S, torch.Tensor) else np.iscomplexobj(S):
         raise ParameterError("S must be real; pass abs(D) ** 2 (or abs(D)) for a complex D")
-    if not (math.isfinite(amin) and amin > 0):
+    if not (math.isfinite(check_real("amin", amin)) and amin > 0):
         raise ParameterError(f"amin={amin} must be strictly positive")
-    if top_db is not None and not top_db >= 0:
+    if top_db is not None and not check_real("top_db", top_db) >= 0:
         raise ParameterError(f"top_db={top_db} must be non-negative")
+    if isinstance(ref, (np.ndarray, torch.Tensor)):  # a 0-d peak (a tensor's stays on device)
+        if ref.ndim:
+            raise ParameterError(f"ref must be a scalar or 0-d, got shape {tuple(ref.shape)}")
+    elif not callable(ref):
+        check_real("ref", ref)
 
 
 def _ref_value(S: Array, ref: float | Callable[[Array], Any]) -> Any:
@@ -67,7 +72,7 @@ def power_to_db(
         Same type (and device) as ``S``. The tensor path never synchronises with the host:
         ``ref`` may be a 0-d tensor and the max stays on the device.
     """
-    _check(S, amin, top_db)
+    _check(S, ref, amin, top_db)
     ref_value = _ref_value(S, ref)
     if _is_empty(S):
         top_db = None  # an empty input (batch) has no peak to floor at
@@ -116,7 +121,7 @@ def amplitude_to_db(
     -------
     S_db : np.ndarray or torch.Tensor [shape=(...)]
     """
-    _check(S, amin, top_db)
+    _check(S, ref, amin, top_db)
     magnitude = abs(S)
     ref_value = _ref_value(magnitude, ref)
     power = magnitude * magnitude

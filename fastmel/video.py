@@ -9,12 +9,13 @@ so streamed and offline windows are identical, with no drift over long streams.
 
 from __future__ import annotations
 
+import math
 from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
-from .errors import ParameterError
+from .errors import ParameterError, check_real, check_size
 from .spectrogram import _as_tensor
 
 Array = TypeVar("Array", np.ndarray, torch.Tensor)
@@ -23,12 +24,11 @@ __all__ = ["MelWindows", "mel_windows"]
 
 
 def _check(fps: float, step: int, mel_fps: float) -> None:
-    if not fps > 0:
-        raise ParameterError(f"fps={fps} must be positive")
-    if isinstance(step, bool) or not isinstance(step, int) or step <= 0:
-        raise ParameterError(f"step={step!r} must be a positive integer")
-    if not mel_fps > 0:
-        raise ParameterError(f"mel_fps={mel_fps} must be positive")
+    for name, rate in (("fps", fps), ("mel_fps", mel_fps)):
+        rate = check_real(name, rate)
+        if not (math.isfinite(rate) and rate > 0):
+            raise ParameterError(f"{name}={rate} must be a positive finite number")
+    check_size("step", step)
 
 
 def _check_mel(mel: Any, name: str, types: tuple[type, ...]) -> None:

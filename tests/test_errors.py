@@ -60,6 +60,11 @@ BAD_PARAMS = [
     (dict(power="2"), TypeError, "power"),
     (dict(center="yes"), TypeError, "center"),
     (dict(dtype=np.int32), ParameterError, "dtype"),
+    (dict(fmin=None), TypeError, "fmin must be a real number, got NoneType"),
+    (dict(fmax="8k"), TypeError, "fmax must be a real number, got str"),
+    (dict(n_fft=2**63), ParameterError, r"n_fft=\d+ must be a positive integer"),
+    (dict(hop_length=2**63), ParameterError, "hop_length"),
+    (dict(n_mels=2**40), ParameterError, "n_mels"),
 ]
 
 
@@ -70,6 +75,111 @@ def test_bad_parameters_name_themselves(kw, exc, match):
         fastmel.melspectrogram(y=Y, **kw)
     with pytest.raises(exc, match=match):  # the module validates at construction
         fastmel.MelSpectrogram(**kw)
+
+
+S_POWER = np.abs(Y.reshape(40, 100))
+OTHER_BAD = [
+    (
+        "mfcc",
+        lambda **k: fastmel.mfcc(y=Y, sr=16000, **k),
+        [
+            (dict(lifter=float("inf")), ParameterError, "lifter=inf must be a finite number"),
+            (dict(lifter="1"), TypeError, "lifter must be a real number"),
+            (dict(dct_type=True), TypeError, "dct_type must be an int"),
+            (dict(n_mfcc=0), ParameterError, "n_mfcc"),
+            (dict(mel_norm="l2"), ParameterError, "mel_norm='l2'"),
+        ],
+    ),
+    (
+        "MFCC",
+        lambda **k: fastmel.MFCC(sr=16000, **k),
+        [
+            (dict(lifter=float("nan")), ParameterError, "lifter"),
+            (dict(mel_norm=0), ParameterError, "mel_norm=0"),
+        ],
+    ),
+    (
+        "power_to_db",
+        lambda **k: fastmel.power_to_db(S_POWER, **k),
+        [
+            (dict(ref=None), TypeError, "ref must be a real number, got NoneType"),
+            (dict(ref=np.ones(3)), ParameterError, "ref must be a scalar or 0-d"),
+            (dict(amin="1e-10"), TypeError, "amin must be a real number"),
+            (dict(top_db="80"), TypeError, "top_db must be a real number"),
+        ],
+    ),
+    (
+        "amplitude_to_db",
+        lambda **k: fastmel.amplitude_to_db(S_POWER, **k),
+        [
+            (dict(ref=[1.0]), TypeError, "ref must be a real number, got list"),
+            (dict(amin=None), TypeError, "amin must be a real number"),
+        ],
+    ),
+    (
+        "mel_windows",
+        lambda **k: fastmel.mel_windows(S_POWER, **k),
+        [
+            (dict(fps=float("inf")), ParameterError, "fps=inf must be a positive finite"),
+            (dict(fps=25, mel_fps=float("inf")), ParameterError, "mel_fps=inf"),
+            (dict(fps=None), TypeError, "fps must be a real number"),
+            (dict(fps=25, step=16.0), TypeError, "step must be an int"),
+        ],
+    ),
+    (
+        "MelWindows",
+        lambda **k: fastmel.MelWindows(**k),
+        [
+            (dict(fps=float("nan")), ParameterError, "fps=nan"),
+            (dict(fps=25, step=0), ParameterError, "step=0"),
+        ],
+    ),
+    (
+        "preset",
+        lambda **k: fastmel.preset(**k),
+        [
+            (dict(name=["whisper"]), TypeError, "preset name must be a str, got list"),
+            (dict(name="whisperx"), ParameterError, "preset 'whisperx' is not one of"),
+        ],
+    ),
+    (
+        "mel_filters",
+        lambda **k: fastmel.mel_filters(sr=16000, n_fft=512, **k),
+        [
+            (dict(dtype="x"), TypeError, "dtype='x' must be a NumPy floating dtype"),
+            (dict(dtype=np.int64), TypeError, "dtype=.* must be a NumPy floating dtype"),
+            (dict(n_mels=2**63), ParameterError, "n_mels"),
+        ],
+    ),
+    (
+        "fft_frequencies",
+        lambda **k: fastmel.fft_frequencies(**k),
+        [
+            (dict(n_fft=0), ParameterError, "n_fft=0"),
+            (dict(sr=float("inf")), ParameterError, "sr=inf"),
+            (dict(n_fft=1.5), TypeError, "n_fft must be an int"),
+        ],
+    ),
+    (
+        "mel_frequencies",
+        lambda **k: fastmel.mel_frequencies(**k),
+        [
+            (dict(n_mels=-1), ParameterError, "n_mels=-1"),
+            (dict(n_mels=None), TypeError, "n_mels must be an int"),
+            (dict(fmin="0"), TypeError, "fmin must be a real number"),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "call,kw,exc,match",
+    [(call, *case) for _, call, cases in OTHER_BAD for case in cases],
+    ids=[f"{name}-{case[0]}" for name, _, cases in OTHER_BAD for case in cases],
+)
+def test_bad_parameters_of_every_public_function_name_themselves(call, kw, exc, match):
+    with pytest.raises(exc, match=match):
+        call(**kw)
 
 
 def test_uncentered_signal_shorter_than_n_fft():

@@ -74,3 +74,23 @@ def test_few_rows_through_linear_equal_librosa(kw, monkeypatch):
     out = m(torch.from_numpy(y))  # 2 x 3 frames
     assert calls, "the F.linear branch was not taken"
     assert_parity(out, librosa.feature.melspectrogram(y=y, hop_length=512, **kw), torch.float32)
+
+
+def test_more_filters_than_the_split_handles_take_one_group(monkeypatch):
+    # The optimal split takes (n_mels + 1)^2 memory; past MAX_SPLIT_MELS filters one group
+    # covering every non-zero is used (lowered here so that the test stays small).
+    import librosa
+
+    from fastmel import projection
+
+    monkeypatch.setattr(projection, "MAX_SPLIT_MELS", 64)
+    kw = dict(sr=16000, n_fft=800, n_mels=80, fmin=55, fmax=7600)
+    basis = fastmel.mel_filters(**kw)
+    [[(blo, bhi, a, b)]] = band_partitions(basis)
+    nz_bins = np.flatnonzero((basis != 0).any(axis=0))
+    assert (a, b, blo, bhi) == (0, 80, nz_bins[0], nz_bins[-1] + 1)
+    m = fastmel.MelSpectrogram(**kw)
+    assert len(m._banded.plans) == 1
+    y = np.random.default_rng(0).standard_normal(16000).astype(np.float32)
+    ref = librosa.feature.melspectrogram(y=y, hop_length=512, **kw)
+    assert_parity(m(torch.from_numpy(y)), ref, torch.float32)
