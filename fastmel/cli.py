@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import sys
 import tempfile
@@ -272,8 +273,8 @@ def cmd_stream(args: argparse.Namespace) -> None:
 
     from .streaming import MelStream
 
-    if args.chunk_ms <= 0:
-        raise CLIError(f"--chunk-ms must be positive, got {args.chunk_ms:g}")
+    if not (math.isfinite(args.chunk_ms) and args.chunk_ms > 0):
+        raise CLIError(f"--chunk-ms must be a positive finite number, got {args.chunk_ms:g}")
     if args.threads:
         torch.set_num_threads(args.threads)
     y, sr, module = _front_end(args)
@@ -398,4 +399,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args) or 0
     except CLIError as e:
         print(f"fastmel: error: {e}", file=sys.stderr)
+        return 1
+    except MemoryError:  # e.g. a configuration whose frames or filterbank cannot fit
+        where = f"{args.input}: " if getattr(args, "input", None) else ""
+        print(f"fastmel: error: {where}out of memory", file=sys.stderr)
         return 1

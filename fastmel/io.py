@@ -6,7 +6,8 @@ import os
 
 import numpy as np
 
-from .errors import ParameterError
+from .errors import MAX_SIZE, ParameterError
+from .filters import check_sr
 
 __all__ = ["load"]
 
@@ -34,6 +35,9 @@ def load(path: str | os.PathLike[str], *, sr: float | None = None) -> tuple[np.n
 
     Raises
     ------
+    ParameterError
+        ``sr`` is not a positive finite number, or resampling would give more than
+        2**31 - 1 samples.
     OSError
         The file is missing or unreadable.
     soundfile.LibsndfileError
@@ -41,8 +45,8 @@ def load(path: str | os.PathLike[str], *, sr: float | None = None) -> tuple[np.n
     """
     import soundfile as sf
 
-    if sr is not None and not sr > 0:
-        raise ParameterError(f"sr={sr} must be positive")
+    if sr is not None:
+        sr = check_sr(sr)
     with sf.SoundFile(os.fspath(path)) as f:
         native_sr = f.samplerate
         y = f.read(dtype="float32", always_2d=True).T  # (channels, n)
@@ -51,7 +55,12 @@ def load(path: str | os.PathLike[str], *, sr: float | None = None) -> tuple[np.n
         return y, float(native_sr)
     import soxr
 
-    n_out = int(np.ceil(y.shape[-1] * (float(sr) / native_sr)))  # librosa's rounding
+    n_out = int(np.ceil(y.shape[-1] * (sr / native_sr)))  # librosa's rounding
+    if n_out > MAX_SIZE:
+        raise ParameterError(
+            f"resampling {y.shape[-1]} samples from {native_sr} Hz to sr={sr:g} gives {n_out} "
+            "samples, more than 2**31 - 1"
+        )
     y_hat = soxr.resample(y, native_sr, sr, quality=RESAMPLE_QUALITY)
     if y_hat.shape[-1] > n_out:
         y_hat = y_hat[:n_out]

@@ -163,6 +163,38 @@ def test_bad_parameter_and_unwritable_output_are_one_line(stereo_files, tmp_path
     assert not (tmp_path / "o.npy").exists()
 
 
+BAD_VALUES = [
+    ("mel", "--sr", "inf", "sr=inf must be a positive finite number"),
+    ("mel", "--sr", "1e12", "more than 2**31 - 1"),  # was a MemoryError traceback from soxr
+    ("mel", "--hop-length", str(2**64), "hop_length"),
+    ("stream", "--chunk-ms", "nan", "--chunk-ms must be a positive finite number"),
+    ("stream", "--chunk-ms", "inf", "--chunk-ms must be a positive finite number"),
+    ("stream", "--chunk-ms", "0", "--chunk-ms must be a positive finite number"),
+]
+
+
+@pytest.mark.parametrize("command,option,value,message", BAD_VALUES)
+def test_bad_option_values_are_one_line(stereo_files, tmp_path, command, option, value, message):
+    out = ["-o", str(tmp_path / "o.npy")] if command == "mel" else []
+    r = _run_cli(command, stereo_files["wav"], *out, option, value)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and message in r.stderr, r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_running_out_of_memory_is_one_line(stereo_files, tmp_path, monkeypatch, capsys):
+    from fastmel import spectrogram
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(spectrogram.MelSpectrogram, "forward", no_memory)
+    assert main(["mel", stereo_files["wav"], "-o", str(tmp_path / "o.npy")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"fastmel: error: {stereo_files['wav']}: out of memory"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_help_lists_every_documented_option():
     text = build_parser()._subparsers._group_actions[0].choices["mel"].format_help()
     for opt in (
