@@ -360,8 +360,9 @@ def _as_tensor(x: np.ndarray | torch.Tensor) -> torch.Tensor:
     # torch.from_numpy refuses non-native byte order (a '>f4' array from a file or a socket)
     # and warns on read-only memory (np.frombuffer, np.load(mmap_mode="r")); librosa takes
     # both. One copy at most, and none for a writable native contiguous array.
-    native = x.dtype.newbyteorder("=")
-    return torch.from_numpy(np.require(x, dtype=native, requirements=["C_CONTIGUOUS", "WRITEABLE"]))
+    if not (x.flags.c_contiguous and x.flags.writeable and x.dtype.isnative):
+        x = np.require(x, dtype=x.dtype.newbyteorder("="), requirements=["C", "W"])
+    return torch.from_numpy(x)
 
 
 def melspectrogram(
