@@ -204,6 +204,19 @@ class MelSpectrogram(torch.nn.Module):
         self._build_constants(self.window.device, self.window.dtype)
         return self
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickles (torch.save, deepcopy, DataLoader workers) carry the configuration and
+        # buffers; what derives from them is rebuilt where they are loaded, so that a module
+        # saved on a GPU with Triton and loaded on a CPU does not keep a CUDA kernel path.
+        state = self.__dict__.copy()
+        for derived in ("_banded", "_frames", "_win", "_dtype"):
+            state.pop(derived, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._build_constants(self.window.device, self.window.dtype)
+
     @property
     def dtype(self) -> torch.dtype:
         """The dtype the module computes in."""

@@ -145,3 +145,52 @@ def test_a_long_signal_matches_librosa():
     y = make_signal("speech", 16000, 30.0).astype(np.float32)  # above the block threshold
     assert_parity(fastmel.MelSpectrogram(**KW)(torch.from_numpy(y)),
                   librosa.feature.melspectrogram(y=y, **KW), np.float32)  # fmt: skip
+
+
+def _copies(module):
+    import copy
+    import io
+    import pickle
+
+    buffer = io.BytesIO()
+    torch.save(module, buffer)
+    buffer.seek(0)
+    yield "pickle", pickle.loads(pickle.dumps(module))
+    yield "deepcopy", copy.deepcopy(module)
+    yield "torch.save", torch.load(buffer, weights_only=False)
+
+
+MODULE_KINDS = {
+    "MelSpectrogram": lambda: fastmel.MelSpectrogram(**KW),
+    "float64": lambda: fastmel.MelSpectrogram(**KW, dtype=torch.float64),
+    "MFCC": lambda: fastmel.MFCC(sr=16000, n_mfcc=13),
+    **{f"preset {name}": (lambda name=name: fastmel.preset(name)) for name in fastmel.PRESETS},
+}
+
+
+@pytest.mark.parametrize("kind", MODULE_KINDS)
+def test_pickled_deep_copied_and_saved_modules_compute_the_same(kind):
+    module = MODULE_KINDS[kind]()
+    y = torch.from_numpy(np.stack([_y(), make_signal("chirp", 16000).astype(np.float32)]))
+    expected = module(y)
+    for how, copied in _copies(module):
+        assert torch.equal(copied(y), expected), how
+        copied.double()  # an independent copy: converting it leaves the original as it was
+        assert torch.equal(module(y), expected), how
+
+
+def test_a_loaded_module_rebuilds_its_derived_state_for_where_it_is_loaded(monkeypatch):
+    # A module built where the Triton kernel runs (a GPU), loaded where it does not (a CPU):
+    # the kernel path is decided again on load, not carried in the pickle.
+    from fastmel import fused
+
+    monkeypatch.setattr(fused, "runs_on", lambda device: True)
+    module = fastmel.MelSpectrogram(**KW)
+    assert module._frames is not None
+    monkeypatch.undo()
+    for how, copied in _copies(module):
+        assert copied._frames is None, how
+        assert copied._win is copied.window and copied.dtype == torch.float32, how
+        y = _y()
+        ref = librosa.feature.melspectrogram(y=y, **KW)
+        assert_parity(copied(torch.from_numpy(y)), ref, np.float32, how)
