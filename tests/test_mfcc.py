@@ -11,7 +11,7 @@ import scipy.fft
 import torch
 
 import fastmel
-from tests.conftest import assert_parity, make_signal
+from tests.conftest import DEVICES, assert_parity, make_signal
 
 
 @pytest.mark.parametrize("dct_type,norm", list(itertools.product([1, 2, 3], ["ortho", None])))
@@ -62,3 +62,20 @@ def test_mfcc_module_is_a_module():
 def test_mfcc_bad_parameters(bad, match):
     with pytest.raises(fastmel.ParameterError, match=match):
         fastmel.mfcc(y=np.zeros(4000, dtype=np.float32), sr=16000, **bad)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_mfcc_module_on_each_device_compiled_and_differentiable(device):
+    kw = dict(sr=16000, n_mfcc=13, n_fft=512, hop_length=160, n_mels=40, lifter=22)
+    y = np.stack([make_signal(k, 16000, 1.0) for k in ("speech", "chirp")]).astype(np.float32)
+    ref = librosa.feature.mfcc(y=y, **kw)
+    module = fastmel.MFCC(**kw).to(device)
+    yt = torch.from_numpy(y).to(device)
+    out = module(yt)
+    assert out.device.type == device
+    assert_parity(out, ref, np.float32, f"MFCC on {device}")
+    compiled = torch.compile(module, fullgraph=True)  # fullgraph: no graph breaks
+    assert_parity(compiled(yt), ref, np.float32, f"compiled MFCC on {device}")
+    yt.requires_grad_()
+    module(yt).square().sum().backward()
+    assert yt.grad is not None and torch.isfinite(yt.grad).all() and yt.grad.abs().sum() > 0
