@@ -407,8 +407,9 @@ def melspectrogram(
     sr : float > 0
         Sampling rate of ``y``.
     S : np.ndarray or torch.Tensor [shape=(..., 1 + n_fft // 2, t)] or None
-        A precomputed spectrogram (``|stft| ** power``); used when ``y`` is None, and
-        ``n_fft`` is then ``2 * (S.shape[-2] - 1)``.
+        A precomputed spectrogram (``|stft| ** power``). When given it is used and ``y`` is
+        ignored, as in librosa; ``n_fft`` is kept if ``n_fft // 2 + 1 == S.shape[-2]`` (an
+        odd n_fft), else taken as ``2 * (S.shape[-2] - 1)``.
     n_fft : int > 0
         FFT length.
     hop_length : int > 0
@@ -451,20 +452,21 @@ def melspectrogram(
     ((80, 81), dtype('float32'))
     """
     basis_dtype = torch_dtype(dtype)
-    if y is None:
-        if S is None:
-            raise ParameterError("one of y or S must be given")
+    if S is not None:  # as librosa: a given S is used (and y ignored)
         _check_audio(S, "S")  # the same checks apply to a spectrogram
         if S.ndim < 2:
             raise ParameterError(
                 f"S must have shape (..., 1 + n_fft // 2, t), got {tuple(S.shape)}"
             )
-        n_fft = 2 * (S.shape[-2] - 1)
+        if not isinstance(n_fft, (int, np.integer)) or n_fft // 2 + 1 != S.shape[-2]:
+            n_fft = 2 * (S.shape[-2] - 1)  # librosa keeps an n_fft (an odd one) that fits S
         St = _as_tensor(S)
         ct = _compute_dtype(St.dtype, basis_dtype)
         basis = _basis_tensor(sr, n_fft, n_mels, fmin, fmax, htk, norm, basis_dtype, ct, St.device)
         out = torch.matmul(basis, St.to(ct))
         return out.numpy() if isinstance(S, np.ndarray) else out
+    if y is None:
+        raise ParameterError("one of y or S must be given")
 
     args = (sr, n_fft, hop_length, win_length, window, center, pad_mode, power, n_mels, fmin,
             fmax, htk, norm)  # fmt: skip

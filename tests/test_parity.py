@@ -142,13 +142,20 @@ def test_float64_audio_with_default_float32_basis_matches_librosa():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("power", [1.0, 2.0])
-def test_precomputed_S_matches_librosa(dtype, power):
+@pytest.mark.parametrize(
+    "stft_n_fft,n_fft", [(800, 2048), (800, 800), (511, 511), (511, 510), (511, 2048), (513, 513)]
+)
+def test_precomputed_S_matches_librosa(dtype, power, stft_n_fft, n_fft):
+    # librosa keeps n_fft where n_fft // 2 + 1 matches S's rows (so an odd n_fft stays odd,
+    # which changes the filterbank) and otherwise infers 2 * (rows - 1).
     y = make_signal("voiced", 16000).astype(dtype)
-    S = np.abs(librosa.stft(y, n_fft=800, hop_length=200)) ** power
-    kw = dict(sr=16000, n_mels=80, fmin=55, fmax=7600, dtype=dtype)
+    S = np.abs(librosa.stft(y, n_fft=stft_n_fft, hop_length=200)) ** power
+    kw = dict(sr=16000, n_fft=n_fft, n_mels=64, fmin=55, fmax=7600, dtype=dtype)
     ref = librosa.feature.melspectrogram(S=S, **kw)
     assert_parity(fastmel.melspectrogram(S=S, **kw), ref, dtype, "numpy S")
     assert_parity(fastmel.melspectrogram(S=torch.from_numpy(S), **kw), ref, dtype, "tensor S")
+    # given both, librosa uses S and ignores y
+    assert_parity(fastmel.melspectrogram(y=y[:5000], S=S, **kw), ref, dtype, "y and S")
 
 
 def test_short_signals_and_single_frame():
