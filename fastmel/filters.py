@@ -51,7 +51,8 @@ def hz_to_mel(frequencies: npt.ArrayLike, *, htk: bool = False) -> np.ndarray:
 
     Returns
     -------
-    mels : np.ndarray [shape=(...)], float64
+    mels : np.ndarray [shape=(...)] or np.float64
+        float64; a scalar for a scalar input.
     """
     f = np.asanyarray(frequencies, dtype=np.float64)
     if htk:
@@ -59,7 +60,7 @@ def hz_to_mel(frequencies: npt.ArrayLike, *, htk: bool = False) -> np.ndarray:
     mels = np.array(f / _F_SP)
     log_t = f >= _MIN_LOG_HZ
     mels[log_t] = _MIN_LOG_MEL + np.log(f[log_t] / _MIN_LOG_HZ) / _LOGSTEP
-    return mels
+    return mels[()]  # a scalar for a scalar, as librosa
 
 
 def mel_to_hz(mels: npt.ArrayLike, *, htk: bool = False) -> np.ndarray:
@@ -74,7 +75,8 @@ def mel_to_hz(mels: npt.ArrayLike, *, htk: bool = False) -> np.ndarray:
 
     Returns
     -------
-    frequencies : np.ndarray [shape=(...)], float64
+    frequencies : np.ndarray [shape=(...)] or np.float64
+        float64; a scalar for a scalar input.
     """
     m = np.asanyarray(mels, dtype=np.float64)
     if htk:
@@ -82,7 +84,7 @@ def mel_to_hz(mels: npt.ArrayLike, *, htk: bool = False) -> np.ndarray:
     freqs = np.array(_F_SP * m)
     log_t = m >= _MIN_LOG_MEL
     freqs[log_t] = _MIN_LOG_HZ * np.exp(_LOGSTEP * (m[log_t] - _MIN_LOG_MEL))
-    return freqs
+    return freqs[()]
 
 
 def fft_frequencies(*, sr: float = 22050, n_fft: int = 2048) -> np.ndarray:

@@ -20,8 +20,14 @@ def test_hz_mel_conversions_match_librosa(htk):
     m = fastmel.hz_to_mel(f, htk=htk)
     np.testing.assert_array_equal(fastmel.mel_to_hz(m, htk=htk), librosa.mel_to_hz(m, htk=htk))
     np.testing.assert_allclose(fastmel.mel_to_hz(m, htk=htk), f, rtol=1e-12, atol=1e-9)
-    for x in (0.0, 440.0, 1000.0, 8000.0):  # scalars
-        assert fastmel.hz_to_mel(x, htk=htk) == librosa.hz_to_mel(x, htk=htk)
+    for x in (0.0, 440.0, 1000.0, 8000.0):  # scalars in, scalars out (np.float64), as librosa
+        m = x / 300
+        pairs = [(fastmel.hz_to_mel(x, htk=htk), librosa.hz_to_mel(x, htk=htk)),
+                 (fastmel.mel_to_hz(m, htk=htk), librosa.mel_to_hz(m, htk=htk))]  # fmt: skip
+        for ours, ref in pairs:
+            assert type(ours) is type(ref) is np.float64 and ours == ref
+    for x in ([440.0], np.array(440.0), np.array([[440.0]])):  # lists and arrays keep shapes
+        assert np.shape(fastmel.hz_to_mel(x, htk=htk)) == np.shape(librosa.hz_to_mel(x, htk=htk))
 
 
 def test_fft_and_mel_frequencies_match_librosa():
