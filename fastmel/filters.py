@@ -314,9 +314,12 @@ def get_window(window: Any, win_length: int) -> np.ndarray:
 
     Parameters
     ----------
-    window : str or np.ndarray or torch.Tensor
+    window : str, callable, np.ndarray, torch.Tensor or list
         One of ``"hann"``, ``"hamming"``, ``"blackman"``, ``"bartlett"``, ``"boxcar"``,
-        ``"rectangular"``, ``"ones"``; or explicit real values of length ``win_length``.
+        ``"rectangular"``, ``"ones"``; a function called as ``window(win_length)`` (as
+        librosa does); or explicit real values of length ``win_length``. Other scipy
+        windows (``("kaiser", 8.0)``, ...) are passed as values:
+        ``scipy.signal.get_window(spec, win_length, fftbins=True)``.
     win_length : int > 0
         Window length in samples.
 
@@ -325,10 +328,17 @@ def get_window(window: Any, win_length: int) -> np.ndarray:
     w : np.ndarray [shape=(win_length,)], float64
     """
     win_length = check_size("win_length", win_length)
-    if isinstance(window, str):
+    if isinstance(window, (str, tuple)):
         if window not in WINDOWS:
-            raise ParameterError(f"window={window!r} is not one of {WINDOWS} or an array")
+            raise ParameterError(
+                f"window={window!r} is not one of {WINDOWS}; pass other windows as values, "
+                f"e.g. window=scipy.signal.get_window({window!r}, {win_length}, fftbins=True)"
+            )
         return _named_window64(window, win_length)
+    if callable(window) and not isinstance(window, (np.ndarray, torch.Tensor)):
+        window = window(win_length)  # librosa's convention for a window function
+    if isinstance(window, list):
+        window = np.asarray(window)
     if isinstance(window, torch.Tensor):
         window = window.detach().cpu().numpy()
     if isinstance(window, np.ndarray):
@@ -344,7 +354,8 @@ def get_window(window: Any, win_length: int) -> np.ndarray:
             raise ParameterError("window must be finite everywhere")
         return window.astype(np.float64)
     raise TypeError(
-        f"window must be a str, np.ndarray or torch.Tensor, got {type(window).__name__}"
+        f"window must be a str, a function, np.ndarray, torch.Tensor or list, got "
+        f"{type(window).__name__}"
     )
 
 

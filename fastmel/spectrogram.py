@@ -416,10 +416,11 @@ def melspectrogram(
         Samples between frames.
     win_length : int in (0, n_fft] or None
         Window length (None: ``n_fft``); the window is zero-padded to ``n_fft``.
-    window : str or np.ndarray or torch.Tensor
+    window : str, callable, np.ndarray, torch.Tensor or list
         ``"hann"``, ``"hamming"``, ``"blackman"``, ``"bartlett"``, ``"boxcar"``
-        (``"rectangular"``, ``"ones"``), or explicit values of length ``win_length``;
-        named windows are periodic (``scipy.signal.get_window(..., fftbins=True)``).
+        (``"rectangular"``, ``"ones"``), a function called as ``window(win_length)``, or
+        explicit values of length ``win_length``; named windows are periodic
+        (``scipy.signal.get_window(..., fftbins=True)``). See :func:`fastmel.get_window`.
     center : bool
         Pad ``n_fft // 2`` samples on both sides so that frame t is centred at
         ``t * hop_length``.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import librosa
 import numpy as np
 import pytest
@@ -156,6 +158,29 @@ def test_precomputed_S_matches_librosa(dtype, power, stft_n_fft, n_fft):
     assert_parity(fastmel.melspectrogram(S=torch.from_numpy(S), **kw), ref, dtype, "tensor S")
     # given both, librosa uses S and ignores y
     assert_parity(fastmel.melspectrogram(y=y[:5000], S=S, **kw), ref, dtype, "y and S")
+
+
+WINDOW_SPECS = {
+    "function": scipy.signal.windows.hann,  # called as window(win_length): symmetric
+    "partial": functools.partial(scipy.signal.windows.kaiser, beta=8.0, sym=False),
+    "list": list(scipy.signal.get_window("blackman", 400, fftbins=True)),
+}
+
+
+@pytest.mark.parametrize("spec", WINDOW_SPECS)
+def test_window_functions_and_lists_as_librosa(spec):
+    window = WINDOW_SPECS[spec]
+    y = make_signal("speech", 16000, seconds=1.0).astype(np.float32)
+    kw = dict(sr=16000, n_fft=512, win_length=400, hop_length=160, n_mels=64, window=window)
+    ref = librosa.feature.melspectrogram(y=y, **kw)
+    assert_parity(fastmel.melspectrogram(y=y, **kw), ref, np.float32, spec)
+    assert_parity(fastmel.MelSpectrogram(**kw)(torch.from_numpy(y)), ref, np.float32, spec)
+
+
+@pytest.mark.parametrize("window", [("kaiser", 8.0), "flattop"], ids=str)
+def test_other_scipy_windows_are_refused_with_the_values_to_pass(window):
+    with pytest.raises(fastmel.ParameterError, match=r"scipy\.signal\.get_window\("):
+        fastmel.melspectrogram(y=np.zeros(4000, np.float32), sr=16000, n_fft=512, window=window)
 
 
 def test_short_signals_and_single_frame():
