@@ -57,7 +57,7 @@ class MelConfig:
         *,
         sr: float = 22050,
         n_fft: int = 2048,
-        hop_length: int = 512,
+        hop_length: int | None = 512,
         win_length: int | None = None,
         window: Any = "hann",
         center: bool = True,
@@ -74,10 +74,12 @@ class MelConfig:
     ) -> MelConfig:
         """Validate librosa-style keywords (and the front-end extensions); resolve defaults."""
         fmax = check_mel_params(sr, n_fft, n_mels, fmin, fmax, norm)
-        hop_length = check_size("hop_length", hop_length)
         win_length = n_fft if win_length is None else check_size("win_length", win_length)
         if win_length > n_fft:
             raise ParameterError(f"win_length={win_length} must be <= n_fft={n_fft}")
+        if hop_length is None:  # librosa's stft: a quarter of the window
+            hop_length = win_length // 4
+        hop_length = check_size("hop_length", hop_length)
         if pad_mode not in PAD_MODES:
             raise ParameterError(f"pad_mode={pad_mode!r} must be one of {PAD_MODES}")
         power = check_real("power", power)

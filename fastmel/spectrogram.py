@@ -123,7 +123,7 @@ class MelSpectrogram(torch.nn.Module):
         *,
         sr: float,
         n_fft: int = 2048,
-        hop_length: int = 512,
+        hop_length: int | None = 512,
         win_length: int | None = None,
         window: Any = "hann",
         center: bool = True,
@@ -384,7 +384,7 @@ def melspectrogram(
     sr: float = 22050,
     S: np.ndarray | torch.Tensor | None = None,
     n_fft: int = 2048,
-    hop_length: int = 512,
+    hop_length: int | None = 512,
     win_length: int | None = None,
     window: Any = "hann",
     center: bool = True,
@@ -412,8 +412,8 @@ def melspectrogram(
         odd n_fft), else taken as ``2 * (S.shape[-2] - 1)``.
     n_fft : int > 0
         FFT length.
-    hop_length : int > 0
-        Samples between frames.
+    hop_length : int > 0 or None
+        Samples between frames (None: ``win_length // 4``, as librosa's stft).
     win_length : int in (0, n_fft] or None
         Window length (None: ``n_fft``); the window is zero-padded to ``n_fft``.
     window : str, callable, np.ndarray, torch.Tensor or list

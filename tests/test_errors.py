@@ -65,6 +65,7 @@ BAD_PARAMS = [
     (dict(n_fft=2**63), ParameterError, r"n_fft=\d+ must be a positive integer"),
     (dict(hop_length=2**63), ParameterError, "hop_length"),
     (dict(n_mels=2**40), ParameterError, "n_mels"),
+    (dict(hop_length=None, win_length=3), ParameterError, "hop_length=0"),  # 3 // 4
 ]
 
 

@@ -160,6 +160,16 @@ def test_precomputed_S_matches_librosa(dtype, power, stft_n_fft, n_fft):
     assert_parity(fastmel.melspectrogram(y=y[:5000], S=S, **kw), ref, dtype, "y and S")
 
 
+@pytest.mark.parametrize("win_length", [None, 1000, 301])
+def test_hop_length_none_is_a_quarter_window_as_librosa(win_length):
+    y = make_signal("speech", 16000, seconds=1.0).astype(np.float32)
+    kw = dict(sr=16000, n_fft=2048, hop_length=None, win_length=win_length)
+    ref = librosa.feature.melspectrogram(y=y, **kw)
+    assert_parity(fastmel.melspectrogram(y=y, **kw), ref, np.float32, "function")
+    assert_parity(fastmel.MelSpectrogram(**kw)(torch.from_numpy(y)), ref, np.float32, "module")
+    assert_parity(fastmel.mfcc(y=y, **kw), librosa.feature.mfcc(y=y, **kw), np.float32, "mfcc")
+
+
 WINDOW_SPECS = {
     "function": scipy.signal.windows.hann,  # called as window(win_length): symmetric
     "partial": functools.partial(scipy.signal.windows.kaiser, beta=8.0, sym=False),
