@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 
-from .errors import ParameterError
-from .spectrogram import MelSpectrogram
+from .errors import ParameterError, check_size
+from .spectrogram import MelSpectrogram, check_signal
 
 __all__ = ["PRESETS", "BigVGAN", "FrontEnd", "HiFiGAN", "Vocos", "Wav2Lip", "Whisper", "preset"]
 
@@ -84,26 +85,34 @@ class Whisper(FrontEnd):
         ``"all"`` takes the max over the whole input tensor, batch included, exactly as the
         reference does; ``"item"`` takes it per item (over the last two dimensions), so each
         item of a batch equals its own computation.
+    padding : int >= 0
+        Zeros appended to the audio first, as ``log_mel_spectrogram(..., padding=)``
+        (``whisper.transcribe`` passes 480000, 30 s, and then reads 3000-frame windows).
 
     Notes
     -----
-    Not causal (the max needs the whole input): ``MelStream`` refuses it. Whisper pads
-    audio to 30 s before this step; pass the padded audio for identical frames.
+    Not causal (the max needs the whole input): ``MelStream`` refuses it.
+    ``whisper.pad_or_trim`` (to 30 s) is left to the caller, as in whisper.
     """
 
     causal = False
     TORCH_WINDOW = True
     MEL = dict(sr=16000, n_fft=400, hop_length=160, n_mels=80, pad_mode="reflect", power=2.0)
 
-    def __init__(self, *, n_mels: int = 80, max_over: str = "all", **mel_overrides: Any) -> None:
+    def __init__(self, *, n_mels: int = 80, max_over: str = "all", padding: int = 0,
+                 **mel_overrides: Any) -> None:  # fmt: skip
         if n_mels not in (80, 128):
             raise ParameterError(f"n_mels={n_mels} must be 80 or 128 for Whisper")
         if max_over not in ("all", "item"):
             raise ParameterError(f"max_over={max_over!r} must be 'all' or 'item'")
         super().__init__(n_mels=n_mels, **mel_overrides)
         self.max_over = max_over
+        self.padding = check_size("padding", padding, minimum=0)
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
+        if self.padding:
+            check_signal(y, "y")
+            y = F.pad(y, (0, self.padding))
         log_spec = torch.clamp(self.mel(y)[..., :-1], min=1e-10).log10()  # mel checks y
         if not log_spec.numel():  # an empty batch has no max (and needs none)
             peak = log_spec.new_zeros(())

@@ -95,6 +95,20 @@ def test_whisper_against_openai_whisper_when_installed():
     for n_mels in (80, 128):
         theirs = whisper_audio.log_mel_spectrogram(y, n_mels=n_mels)
         assert_preset("whisper", fastmel.preset("whisper", n_mels=n_mels)(y), theirs, f"{n_mels}")
+    for padding in (1, 480000):  # whisper.transcribe pads 30 s of zeros
+        theirs = whisper_audio.log_mel_spectrogram(y, padding=padding)
+        ours = fastmel.preset("whisper", padding=padding)(y)
+        assert ours.shape == theirs.shape
+        assert_preset("whisper", ours, theirs, f"padding={padding}")
+
+
+@pytest.mark.parametrize("padding", [0, 1, 159, 16000])
+def test_whisper_padding_appends_zeros_as_the_reference(padding):
+    y = torch.stack([_audio(16000, 1.0), 0.1 * _audio(16000, 1.0)])
+    expected = ref.whisper_log_mel(torch.nn.functional.pad(y, (0, padding)))
+    assert_preset("whisper", fastmel.preset("whisper", padding=padding)(y), expected, "padded")
+    with pytest.raises(fastmel.ParameterError, match="padding=-1"):
+        fastmel.preset("whisper", padding=-1)
 
 
 def test_vocos_filterbank_is_torchaudios_not_librosas():
