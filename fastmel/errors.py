@@ -19,9 +19,8 @@ class ParameterError(ValueError):
 
 def check_real(name: str, value: Any) -> float:
     """``value`` as a float; TypeError naming ``name`` unless it is a real number (not a bool)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if isinstance(value, np.complexfloating):
+    real = isinstance(value, (int, float, np.integer, np.floating))
+    if not real or isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     return float(value)
 

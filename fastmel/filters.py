@@ -335,7 +335,7 @@ def get_window(window: Any, win_length: int) -> np.ndarray:
                 f"e.g. window=scipy.signal.get_window({window!r}, {win_length}, fftbins=True)"
             )
         return _named_window64(window, win_length)
-    if callable(window) and not isinstance(window, (np.ndarray, torch.Tensor)):
+    if callable(window):
         window = window(win_length)  # librosa's convention for a window function
     if isinstance(window, list):
         window = np.asarray(window)

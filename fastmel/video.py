@@ -10,15 +10,14 @@ so streamed and offline windows are identical, with no drift over long streams.
 from __future__ import annotations
 
 import math
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import torch
 
 from .errors import ParameterError, check_real, check_size
+from .scaling import Array
 from .spectrogram import _as_tensor
-
-Array = TypeVar("Array", np.ndarray, torch.Tensor)
 
 __all__ = ["MelWindows", "mel_windows"]
 
