@@ -194,3 +194,11 @@ def test_a_loaded_module_rebuilds_its_derived_state_for_where_it_is_loaded(monke
         y = _y()
         ref = librosa.feature.melspectrogram(y=y, **KW)
         assert_parity(copied(torch.from_numpy(y)), ref, np.float32, how)
+
+
+@pytest.mark.parametrize("kind", ["MelSpectrogram", "MFCC", "preset wav2lip", "preset whisper"])
+def test_torch_export_gives_a_program_equal_to_eager(kind):
+    module = MODULE_KINDS[kind]()
+    y = torch.from_numpy(np.stack([_y(), make_signal("chirp", 16000).astype(np.float32)]))
+    program = torch.export.export(module, (y,))
+    assert torch.equal(program.module()(y), module(y))
