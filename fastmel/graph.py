@@ -85,7 +85,10 @@ class CUDAGraphRunner:
     def __init__(self, module: torch.nn.Module, example: torch.Tensor, *, warmup: int = 3) -> None:
         _check_cuda(example)
         self.module = module
-        self.static_input = example.detach().clone()
+        with torch.inference_mode(False):
+            # Static buffers are written in place on every call. Made under inference_mode
+            # they would be inference tensors, which no call outside it may write to.
+            self.static_input = example.detach().clone()
         captured = _capture({0: lambda: module(self.static_input)}, example.device, warmup)
         self.graph, self.static_output = captured[0]
 
@@ -152,9 +155,10 @@ class _StaticStream:
         self._phases = _phases(c.n_fft, c.hop_length, chunk, n - emitted * c.hop_length)
         like = dict(device=m.window.device, dtype=m.window.dtype)
         lead = self.chunk_shape[:-1]
-        self._input = torch.zeros(self.chunk_shape, **like)
-        self._buf = torch.zeros(lead + (self._width,), **like)
-        self._previous = torch.zeros(lead + (1,), **like)  # last raw sample (pre-emphasis)
+        with torch.inference_mode(False):  # (written in place: see CUDAGraphRunner)
+            self._input = torch.zeros(self.chunk_shape, **like)
+            self._buf = torch.zeros(lead + (self._width,), **like)
+            self._previous = torch.zeros(lead + (1,), **like)  # last raw sample (pre-emphasis)
         self._no_frames = torch.zeros(lead + (c.n_mels, 0), **like)
         self.reset()
 

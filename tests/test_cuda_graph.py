@@ -61,6 +61,16 @@ def test_runner_reads_its_own_input_buffer_without_a_copy():
 
 
 @needs_cuda
+def test_a_runner_built_under_inference_mode_runs_outside_it():
+    m, y = _on_gpu("mel")
+    with torch.inference_mode():
+        run = fastmel.cuda_graph(m, y)
+    assert_parity(run(y), m(y), torch.float32, "called outside inference_mode")
+    with torch.inference_mode():
+        assert_parity(run(y), m(y), torch.float32, "called inside")
+
+
+@needs_cuda
 def test_runner_rejects_other_shapes_and_cpu_examples():
     m = fastmel.MelSpectrogram(**KW).cuda()
     run = fastmel.cuda_graph(m, torch.zeros(2, 8000, device="cuda"))

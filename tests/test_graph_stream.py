@@ -60,6 +60,22 @@ def test_static_stream_of_causal_presets(name):
     assert_parity(push_all(static, y[:n], chunk), fe(y[:n]), torch.float32, name)
 
 
+def test_a_static_stream_built_under_inference_mode_runs_outside_it():
+    # Its buffers are written in place on every push: made as inference tensors they could
+    # not be written outside inference_mode (a server that builds under it, serves without).
+    module = MODULES[0]
+    y = torch.from_numpy(make_signal("speech", 16000, 0.5).astype(np.float32))
+    n = y.shape[-1] // 640 * 640
+    with torch.inference_mode():
+        static = _StaticStream(fastmel.MelStream(module), y[:640])
+    parts = []
+    for i, chunk in enumerate(y[:n].split(640)):  # pushes alternate in and out of the mode
+        with torch.inference_mode(mode=bool(i % 2)):
+            parts.append(static.push(chunk).clone())
+    parts.append(static.flush())
+    assert_parity(torch.cat(parts, -1), module(y[:n]), torch.float32)
+
+
 def test_phases_cycle_with_the_hop():
     plan = _phases(800, 200, 640, 640 + 400 - 2 * 200)  # after one 640-sample push
     assert sorted(k for k, _ in plan.values()) == [3, 3, 3, 3, 4]
