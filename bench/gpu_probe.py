@@ -1,7 +1,8 @@
 """GPU probe: where one call's time goes (``python -m bench.gpu_probe``, CUDA only).
 
 For a few input sizes, prints the kernels of one captured call (torch.profiler) and the time
-per call of the eager module, the CUDA-graph runner and the graph replay alone, with and
+per call of the eager module, the CUDA-graph runner (and its zero-copy call) and the graph
+replay alone, with and
 without the Triton frames kernel (``fastmel.fused``), from CUDA events over many calls.
 """
 
@@ -53,6 +54,7 @@ def main() -> None:
             print(
                 f"  fused={use}: eager {per_call_us(lambda m=mel, y=y: m(y), n):.1f} us/call, "
                 f"runner {per_call_us(lambda r=run, y=y: r(y), n):.1f}, "
+                f"zero-copy runner {per_call_us(lambda r=run: r(r.static_input), n):.1f}, "
                 f"replay only {per_call_us(run.graph.replay, n):.1f}"
             )
 
