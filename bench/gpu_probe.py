@@ -2,8 +2,8 @@
 
 For a few input sizes, prints the kernels of one captured call (torch.profiler) and the time
 per call of the eager module, the CUDA-graph runner (and its zero-copy call) and the graph
-replay alone, with and
-without the Triton frames kernel (``fastmel.fused``), from CUDA events over many calls.
+replay alone, with and without the Triton frames kernel (``fastmel.fused``), from CUDA events
+over many calls.
 """
 
 from __future__ import annotations
