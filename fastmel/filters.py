@@ -154,14 +154,14 @@ def _mel_basis64(
     if norm == "slaney":
         enorm = 2.0 / (mel_f[2 : n_mels + 2] - mel_f[:n_mels])
         weights = (weights * enorm[:, None]).astype(dtype)
-    elif norm is not None:
-        mag = np.abs(weights)
+    elif norm is not None:  # as librosa.util.normalize: the norm in float64, then rounded
+        mag = np.abs(weights).astype(np.float64)
         if np.isinf(norm):
             length = np.max(mag, axis=-1, keepdims=True)
         else:
             length = np.sum(mag**norm, axis=-1, keepdims=True) ** (1.0 / norm)
         length[length < np.finfo(weights.dtype).tiny] = 1.0
-        weights = weights / length
+        weights = (weights / length).astype(dtype)
     weights.setflags(write=False)
     return weights
 
