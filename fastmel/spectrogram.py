@@ -184,10 +184,16 @@ class MelSpectrogram(torch.nn.Module):
         self._frames = _fused.Frames(self.window) if _fused.runs_on(device) else None
         # Plain attributes for the hot path: a buffer read goes through nn.Module.__getattr__.
         self._win, self._dtype = self.window, dtype
+        # A power p < 1 amplifies rounding at near-zero bins (d|X|^p = p |X|^(p-1) d|X|):
+        # librosa windows and transforms float32 frames in float64 and rounds X once, while
+        # a float32 window and FFT put the mel of a chirp 7.3e-05 (p = 0.5) to 2.7e-05
+        # (p = 0.1) of its peak from librosa's. Such modules window and transform in float64.
+        self._fft64 = self.config.power < 1.0 and dtype == torch.float32 and device.type != "mps"
+        self._win64 = window.to(device) if self._fft64 else None  # (float64, not rounded)
 
     def _fused_frames(self, y: torch.Tensor) -> torch.Tensor | None:
         """Windowed frames of ``y`` from the Triton kernel, or None where it does not apply."""
-        if self._frames is None or not self.fused:
+        if self._frames is None or not self.fused or self._fft64:
             return None
         c = self.config
         n_frames = c.n_frames(y.shape[-1])
@@ -209,7 +215,7 @@ class MelSpectrogram(torch.nn.Module):
         # buffers; what derives from them is rebuilt where they are loaded, so that a module
         # saved on a GPU with Triton and loaded on a CPU does not keep a CUDA kernel path.
         state = self.__dict__.copy()
-        for derived in ("_banded", "_frames", "_win", "_dtype"):
+        for derived in ("_banded", "_frames", "_win", "_dtype", "_fft64", "_win64"):
             state.pop(derived, None)
         return state
 
@@ -240,6 +246,8 @@ class MelSpectrogram(torch.nn.Module):
         """Mel spectrum of frames ``(..., k, n_fft)`` -> ``(..., n_mels, k)``."""
         if not frames.numel():  # an empty batch of streams (torch's CPU rfft fails on it)
             return frames.new_zeros(frames.shape[:-2] + (self.config.n_mels, frames.shape[-2]))
+        if self._fft64:
+            return self._mel(torch.fft.rfft(frames.double() * self._win64, dim=-1))
         return self._mel(torch.fft.rfft(frames * self._win, dim=-1))
 
     def _mel(self, X: torch.Tensor) -> torch.Tensor:
@@ -255,6 +263,8 @@ class MelSpectrogram(torch.nn.Module):
             if self.config.mag_eps:  # HiFi-GAN's sqrt(re^2 + im^2 + eps)
                 S = S + self.config.mag_eps
             S = S.sqrt() if power == 1.0 else S.pow(power / 2)
+            if S.dtype != self._dtype:  # from the float64 transform of a power < 1
+                S = S.to(self._dtype)
         return self._banded(S).transpose(-1, -2)
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:

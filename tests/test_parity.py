@@ -170,6 +170,23 @@ def test_hop_length_none_is_a_quarter_window_as_librosa(win_length):
     assert_parity(fastmel.mfcc(y=y, **kw), librosa.feature.mfcc(y=y, **kw), np.float32, "mfcc")
 
 
+@pytest.mark.parametrize("power", [0.1, 0.25, 0.5, 0.9])
+@pytest.mark.parametrize("signal", ["chirp", "speech"])
+@pytest.mark.parametrize("n_fft", [97, 512])
+def test_powers_below_one_match_librosa_in_float32(power, signal, n_fft):
+    # |X|^p with p < 1 magnifies rounding at near-zero bins, which a chirp has many of:
+    # librosa windows and transforms in float64, and so must fastmel here.
+    y = make_signal(signal, 8000, seconds=1.0).astype(np.float32)
+    kw = dict(sr=8000, n_fft=n_fft, hop_length=n_fft // 4, n_mels=16, power=power)
+    ref = librosa.feature.melspectrogram(y=y, **kw)
+    module = fastmel.MelSpectrogram(**kw)
+    assert_parity(fastmel.melspectrogram(y=y, **kw), ref, np.float32, "function")
+    assert_parity(module(torch.from_numpy(y)), ref, np.float32, "module")
+    stream = fastmel.MelStream(module)
+    parts = [stream.push(c) for c in torch.from_numpy(y).split(331)] + [stream.flush()]
+    assert_parity(torch.cat(parts, -1), ref, np.float32, "stream")
+
+
 WINDOW_SPECS = {
     "function": scipy.signal.windows.hann,  # called as window(win_length): symmetric
     "partial": functools.partial(scipy.signal.windows.kaiser, beta=8.0, sym=False),
