@@ -124,6 +124,28 @@ class MelConfig:
         """Number of frames for a signal of ``n_samples`` samples."""
         return 1 + (n_samples + 2 * self.pad - self.n_fft) // self.hop_length
 
+    def tail_slice(self, n_samples: int) -> int | None:
+        """Samples librosa reflects its right pad from, where that differs from the signal.
+
+        librosa >= 0.10 pads a centred signal's two edges separately: the right pad is
+        ``np.pad`` of only the samples from the first frame that reaches past the end. With
+        ``pad_mode="reflect"``, when that slice holds no more samples than the pad (possible
+        only for ``hop_length >= n_fft / 2``), NumPy reflects it twice, so the last frame
+        differs from a reflection of the whole signal. Returns the slice length then, else
+        None (also for padding other than librosa's ``n_fft // 2``, as presets use).
+        """
+        pad, hop = self.pad, self.hop_length
+        if self.pad_mode != "reflect" or not pad or pad != self.n_fft // 2:
+            return None
+        first_tail_frame = (n_samples + pad - self.n_fft) // hop + 1
+        if first_tail_frame <= -(-pad // hop):  # librosa pads the whole signal at once
+            return None
+        length = n_samples + pad - first_tail_frame * hop
+        # librosa pads the slice only if a frame fits in it (length + pad >= n_fft); NumPy
+        # reflects it more than once if length <= pad: both hold for even n_fft and
+        # length == pad only, where the last padded sample is the slice's second.
+        return length if self.n_fft - pad <= length <= pad else None
+
     def check_length(self, n_samples: int) -> None:
         """Raise ParameterError if a signal of this length cannot be analysed."""
         if n_samples == 0:

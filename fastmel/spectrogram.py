@@ -193,9 +193,9 @@ class MelSpectrogram(torch.nn.Module):
 
     def _fused_frames(self, y: torch.Tensor) -> torch.Tensor | None:
         """Windowed frames of ``y`` from the Triton kernel, or None where it does not apply."""
-        if self._frames is None or not self.fused or self._fft64:
-            return None
         c = self.config
+        if self._frames is None or not self.fused or self._fft64 or c.tail_slice(y.shape[-1]):
+            return None
         n_frames = c.n_frames(y.shape[-1])
         if not _fused.wanted(y, y.numel() // y.shape[-1] * n_frames * c.n_fft):
             return None
@@ -297,8 +297,14 @@ class MelSpectrogram(torch.nn.Module):
                 y = F.pad(y, (pad, pad))
             else:  # torch pads non-constant modes of 2-D/3-D inputs only
                 shape = y.shape
-                y = F.pad(y.reshape(-1, shape[-1]), (pad, pad), mode=_TORCH_PAD[c.pad_mode])
-                y = y.reshape(shape[:-1] + (y.shape[-1],))
+                rows = y.reshape(-1, shape[-1])
+                tail = c.tail_slice(shape[-1])
+                if tail is None:
+                    rows = F.pad(rows, (pad, pad), mode=_TORCH_PAD[c.pad_mode])
+                else:  # librosa's right pad reflects only the last samples (MelConfig.tail_slice)
+                    left = F.pad(rows, (pad, 0), mode="reflect")
+                    rows = torch.cat([left, reflect_past_end(rows[:, -tail:], pad)], dim=-1)
+                y = rows.reshape(shape[:-1] + (rows.shape[-1],))
         frames = y.unfold(-1, c.n_fft, c.hop_length)
         n_frames = frames.shape[-2]
         rows = frames.numel() // c.n_fft
@@ -309,6 +315,16 @@ class MelSpectrogram(torch.nn.Module):
             blocks = [self.spectrum(frames[..., i : i + step, :]) for i in range(0, n_frames, step)]
             return _as(torch.cat(blocks, dim=-1), out_dtype)
         return _as(self.spectrum(frames), out_dtype)
+
+
+def reflect_past_end(s: torch.Tensor, p: int) -> torch.Tensor:
+    """``p`` samples continuing ``s`` past its end as ``np.pad(s, (0, p), mode="reflect")``:
+    s[-2], s[-3], ..., s[0], s[1], ... (reflected again and again when ``p >= len(s)``)."""
+    n = s.shape[-1]
+    if n == 1:
+        return s.expand(s.shape[:-1] + (p,))
+    period = [s[..., :-1].flip(-1), s[..., 1:]]  # reflection indices n-2..0, then 1..n-1
+    return torch.cat(period * -(-p // (2 * (n - 1))), dim=-1)[..., :p]
 
 
 def _as(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:

@@ -13,7 +13,7 @@ import torch
 
 from .errors import ParameterError
 from .presets import FrontEnd
-from .spectrogram import MelSpectrogram, check_signal
+from .spectrogram import MelSpectrogram, check_signal, reflect_past_end
 
 __all__ = ["MelStream", "StreamState"]
 
@@ -201,6 +201,9 @@ class MelStream:
             return tail.new_zeros(tail.shape[:-1] + (p,))
         if c.pad_mode == "edge":
             return tail[..., -1:].expand(tail.shape[:-1] + (p,))
+        librosa_tail = c.tail_slice(self._n_in)  # (see MelConfig.tail_slice)
+        if librosa_tail is not None:
+            return reflect_past_end(tail[..., -librosa_tail:], p)
         return tail[..., -p - 1 : -1].flip(-1)  # reflect: y[n-2], ..., y[n-1-p]
 
     def _append(self, x: torch.Tensor) -> None:

@@ -187,6 +187,38 @@ def test_powers_below_one_match_librosa_in_float32(power, signal, n_fft):
     assert_parity(torch.cat(parts, -1), ref, np.float32, "stream")
 
 
+def test_reflect_past_end_is_numpys_reflect():
+    from fastmel.spectrogram import reflect_past_end
+
+    for n in range(1, 9):
+        s = np.arange(1, n + 1, dtype=np.float64) * 1.5
+        for p in range(1, 30):
+            ref = np.pad(s, (0, p), mode="reflect")[n:]
+            np.testing.assert_array_equal(reflect_past_end(torch.from_numpy(s), p).numpy(), ref)
+
+
+# (n_fft, hop, n): librosa reflects the right pad from the last `pad` samples only, which
+# differs from reflecting the whole signal in the last sample (MelConfig.tail_slice).
+LIBROSA_TAILS = [(1024, 512, 10240), (16, 8, 16000), (800, 400, 2800), (10, 5, 55), (16, 12, 1200)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_fft,hop,n", LIBROSA_TAILS)
+def test_reflect_padding_of_the_right_edge_is_librosas(n_fft, hop, n, dtype):
+    y = np.stack([make_signal(k, 16000, n / 16000) for k in ("speech", "noise")]).astype(dtype)
+    kw = dict(sr=16000, n_fft=n_fft, hop_length=hop, pad_mode="reflect", n_mels=8, fmax=4000)
+    assert fastmel.MelConfig.make(**kw).tail_slice(n) == n_fft // 2
+    ref = librosa.feature.melspectrogram(y=y, **kw)
+    assert_parity(fastmel.melspectrogram(y=y, **kw), ref, dtype, "function")
+    module = fastmel.MelSpectrogram(**kw, dtype=dtype)
+    ref = librosa.feature.melspectrogram(y=y, **kw, dtype=dtype)
+    assert_parity(module(torch.from_numpy(y)), ref, dtype, "module")
+    for chunk in (1, 37, n):
+        stream = fastmel.MelStream(module)
+        parts = [stream.push(c) for c in torch.from_numpy(y).split(chunk, -1)]
+        assert_parity(torch.cat(parts + [stream.flush()], -1), ref, dtype, f"stream {chunk}")
+
+
 WINDOW_SPECS = {
     "function": scipy.signal.windows.hann,  # called as window(win_length): symmetric
     "partial": functools.partial(scipy.signal.windows.kaiser, beta=8.0, sym=False),
