@@ -146,6 +146,13 @@ class MelConfig:
         # length == pad only, where the last padded sample is the slice's second.
         return length if self.n_fft - pad <= length <= pad else None
 
+    def reflects_repeatedly(self, n_samples: int) -> bool:
+        """Whether librosa's reflect padding of ``n_samples`` reflects the signal more than
+        once (``np.pad`` does when the pad is not shorter than the signal). Only for librosa's
+        centring (``n_fft // 2``): the presets' references pad with torch, which refuses."""
+        pad = self.pad
+        return self.pad_mode == "reflect" and pad == self.n_fft // 2 and 0 < n_samples <= pad
+
     def check_length(self, n_samples: int) -> None:
         """Raise ParameterError if a signal of this length cannot be analysed."""
         if n_samples == 0:
@@ -161,6 +168,8 @@ class MelConfig:
                 + f"y with {n_samples} samples"
             )
         if self.pad and self.pad_mode == "reflect" and n_samples <= self.pad:
+            if self.reflects_repeatedly(n_samples):
+                return
             raise ParameterError(
                 f"pad_mode='reflect' pads {self.pad} samples, which needs more than that in y "
                 f"(got {n_samples})"

@@ -193,8 +193,10 @@ class MelSpectrogram(torch.nn.Module):
 
     def _fused_frames(self, y: torch.Tensor) -> torch.Tensor | None:
         """Windowed frames of ``y`` from the Triton kernel, or None where it does not apply."""
-        c = self.config
-        if self._frames is None or not self.fused or self._fft64 or c.tail_slice(y.shape[-1]):
+        c, n = self.config, y.shape[-1]
+        if self._frames is None or not self.fused or self._fft64:
+            return None
+        if c.tail_slice(n) or c.reflects_repeatedly(n):  # NumPy's padding: the torch ops do it
             return None
         n_frames = c.n_frames(y.shape[-1])
         if not _fused.wanted(y, y.numel() // y.shape[-1] * n_frames * c.n_fft):
@@ -299,7 +301,9 @@ class MelSpectrogram(torch.nn.Module):
                 shape = y.shape
                 rows = y.reshape(-1, shape[-1])
                 tail = c.tail_slice(shape[-1])
-                if tail is None:
+                if c.reflects_repeatedly(shape[-1]):  # as np.pad, which torch refuses
+                    rows = reflect_both_ends(rows, pad)
+                elif tail is None:
                     rows = F.pad(rows, (pad, pad), mode=_TORCH_PAD[c.pad_mode])
                 else:  # librosa's right pad reflects only the last samples (MelConfig.tail_slice)
                     left = F.pad(rows, (pad, 0), mode="reflect")
@@ -325,6 +329,12 @@ def reflect_past_end(s: torch.Tensor, p: int) -> torch.Tensor:
         return s.expand(s.shape[:-1] + (p,))
     period = [s[..., :-1].flip(-1), s[..., 1:]]  # reflection indices n-2..0, then 1..n-1
     return torch.cat(period * -(-p // (2 * (n - 1))), dim=-1)[..., :p]
+
+
+def reflect_both_ends(s: torch.Tensor, p: int) -> torch.Tensor:
+    """``np.pad(s, p, mode="reflect")`` along the last axis, for any ``p`` (torch: p < len)."""
+    left = reflect_past_end(s.flip(-1), p).flip(-1)
+    return torch.cat([left, s, reflect_past_end(s, p)], dim=-1)
 
 
 def _as(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:

@@ -13,7 +13,7 @@ import torch
 
 from .errors import ParameterError
 from .presets import FrontEnd
-from .spectrogram import MelSpectrogram, check_signal, reflect_past_end
+from .spectrogram import MelSpectrogram, check_signal, reflect_both_ends, reflect_past_end
 
 __all__ = ["MelStream", "StreamState"]
 
@@ -280,8 +280,13 @@ class MelStream:
             raise ParameterError("flush called twice: call reset() to start a new stream")
         self._finished = True
         c = self.module.config
-        c.check_length(self._n_in)  # a signal this long has made its left pad (_head is None)
-        assert self._buf is not None and self._head is None
+        c.check_length(self._n_in)
+        if self._head is not None:  # no left pad yet: a signal that np.pad reflects repeatedly
+            assert c.reflects_repeatedly(self._n_in)
+            self._append(reflect_both_ends(self._head, self._pad))
+            self._head = None
+            return self._post(self._emit())
+        assert self._buf is not None
         if self._pad:
             self._append(self._right_pad(self._buf))
         return self._post(self._emit())

@@ -219,6 +219,23 @@ def test_reflect_padding_of_the_right_edge_is_librosas(n_fft, hop, n, dtype):
         assert_parity(torch.cat(parts + [stream.flush()], -1), ref, dtype, f"stream {chunk}")
 
 
+@pytest.mark.parametrize("n_fft,hop", [(512, 128), (15, 4), (1024, 512)])
+@pytest.mark.parametrize("n", [1, 2, 7, "pad"])
+def test_signals_no_longer_than_the_reflect_pad_as_numpy_reflects_them(n_fft, hop, n):
+    # np.pad reflects a signal of at most n_fft // 2 samples over and over (torch refuses)
+    n = n_fft // 2 if n == "pad" else n
+    y = np.stack([make_signal(k, 16000, 0.1)[:n] for k in ("speech", "noise")])
+    kw = dict(sr=16000, n_fft=n_fft, hop_length=hop, pad_mode="reflect", n_mels=8, fmax=4000)
+    ref = librosa.feature.melspectrogram(y=y, **kw, dtype=np.float64)
+    assert_parity(fastmel.melspectrogram(y=y, **kw, dtype=np.float64), ref, np.float64, "function")
+    module = fastmel.MelSpectrogram(**kw, dtype=torch.float64)
+    assert_parity(module(torch.from_numpy(y)), ref, np.float64, "module")
+    for chunk in (1, 3):
+        stream = fastmel.MelStream(module)
+        parts = [stream.push(c) for c in torch.from_numpy(y).split(chunk, -1)]
+        assert_parity(torch.cat(parts + [stream.flush()], -1), ref, np.float64, f"stream {chunk}")
+
+
 WINDOW_SPECS = {
     "function": scipy.signal.windows.hann,  # called as window(win_length): symmetric
     "partial": functools.partial(scipy.signal.windows.kaiser, beta=8.0, sym=False),

@@ -11,7 +11,6 @@ import warnings
 
 import librosa
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -61,11 +60,6 @@ def test_random_configurations_match_librosa_in_float64(kw, seconds, kind, chann
             raise AssertionError(
                 f"librosa refused {kw} for {y.shape[-1]} samples; fastmel did not"
             ) from None
-        if kw["center"] and kw["pad_mode"] == "reflect" and y.shape[-1] <= kw["n_fft"] // 2:
-            # NumPy reflects a signal shorter than the pad again and again; fastmel refuses
-            with pytest.raises(fastmel.ParameterError, match="pad_mode='reflect' pads"):
-                fastmel.melspectrogram(y=y, **kw, dtype=np.float64)
-            return
         ours = fastmel.melspectrogram(y=y, **kw, dtype=np.float64)
     assert ours.shape == ref.shape and ours.dtype == ref.dtype
     assert_parity(ours, ref, np.float64, str(kw))

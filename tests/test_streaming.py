@@ -213,10 +213,14 @@ def test_too_short_stream_raises_like_the_module_at_flush():
     assert stream.push(torch.zeros(500)).shape == (40, 0)
     with pytest.raises(ParameterError, match="n_fft"):
         stream.flush()
-    stream = MelStream(MODULES[1])  # reflect
-    stream.push(torch.zeros(100))
+    stream = MelStream(fastmel.preset("hifigan"))  # reflect-pads 384 samples, as torch does
+    stream.push(torch.zeros(300))
     with pytest.raises(ParameterError, match="reflect"):
         stream.flush()
+    stream = MelStream(MODULES[1])  # librosa's reflect: np.pad reflects 100 samples repeatedly
+    y = torch.from_numpy(make_signal("speech", 16000, 0.1)[:100].astype(np.float32))
+    assert stream.push(y).shape[-1] == 0
+    assert_parity(stream.flush(), MODULES[1](y), torch.float32, "a 100-sample stream")
 
 
 def test_state_stays_bounded_over_an_hour_of_audio():
