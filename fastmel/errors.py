@@ -17,10 +17,14 @@ class ParameterError(ValueError):
     """A parameter or an audio buffer is invalid (as librosa's ``ParameterError``, a ValueError)."""
 
 
+def is_real(value: Any) -> bool:
+    """Whether ``value`` is a real number: a Python or NumPy int or float, not a bool."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
 def check_real(name: str, value: Any) -> float:
     """``value`` as a float; TypeError naming ``name`` unless it is a real number (not a bool)."""
-    real = isinstance(value, (int, float, np.integer, np.floating))
-    if not real or isinstance(value, (bool, np.bool_)):
+    if not is_real(value):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     return float(value)
 

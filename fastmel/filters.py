@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from .errors import ParameterError, check_real, check_size
+from .errors import ParameterError, check_real, check_size, is_real
 
 __all__ = [
     "clear_cache",
@@ -129,12 +129,8 @@ def check_mel_params(
 
 def check_norm(norm: Any, name: str = "norm") -> None:
     """A filterbank norm: 'slaney', None or a positive number (a p-norm of each filter)."""
-    if not (norm in NORMS or (_is_number(norm) and norm > 0)):
+    if not (norm in NORMS or (is_real(norm) and norm > 0)):
         raise ParameterError(f"{name}={norm!r} must be 'slaney', None or a positive number")
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
 
 
 @functools.lru_cache(maxsize=64)
