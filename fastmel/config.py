@@ -135,7 +135,7 @@ class MelConfig:
         None (also for padding other than librosa's ``n_fft // 2``, as presets use).
         """
         pad, hop = self.pad, self.hop_length
-        if self.pad_mode != "reflect" or not pad or pad != self.n_fft // 2:
+        if not self._librosa_reflect:
             return None
         first_tail_frame = (n_samples + pad - self.n_fft) // hop + 1
         if first_tail_frame <= -(-pad // hop):  # librosa pads the whole signal at once
@@ -150,8 +150,13 @@ class MelConfig:
         """Whether librosa's reflect padding of ``n_samples`` reflects the signal more than
         once (``np.pad`` does when the pad is not shorter than the signal). Only for librosa's
         centring (``n_fft // 2``): the presets' references pad with torch, which refuses."""
-        pad = self.pad
-        return self.pad_mode == "reflect" and pad == self.n_fft // 2 and 0 < n_samples <= pad
+        return self._librosa_reflect and 0 < n_samples <= self.pad
+
+    @property
+    def _librosa_reflect(self) -> bool:
+        """Reflect padding of librosa's centring (n_fft // 2 each side), where NumPy's rules
+        apply (see tail_slice and reflects_repeatedly)."""
+        return self.pad_mode == "reflect" and self.pad > 0 and self.pad == self.n_fft // 2
 
     def check_length(self, n_samples: int) -> None:
         """Raise ParameterError if a signal of this length cannot be analysed."""
@@ -167,9 +172,10 @@ class MelConfig:
                 )
                 + f"y with {n_samples} samples"
             )
-        if self.pad and self.pad_mode == "reflect" and n_samples <= self.pad:
-            if self.reflects_repeatedly(n_samples):
-                return
+        # A reflect pad as long as y: NumPy reflects repeatedly (librosa's centring), torch
+        # refuses (the presets' own padding), and so does fastmel there.
+        torch_reflect = self.pad and self.pad_mode == "reflect" and not self._librosa_reflect
+        if torch_reflect and n_samples <= self.pad:
             raise ParameterError(
                 f"pad_mode='reflect' pads {self.pad} samples, which needs more than that in y "
                 f"(got {n_samples})"

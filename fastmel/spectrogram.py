@@ -198,10 +198,10 @@ class MelSpectrogram(torch.nn.Module):
             return None
         if c.tail_slice(n) or c.reflects_repeatedly(n):  # NumPy's padding: the torch ops do it
             return None
-        n_frames = c.n_frames(y.shape[-1])
-        if not _fused.wanted(y, y.numel() // y.shape[-1] * n_frames * c.n_fft):
+        n_frames = c.n_frames(n)
+        if not _fused.wanted(y, y.numel() // n * n_frames * c.n_fft):
             return None
-        rows = y.reshape(-1, y.shape[-1]).contiguous()
+        rows = y.reshape(-1, n).contiguous()
         frames = self._frames(rows, n_frames, c.hop_length, c.pad, c.pad_mode)
         return frames.reshape(y.shape[:-1] + frames.shape[-2:])
 
@@ -300,10 +300,9 @@ class MelSpectrogram(torch.nn.Module):
             else:  # torch pads non-constant modes of 2-D/3-D inputs only
                 shape = y.shape
                 rows = y.reshape(-1, shape[-1])
-                tail = c.tail_slice(shape[-1])
                 if c.reflects_repeatedly(shape[-1]):  # as np.pad, which torch refuses
                     rows = reflect_both_ends(rows, pad)
-                elif tail is None:
+                elif (tail := c.tail_slice(shape[-1])) is None:
                     rows = F.pad(rows, (pad, pad), mode=_TORCH_PAD[c.pad_mode])
                 else:  # librosa's right pad reflects only the last samples (MelConfig.tail_slice)
                     left = F.pad(rows, (pad, 0), mode="reflect")

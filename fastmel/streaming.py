@@ -285,8 +285,7 @@ class MelStream:
             assert c.reflects_repeatedly(self._n_in)
             self._append(reflect_both_ends(self._head, self._pad))
             self._head = None
-            return self._post(self._emit())
-        assert self._buf is not None
-        if self._pad:
+        elif self._pad:
+            assert self._buf is not None
             self._append(self._right_pad(self._buf))
         return self._post(self._emit())
