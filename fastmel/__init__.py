@@ -21,7 +21,7 @@ from .filters import (
 from .graph import CUDAGraphRunner, CUDAGraphStream, cuda_graph
 from .mfcc import MFCC, mfcc
 from .presets import PRESETS, FrontEnd, preset
-from .scaling import amplitude_to_db, power_to_db
+from .scaling import amplitude_to_db, db_to_amplitude, db_to_power, power_to_db
 from .spectrogram import MelSpectrogram, melspectrogram
 from .streaming import MelStream, StreamState
 from .video import MelWindows, mel_windows
@@ -43,6 +43,8 @@ __all__ = [
     "amplitude_to_db",
     "clear_cache",
     "cuda_graph",
+    "db_to_amplitude",
+    "db_to_power",
     "fft_frequencies",
     "get_window",
     "hz_to_mel",

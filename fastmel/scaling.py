@@ -1,8 +1,10 @@
-"""Decibel scaling equal to librosa's ``power_to_db``/``amplitude_to_db``, arrays and tensors."""
+"""Decibel scaling equal to librosa's ``power_to_db``/``amplitude_to_db`` and their inverses,
+arrays and tensors."""
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -11,7 +13,7 @@ import torch
 
 from .errors import ParameterError, check_real
 
-__all__ = ["amplitude_to_db", "power_to_db"]
+__all__ = ["amplitude_to_db", "db_to_amplitude", "db_to_power", "power_to_db"]
 
 Array = TypeVar("Array", np.ndarray, torch.Tensor)
 
@@ -19,8 +21,6 @@ Array = TypeVar("Array", np.ndarray, torch.Tensor)
 def _check(S: Any, ref: Any, amin: float, top_db: float | None) -> None:
     if not isinstance(S, (np.ndarray, torch.Tensor)):
         raise TypeError(f"S must be a np.ndarray or torch.Tensor, got {type(S).__name__}")
-    if S.is_complex() if isinstance(S, torch.Tensor) else np.iscomplexobj(S):
-        raise ParameterError("S must be real; pass abs(D) ** 2 (or abs(D)) for a complex D")
     if not (math.isfinite(check_real("amin", amin)) and amin > 0):
         raise ParameterError(f"amin={amin} must be strictly positive")
     if top_db is not None and not check_real("top_db", top_db) >= 0:
@@ -30,6 +30,19 @@ def _check(S: Any, ref: Any, amin: float, top_db: float | None) -> None:
             raise ParameterError(f"ref must be a scalar or 0-d, got shape {tuple(ref.shape)}")
     elif not callable(ref):
         check_real("ref", ref)
+
+
+def _discard_phase(S: Array, name: str, hint: str) -> Array:
+    """``abs(S)`` with librosa's warning for a complex ``S``; a real ``S`` as it is."""
+    if not (S.is_complex() if isinstance(S, torch.Tensor) else np.iscomplexobj(S)):
+        return S
+    warnings.warn(
+        f"{name} got a complex S and keeps only its magnitude (as librosa does); pass "
+        f"{hint} to silence this",
+        UserWarning,
+        stacklevel=3,
+    )
+    return abs(S)
 
 
 def _ref_value(S: Array, ref: float | Callable[[Array], Any]) -> Any:
@@ -58,7 +71,8 @@ def power_to_db(
     Parameters
     ----------
     S : np.ndarray or torch.Tensor [shape=(...)]
-        Non-negative power values.
+        Non-negative power values. A complex ``S`` is replaced by ``abs(S)`` (not its
+        square) with a warning, as librosa does.
     ref : float or callable
         Reference power; a callable gets ``S`` (e.g. ``np.max`` or ``torch.amax``).
     amin : float > 0
@@ -73,6 +87,7 @@ def power_to_db(
         ``ref`` may be a 0-d tensor and the max stays on the device.
     """
     _check(S, ref, amin, top_db)
+    S = _discard_phase(S, "power_to_db", "abs(D) ** 2")
     ref_value = _ref_value(S, ref)
     if _is_empty(S):
         top_db = None  # an empty input (batch) has no peak to floor at
@@ -109,7 +124,7 @@ def amplitude_to_db(
     Parameters
     ----------
     S : np.ndarray or torch.Tensor [shape=(...)]
-        Amplitude values (absolute values are taken).
+        Amplitude values (absolute values are taken; a complex ``S`` warns, as librosa).
     ref : float or callable
         Reference amplitude; a callable gets ``abs(S)``.
     amin : float > 0
@@ -122,7 +137,55 @@ def amplitude_to_db(
     S_db : np.ndarray or torch.Tensor [shape=(...)]
     """
     _check(S, ref, amin, top_db)
-    magnitude = abs(S)
+    magnitude = abs(_discard_phase(S, "amplitude_to_db", "abs(D)"))
     ref_value = _ref_value(magnitude, ref)
     power = magnitude * magnitude
     return power_to_db(power, ref=ref_value**2, amin=amin**2, top_db=top_db)
+
+
+def db_to_power(S_db: Array, *, ref: float = 1.0) -> Array:
+    """Convert decibels back to power, equal to ``librosa.db_to_power``.
+
+    ``ref * 10 ** (S_db / 10)``: the inverse of :func:`power_to_db` where it did not clip
+    (``amin``, ``top_db``), e.g. to feed a model's dB mel to a power-domain vocoder.
+
+    Parameters
+    ----------
+    S_db : np.ndarray or torch.Tensor [shape=(...)]
+        Decibel values.
+    ref : float
+        The reference power the decibels are relative to.
+
+    Returns
+    -------
+    S : np.ndarray or torch.Tensor [shape=(...)]
+        Same type (and device) as ``S_db``.
+    """
+    if not isinstance(S_db, (np.ndarray, torch.Tensor)):
+        raise TypeError(f"S_db must be a np.ndarray or torch.Tensor, got {type(S_db).__name__}")
+    check_real("ref", ref)
+    if isinstance(S_db, np.ndarray):
+        return ref * np.power(10.0, S_db * 0.1)
+    if not S_db.is_floating_point():
+        S_db = S_db.float()
+    return ref * torch.pow(10.0, S_db * 0.1)
+
+
+def db_to_amplitude(S_db: Array, *, ref: float = 1.0) -> Array:
+    """Convert decibels back to amplitude, equal to ``librosa.db_to_amplitude``.
+
+    ``sqrt(db_to_power(S_db, ref=ref ** 2))``, the inverse of :func:`amplitude_to_db`.
+
+    Parameters
+    ----------
+    S_db : np.ndarray or torch.Tensor [shape=(...)]
+        Decibel values.
+    ref : float
+        The reference amplitude.
+
+    Returns
+    -------
+    S : np.ndarray or torch.Tensor [shape=(...)]
+    """
+    check_real("ref", ref)
+    return db_to_power(S_db, ref=ref**2) ** 0.5

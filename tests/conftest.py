@@ -17,6 +17,11 @@ import torch
 RTOL = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-9}
 RTOL.update({torch.float32: 1e-5, torch.float64: 1e-9})
 
+# Decibels (power_to_db, amplitude_to_db), absolute in dB: float32 log10 rounds near 0 dB.
+DB_ATOL = {np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-9}
+# Elementwise relative tolerance of a pointwise map (db_to_power): a few float32 ulps of pow.
+POINTWISE_RTOL = {np.dtype(np.float32): 1e-6, np.dtype(np.float64): 1e-12}
+
 # Without CUDA, the Triton kernels (tests/test_fused.py) run in Triton's interpreter, which
 # must be chosen before Triton is first imported; fastmel itself never runs them on the CPU
 # unless a test sets fastmel.fused.interpret_on_cpu.

@@ -8,9 +8,7 @@ import pytest
 import torch
 
 import fastmel
-from tests.conftest import make_signal
-
-DB_ATOL = {np.float32: 1e-4, np.float64: 1e-9}  # dB; float32 log10 rounding near 0 dB
+from tests.conftest import DB_ATOL, POINTWISE_RTOL, make_signal
 
 
 def _spectrum(dtype):
@@ -35,10 +33,10 @@ def test_power_to_db_matches_librosa(kw, dtype):
     ref = librosa.power_to_db(S, **kw)
     ours = fastmel.power_to_db(S, **kw)
     assert ours.dtype == ref.dtype
-    np.testing.assert_allclose(ours, ref, rtol=0, atol=DB_ATOL[dtype])
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=DB_ATOL[np.dtype(dtype)])
     kw_t = dict(kw, ref=torch.amax) if kw.get("ref") is np.max else kw
     ours_t = fastmel.power_to_db(torch.from_numpy(S), **kw_t)
-    np.testing.assert_allclose(ours_t.numpy(), ref, rtol=0, atol=DB_ATOL[dtype])
+    np.testing.assert_allclose(ours_t.numpy(), ref, rtol=0, atol=DB_ATOL[np.dtype(dtype)])
 
 
 @pytest.mark.parametrize("kw", CASES, ids=str)
@@ -46,10 +44,11 @@ def test_power_to_db_matches_librosa(kw, dtype):
 def test_amplitude_to_db_matches_librosa(kw, dtype):
     S = np.sqrt(_spectrum(dtype)) * np.where(np.arange(_spectrum(dtype).shape[-1]) % 2, 1, -1)
     ref = librosa.amplitude_to_db(S, **kw)
-    np.testing.assert_allclose(fastmel.amplitude_to_db(S, **kw), ref, rtol=0, atol=DB_ATOL[dtype])
+    atol = DB_ATOL[np.dtype(dtype)]
+    np.testing.assert_allclose(fastmel.amplitude_to_db(S, **kw), ref, rtol=0, atol=atol)
     kw_t = dict(kw, ref=torch.amax) if kw.get("ref") is np.max else kw
     ours_t = fastmel.amplitude_to_db(torch.from_numpy(S), **kw_t)
-    np.testing.assert_allclose(ours_t.numpy(), ref, rtol=0, atol=DB_ATOL[dtype])
+    np.testing.assert_allclose(ours_t.numpy(), ref, rtol=0, atol=DB_ATOL[np.dtype(dtype)])
 
 
 def test_tensor_ref_stays_a_tensor():
@@ -68,8 +67,59 @@ def test_db_rejects_bad_parameters(bad):
         fastmel.amplitude_to_db(torch.ones(4), **bad)
 
 
-def test_db_rejects_complex_and_non_arrays():
-    with pytest.raises(fastmel.ParameterError, match="S must be real"):
-        fastmel.power_to_db(np.ones(4, dtype=np.complex64))
+@pytest.mark.parametrize("name", ["power_to_db", "amplitude_to_db"])
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_complex_input_keeps_the_magnitude_and_warns_as_librosa(name, dtype):
+    real = np.sqrt(_spectrum(np.float64))
+    phase = np.exp(1j * np.linspace(0, 40, real.size)).reshape(real.shape)
+    D = (real * phase).astype(dtype)
+    with pytest.warns(UserWarning, match="complex") as record:
+        expected = getattr(librosa, name)(D, ref=np.max)
+    assert len(record) == 1
+    atol = DB_ATOL[np.finfo(dtype).dtype]  # the real dtype of the complex one
+    with pytest.warns(UserWarning, match=f"{name} got a complex S"):
+        ours = getattr(fastmel, name)(D, ref=np.max)
+    assert ours.dtype == expected.dtype
+    np.testing.assert_allclose(ours, expected, rtol=0, atol=atol)
+    with pytest.warns(UserWarning, match=f"{name} got a complex S"):
+        ours_t = getattr(fastmel, name)(torch.from_numpy(D), ref=torch.amax)
+    np.testing.assert_allclose(ours_t.numpy(), expected, rtol=0, atol=atol)
+
+
+def test_real_input_does_not_warn():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fastmel.power_to_db(_spectrum(np.float32))
+        fastmel.amplitude_to_db(torch.from_numpy(_spectrum(np.float32)))
+
+
+@pytest.mark.parametrize("ref", [1.0, 0.25, 3.0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_db_to_power_and_amplitude_match_librosa(ref, dtype):
+    S_db = librosa.power_to_db(_spectrum(dtype), ref=np.max)
+    for name in ("db_to_power", "db_to_amplitude"):
+        expected = getattr(librosa, name)(S_db, ref=ref)
+        ours = getattr(fastmel, name)(S_db, ref=ref)
+        assert ours.dtype == expected.dtype
+        rtol = POINTWISE_RTOL[np.dtype(dtype)]
+        np.testing.assert_allclose(ours, expected, rtol=rtol, atol=0)
+        ours_t = getattr(fastmel, name)(torch.from_numpy(S_db), ref=ref)
+        assert ours_t.dtype == torch.from_numpy(S_db).dtype
+        np.testing.assert_allclose(ours_t.numpy(), expected, rtol=rtol, atol=0)
+
+
+def test_db_to_power_inverts_power_to_db_where_nothing_clips():
+    S = torch.from_numpy(_spectrum(np.float64)[:, 3:]) + 1e-3
+    back = fastmel.db_to_power(fastmel.power_to_db(S, ref=0.5, top_db=None), ref=0.5)
+    torch.testing.assert_close(back, S, rtol=POINTWISE_RTOL[np.dtype(np.float64)], atol=0)
+
+
+def test_db_rejects_non_arrays():
     with pytest.raises(TypeError, match="S must be"):
         fastmel.power_to_db([1.0, 2.0])
+    with pytest.raises(TypeError, match="S_db must be"):
+        fastmel.db_to_power([1.0, 2.0])
+    with pytest.raises(TypeError, match="ref"):
+        fastmel.db_to_amplitude(np.ones(3), ref="max")
