@@ -20,6 +20,9 @@ def frames_kernel(y_ptr, w_ptr, out_ptr, n, n_frames, hop, pad, n_fft,
         if MODE == 1:  # reflect, without repeating the edge sample
             i = tl.where(i < 0, -i, i)
             i = tl.where(i >= n, 2 * (n - 1) - i, i)
+        elif MODE == 3:  # symmetric, repeating it
+            i = tl.where(i < 0, -i - 1, i)
+            i = tl.where(i >= n, 2 * n - 1 - i, i)
         else:  # edge
             i = tl.minimum(tl.maximum(i, 0), n - 1)
         valid = inside

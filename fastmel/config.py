@@ -16,10 +16,10 @@ from .filters import (
     padded_window,
     torchaudio_mel_filters,
 )
+from .padding import PAD_MODES
 
 __all__ = ["FILTERBANKS", "PAD_MODES", "MelConfig"]
 
-PAD_MODES = ("constant", "reflect", "edge")
 FILTERBANKS = ("librosa", "torchaudio")
 
 
@@ -80,7 +80,7 @@ class MelConfig:
         if hop_length is None:  # librosa's stft: a quarter of the window
             hop_length = win_length // 4
         hop_length = check_size("hop_length", hop_length)
-        if pad_mode not in PAD_MODES:
+        if not isinstance(pad_mode, str) or pad_mode not in PAD_MODES:  # (no pad functions)
             raise ParameterError(f"pad_mode={pad_mode!r} must be one of {PAD_MODES}")
         power = check_real("power", power)
         if not (math.isfinite(power) and power > 0):
@@ -146,16 +146,10 @@ class MelConfig:
         # length == pad only, where the last padded sample is the slice's second.
         return length if self.n_fft - pad <= length <= pad else None
 
-    def reflects_repeatedly(self, n_samples: int) -> bool:
-        """Whether librosa's reflect padding of ``n_samples`` reflects the signal more than
-        once (``np.pad`` does when the pad is not shorter than the signal). Only for librosa's
-        centring (``n_fft // 2``): the presets' references pad with torch, which refuses."""
-        return self._librosa_reflect and 0 < n_samples <= self.pad
-
     @property
     def _librosa_reflect(self) -> bool:
         """Reflect padding of librosa's centring (n_fft // 2 each side), where NumPy's rules
-        apply (see tail_slice and reflects_repeatedly)."""
+        apply (see tail_slice, and check_length for a signal no longer than the pad)."""
         return self.pad_mode == "reflect" and self.pad > 0 and self.pad == self.n_fft // 2
 
     def check_length(self, n_samples: int) -> None:

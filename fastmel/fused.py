@@ -2,8 +2,9 @@
 
 With PyTorch ops, the frames of a centred STFT cost a fill and a copy (the padding) and a
 windowed copy of the unfolded frames: three kernels. ``frames`` writes the windowed frames
-straight from the raw signal for any ``pad_mode``: on an H100 1.3 us instead of 4.3 us for
-1 s of 16 kHz audio, 0.39 ms instead of 0.90 ms for an hour (``python -m bench.gpu_probe``).
+straight from the raw signal, padded with zeros, a reflection, the edge value or a
+symmetric copy: on an H100 1.3 us instead of 4.3 us for 1 s of 16 kHz audio, 0.39 ms
+instead of 0.90 ms for an hour (``python -m bench.gpu_probe``; before symmetric padding).
 
 A second kernel, ``|X|^2`` and the banded mel projection in one pass, was written and
 measured slower than PyTorch's squaring and cuBLAS GEMM at every size (18.7 us against
@@ -27,7 +28,9 @@ import torch
 
 __all__ = ["Frames", "as_if_capturing", "available", "runs_on", "wanted"]
 
-PAD_MODES = {"constant": 0, "reflect": 1, "edge": 2}
+# The modes the kernel pads (a single reflection: the caller routes shorter signals, and
+# linear_ramp, to the PyTorch ops).
+PAD_MODES = {"constant": 0, "reflect": 1, "edge": 2, "symmetric": 3}
 
 #: Eager (uncaptured) calls use the kernel from this many windowed samples on, where the
 #: device time it saves outweighs a Triton launch's extra host time.

@@ -20,6 +20,7 @@ from . import fused as _fused
 from .config import MelConfig
 from .errors import ParameterError
 from .filters import mel_filters
+from .padding import pad_both
 from .projection import BandedProjection
 
 __all__ = ["MelSpectrogram", "melspectrogram"]
@@ -28,7 +29,7 @@ __all__ = ["MelSpectrogram", "melspectrogram"]
 # frames of about this size (256 frames of 800 samples: ~0.8 MB of float32 frames plus their
 # spectrum, which stays in a core's cache; measured fastest of 64-512 frames on the dev box).
 BLOCK_SAMPLES = 204_800
-_TORCH_PAD = {"constant": "constant", "reflect": "reflect", "edge": "replicate"}
+_TORCH_PAD = {"reflect": "reflect", "edge": "replicate"}  # (one kernel where it equals np.pad)
 _HALF = (torch.float16, torch.bfloat16)
 
 
@@ -115,6 +116,7 @@ class MelSpectrogram(torch.nn.Module):
     window: torch.Tensor
     mel_basis: torch.Tensor
     _projection: torch.Tensor
+    _ramp: torch.Tensor | None
     #: use the Triton kernel where it applies (see Notes); False: PyTorch ops only
     fused: bool = True
 
@@ -179,6 +181,12 @@ class MelSpectrogram(torch.nn.Module):
         proj = proj.T.contiguous()
         for name, value in (("window", window), ("mel_basis", basis), ("_projection", proj)):
             self.register_buffer(name, value.to(device=device, dtype=dtype), persistent=False)
+        c = self.config
+        ramp = None  # the indices np.pad's linear_ramp scales (see padding.pad_after)
+        if c.pad_mode == "linear_ramp" and c.pad:
+            ramp_dtype = torch.float32 if device.type == "mps" else torch.float64
+            ramp = torch.arange(c.pad, device=device, dtype=ramp_dtype)
+        self.register_buffer("_ramp", ramp, persistent=False)
         # Derived from the buffers and rebuilt with them by _apply (so not buffers themselves).
         self._banded = BandedProjection(self._projection, basis.numpy(), self.config.power == 2.0)
         self._frames = _fused.Frames(self.window) if _fused.runs_on(device) else None
@@ -196,8 +204,8 @@ class MelSpectrogram(torch.nn.Module):
         c, n = self.config, y.shape[-1]
         if self._frames is None or not self.fused or self._fft64:
             return None
-        if c.tail_slice(n) or c.reflects_repeatedly(n):  # NumPy's padding: the torch ops do it
-            return None
+        if c.pad_mode not in _fused.PAD_MODES or c.tail_slice(n) or n <= c.pad:
+            return None  # modes and cases the kernel does not pad as np.pad: the torch ops do
         n_frames = c.n_frames(n)
         if not _fused.wanted(y, y.numel() // n * n_frames * c.n_fft):
             return None
@@ -294,20 +302,17 @@ class MelSpectrogram(torch.nn.Module):
         if windowed is not None:
             return _as(self._mel(torch.fft.rfft(windowed, dim=-1)), out_dtype)
         if c.pad:
-            pad = c.pad
+            pad, n = c.pad, y.shape[-1]
             if c.pad_mode == "constant":
                 y = F.pad(y, (pad, pad))
             else:  # torch pads non-constant modes of 2-D/3-D inputs only
-                shape = y.shape
-                rows = y.reshape(-1, shape[-1])
-                if c.reflects_repeatedly(shape[-1]):  # as np.pad, which torch refuses
-                    rows = reflect_both_ends(rows, pad)
-                elif (tail := c.tail_slice(shape[-1])) is None:
+                rows = y.reshape(-1, n)
+                tail = c.tail_slice(n)  # librosa's right pad reflects only the last samples
+                if c.pad_mode in _TORCH_PAD and tail is None and n > pad:
                     rows = F.pad(rows, (pad, pad), mode=_TORCH_PAD[c.pad_mode])
-                else:  # librosa's right pad reflects only the last samples (MelConfig.tail_slice)
-                    left = F.pad(rows, (pad, 0), mode="reflect")
-                    rows = torch.cat([left, reflect_past_end(rows[:, -tail:], pad)], dim=-1)
-                y = rows.reshape(shape[:-1] + (rows.shape[-1],))
+                else:  # np.pad's other modes, and repeated reflections (which torch refuses)
+                    rows = pad_both(rows, pad, c.pad_mode, self._ramp, tail)
+                y = rows.reshape(y.shape[:-1] + (rows.shape[-1],))
         frames = y.unfold(-1, c.n_fft, c.hop_length)
         n_frames = frames.shape[-2]
         rows = frames.numel() // c.n_fft
@@ -318,22 +323,6 @@ class MelSpectrogram(torch.nn.Module):
             blocks = [self.spectrum(frames[..., i : i + step, :]) for i in range(0, n_frames, step)]
             return _as(torch.cat(blocks, dim=-1), out_dtype)
         return _as(self.spectrum(frames), out_dtype)
-
-
-def reflect_past_end(s: torch.Tensor, p: int) -> torch.Tensor:
-    """``p`` samples continuing ``s`` past its end as ``np.pad(s, (0, p), mode="reflect")``:
-    s[-2], s[-3], ..., s[0], s[1], ... (reflected again and again when ``p >= len(s)``)."""
-    n = s.shape[-1]
-    if n == 1:
-        return s.expand(s.shape[:-1] + (p,))
-    period = [s[..., :-1].flip(-1), s[..., 1:]]  # reflection indices n-2..0, then 1..n-1
-    return torch.cat(period * -(-p // (2 * (n - 1))), dim=-1)[..., :p]
-
-
-def reflect_both_ends(s: torch.Tensor, p: int) -> torch.Tensor:
-    """``np.pad(s, p, mode="reflect")`` along the last axis, for any ``p`` (torch: p < len)."""
-    left = reflect_past_end(s.flip(-1), p).flip(-1)
-    return torch.cat([left, s, reflect_past_end(s, p)], dim=-1)
 
 
 def _as(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -459,8 +448,8 @@ def melspectrogram(
     center : bool
         Pad ``n_fft // 2`` samples on both sides so that frame t is centred at
         ``t * hop_length``.
-    pad_mode : {"constant", "reflect", "edge"}
-        Padding for ``center=True`` (librosa >= 0.10 defaults to zeros).
+    pad_mode : {"constant", "reflect", "edge", "symmetric", "linear_ramp"}
+        Padding for ``center=True``, as ``np.pad`` (librosa >= 0.10 defaults to zeros).
     power : float > 0
         Exponent of the magnitude (1: energy, 2: power).
     n_mels, fmin, fmax, htk, norm, dtype

@@ -12,8 +12,9 @@ from typing import Any
 import torch
 
 from .errors import ParameterError
+from .padding import edge_samples, pad_after, pad_before, pad_both
 from .presets import FrontEnd
-from .spectrogram import MelSpectrogram, check_signal, reflect_both_ends, reflect_past_end
+from .spectrogram import MelSpectrogram, check_signal
 
 __all__ = ["MelStream", "StreamState"]
 
@@ -56,7 +57,7 @@ class MelStream:
     Frame ``t`` is returned by the push that completes its window: with ``center=True``
     once ``t * hop + n_fft - pad`` samples have arrived, ``pad = n_fft // 2`` (with
     ``pad_mode="reflect"`` frame 0 also waits for the ``pad + 1`` samples its left
-    reflection reads);
+    reflection reads, ``"symmetric"`` for ``pad``, ``"edge"`` and ``"linear_ramp"`` for one);
     with ``center=False`` once ``t * hop + n_fft`` have. The right edge needs the end of
     the signal, so the last frames come from :meth:`flush`.
 
@@ -101,9 +102,9 @@ class MelStream:
         c = module.config
         self._pad = c.pad  # n_fft // 2 when centred as librosa, 0 when not
         self._n_fft, self._hop, self._n_mels = c.n_fft, c.hop_length, c.n_mels
-        # Raw samples a pad reads at either edge (a reflection pad + 1, an edge pad one): the
-        # left pad waits for that many, and that many are kept for the right pad at flush.
-        self._edge = {"reflect": c.pad + 1, "edge": 1}.get(c.pad_mode, 0) if c.pad else 0
+        # Raw samples a pad reads at either edge: the left pad waits for that many, and that
+        # many are kept for the right pad at flush.
+        self._edge = edge_samples(c.pad_mode, c.pad)
         self.reset()
 
     def reset(self) -> None:
@@ -120,7 +121,8 @@ class MelStream:
     @property
     def edge_samples(self) -> int:
         """Raw samples the left pad waits for (and the right pad reads): ``pad + 1`` for
-        reflect, 1 for edge, 0 for constant padding or ``center=False``."""
+        reflect, ``pad`` for symmetric, 1 for edge and linear_ramp, 0 for constant padding or
+        ``center=False``."""
         return self._edge
 
     def state(self) -> StreamState:
@@ -187,24 +189,12 @@ class MelStream:
             chunk = chunk.to(device=w.device, dtype=w.dtype)
         return chunk
 
-    def _left_pad(self, head: torch.Tensor) -> torch.Tensor:
-        c, p = self.module.config, self._pad
-        if c.pad_mode == "constant":
-            return head.new_zeros(head.shape[:-1] + (p,))
-        if c.pad_mode == "edge":
-            return head[..., :1].expand(head.shape[:-1] + (p,))
-        return head[..., 1 : p + 1].flip(-1)  # reflect: y[p], ..., y[1]
-
     def _right_pad(self, tail: torch.Tensor) -> torch.Tensor:
-        c, p = self.module.config, self._pad
-        if c.pad_mode == "constant":
-            return tail.new_zeros(tail.shape[:-1] + (p,))
-        if c.pad_mode == "edge":
-            return tail[..., -1:].expand(tail.shape[:-1] + (p,))
+        c = self.module.config
         librosa_tail = c.tail_slice(self._n_in)  # (see MelConfig.tail_slice)
         if librosa_tail is not None:
-            return reflect_past_end(tail[..., -librosa_tail:], p)
-        return tail[..., -p - 1 : -1].flip(-1)  # reflect: y[n-2], ..., y[n-1-p]
+            tail = tail[..., -librosa_tail:]
+        return pad_after(tail, self._pad, c.pad_mode, self.module._ramp)
 
     def _append(self, x: torch.Tensor) -> None:
         # (cat copies; the first append clones, since x may be the caller's chunk)
@@ -257,7 +247,8 @@ class MelStream:
             self._head = chunk.clone() if self._head is None else torch.cat([self._head, chunk], -1)
             if self._head.shape[-1] < self._edge:
                 return self._post(chunk.new_empty(chunk.shape[:-1] + (self._n_mels, 0)))
-            chunk, self._head = torch.cat([self._left_pad(self._head), self._head], -1), None
+            left = pad_before(self._head, self._pad, self.module.config.pad_mode, self.module._ramp)
+            chunk, self._head = torch.cat([left, self._head], -1), None
         self._append(chunk)
         return self._post(self._emit())
 
@@ -281,9 +272,8 @@ class MelStream:
         self._finished = True
         c = self.module.config
         c.check_length(self._n_in)
-        if self._head is not None:  # no left pad yet: a signal that np.pad reflects repeatedly
-            assert c.reflects_repeatedly(self._n_in)
-            self._append(reflect_both_ends(self._head, self._pad))
+        if self._head is not None:  # no left pad yet: a signal shorter than what the pad reads
+            self._append(pad_both(self._head, self._pad, c.pad_mode, self.module._ramp))
             self._head = None
         elif self._pad:
             assert self._buf is not None

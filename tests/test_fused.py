@@ -32,8 +32,11 @@ CONFIGS = [
     dict(n_fft=1024, hop_length=256, n_mels=128, fmin=0.0, fmax=None, htk=True, norm=None),
     dict(n_fft=400, hop_length=160, window="hamming", power=1.0, center=False),
     dict(power=1.5, dtype=np.float64, pad_mode="reflect"),
+    dict(pad_mode="symmetric"),
+    dict(n_fft=511, hop_length=100, pad_mode="symmetric"),
 ]
-IDS = ["default", "reflect", "edge", "uncentred", "power1", "odd", "htk128", "hamming", "f64"]
+IDS = ["default", "reflect", "edge", "uncentred", "power1", "odd", "htk128", "hamming", "f64",
+       "symmetric", "symmetric-odd"]  # fmt: skip
 
 
 @pytest.fixture(
@@ -76,6 +79,20 @@ def test_kernel_matches_librosa_and_the_torch_ops(config, device):
         assert m._fused_frames(yt) is None
         assert_parity(ours, m(yt), dt, "vs torch ops")
         m.fused = True
+
+
+@pytest.mark.parametrize(
+    "mode,n",
+    [("linear_ramp", 16000), ("reflect", 400), ("symmetric", 399), ("edge", 7), ("constant", 1)],
+)
+def test_padding_the_kernel_does_not_make_takes_the_torch_ops(mode, n, device):
+    # linear_ramp, and signals no longer than the pad (np.pad may reflect them repeatedly)
+    kw = {**BASE, "pad_mode": mode}
+    m = fastmel.MelSpectrogram(**kw).to(device)
+    y = _signal(n)
+    yt = torch.from_numpy(y).to(device)
+    assert m._fused_frames(yt) is None
+    assert_parity(m(yt), librosa.feature.melspectrogram(y=y, **kw), np.float32, mode)
 
 
 def test_kernel_serves_presets_and_leading_dims(device):

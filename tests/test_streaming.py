@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import fastmel
 from fastmel import MelSpectrogram, MelStream, ParameterError, StreamState
+from fastmel.padding import edge_samples
 from tests.conftest import DEVICES, assert_parity, make_signal
 
 CONFIGS = [
@@ -25,6 +26,8 @@ CONFIGS = [
     dict(n_fft=400, hop_length=160, center=True, pad_mode="edge", power=1.0),
     dict(n_fft=256, hop_length=300, center=True, pad_mode="reflect"),  # hop > n_fft
     dict(n_fft=255, hop_length=64, center=False, pad_mode="reflect", win_length=200),
+    dict(n_fft=512, hop_length=128, center=True, pad_mode="symmetric"),
+    dict(n_fft=401, hop_length=100, center=True, pad_mode="linear_ramp"),
 ]
 IDS = [
     f"{c['n_fft']}-{c['hop_length']}-{'c' if c['center'] else 'nc'}-{c['pad_mode']}"
@@ -37,7 +40,7 @@ def expected_frames(config, n_received: int) -> int:
     """Frames whose window is complete after n_received samples (the latency contract)."""
     n_fft, hop = config.n_fft, config.hop_length
     if config.center:
-        if config.pad_mode == "reflect" and n_received < n_fft // 2 + 1:
+        if n_received < edge_samples(config.pad_mode, n_fft // 2):  # what the left pad reads
             return 0
         reach = n_received + n_fft // 2  # padded-domain samples available
     else:
