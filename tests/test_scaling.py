@@ -17,6 +17,11 @@ def _spectrum(dtype):
     return S.astype(dtype)
 
 
+def _case_id(kw: dict) -> str:
+    # (a stable id: repr(np.max) holds an address, which differs between pytest-xdist workers)
+    return ",".join(f"{k}={getattr(v, '__name__', v)}" for k, v in kw.items()) or "defaults"
+
+
 CASES = [
     dict(),
     dict(ref=np.max),
@@ -26,7 +31,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("kw", CASES, ids=str)
+@pytest.mark.parametrize("kw", CASES, ids=_case_id)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_power_to_db_matches_librosa(kw, dtype):
     S = _spectrum(dtype)
@@ -39,7 +44,7 @@ def test_power_to_db_matches_librosa(kw, dtype):
     np.testing.assert_allclose(ours_t.numpy(), ref, rtol=0, atol=DB_ATOL[np.dtype(dtype)])
 
 
-@pytest.mark.parametrize("kw", CASES, ids=str)
+@pytest.mark.parametrize("kw", CASES, ids=_case_id)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_amplitude_to_db_matches_librosa(kw, dtype):
     S = np.sqrt(_spectrum(dtype)) * np.where(np.arange(_spectrum(dtype).shape[-1]) % 2, 1, -1)
