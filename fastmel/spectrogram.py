@@ -262,10 +262,15 @@ class MelSpectrogram(torch.nn.Module):
 
     def _mel(self, X: torch.Tensor) -> torch.Tensor:
         """Mel spectrum of the complex spectrum ``X`` ``(..., k, F)`` -> ``(..., n_mels, k)``."""
+        power = self.config.power
+        if power == 2.0 and not X.requires_grad:
+            # (..., k, 2F) re, im pairs in one view, squared in place (X is ours); the
+            # projection sums each pair. view(dtype) drops gradients: autograd goes below.
+            S = X.view(self._dtype)
+            return self._banded(S.mul_(S)).transpose(-1, -2)
         sq = torch.view_as_real(X)  # (..., k, F, 2) -> re^2, im^2
         # In place when autograd allows (X is ours): one fewer buffer of the size of X.
         sq = sq * sq if sq.requires_grad else sq.mul_(sq)
-        power = self.config.power
         if power == 2.0:
             S = sq.flatten(-2)  # (..., k, 2F); the projection sums re^2 + im^2
         else:
