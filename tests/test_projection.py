@@ -58,6 +58,30 @@ def test_plan_choice_follows_the_cost_model():
 
 
 @pytest.mark.parametrize("kw", CONFIGS, ids=str)
+def test_few_rows_over_the_whole_projection_equal_the_band_and_librosa(kw, monkeypatch):
+    # On CPU, up to _full_max_rows rows multiply all of S by the whole projection (zero
+    # rows included) rather than the band's slice of S.
+    import librosa
+
+    m = fastmel.MelSpectrogram(**kw)
+    banded = m._banded
+    assert banded._full_max_rows >= 2  # (these configurations' 2 x 1 frames take it)
+    used_full = []
+    matmul = torch.matmul
+    monkeypatch.setattr(
+        torch, "matmul", lambda a, b: used_full.append(b is banded._full) or matmul(a, b)
+    )
+    y = np.random.default_rng(0).standard_normal((2, kw["n_fft"])).astype(np.float32)
+    ref = librosa.feature.melspectrogram(y=y, hop_length=512, **kw)
+    full = m(torch.from_numpy(y))  # 2 x 1 frame (centred)
+    monkeypatch.setattr(banded, "_full_max_rows", 1)
+    sliced = m(torch.from_numpy(y))
+    assert used_full == [True, False]
+    assert_parity(full, sliced, torch.float32, "whole vs band")
+    assert_parity(full, ref, torch.float32, "vs librosa")
+
+
+@pytest.mark.parametrize("kw", CONFIGS, ids=str)
 def test_few_rows_through_linear_equal_librosa(kw, monkeypatch):
     # On CUDA, products of <= LINEAR_MAX_ROWS rows take F.linear with the transposed
     # projection; run that branch on the CPU here (CUDA runs it in tests/test_module.py).
