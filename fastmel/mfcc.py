@@ -64,7 +64,7 @@ def dct_matrix(
     return _dct64(int(n_mels), int(dct_type), norm)[:n_mfcc]
 
 
-def _check_mfcc(n_mfcc: Any, dct_type: Any, norm: Any, lifter: Any) -> None:
+def _check_mfcc(n_mfcc: Any, dct_type: Any, norm: Any, lifter: Any, mel_norm: Any = None) -> None:
     check_size("n_mfcc", n_mfcc)
     if check_size("dct_type", dct_type) not in (1, 2, 3):
         raise ParameterError(f"dct_type={dct_type!r} must be 1, 2 or 3")
@@ -73,6 +73,7 @@ def _check_mfcc(n_mfcc: Any, dct_type: Any, norm: Any, lifter: Any) -> None:
     if not (math.isfinite(check_real("lifter", lifter)) and lifter >= 0):
         # (librosa takes lifter=inf and returns NaN: 1 + inf * sin(0))
         raise ParameterError(f"lifter={lifter!r} must be a finite number >= 0")
+    check_norm(mel_norm, "mel_norm")
 
 
 def _lifter64(n_mfcc: int, lifter: float) -> np.ndarray:
@@ -114,8 +115,7 @@ class MFCC(torch.nn.Module):
                  norm: str | None = "ortho", lifter: float = 0, mel_norm: Any = "slaney",
                  **mel_kwargs: Any) -> None:  # fmt: skip
         super().__init__()
-        _check_mfcc(n_mfcc, dct_type, norm, lifter)
-        check_norm(mel_norm, "mel_norm")
+        _check_mfcc(n_mfcc, dct_type, norm, lifter, mel_norm)
         self.mel = MelSpectrogram(sr=sr, norm=mel_norm, **mel_kwargs)
         self.n_mfcc, self.dct_type, self.norm, self.lifter = n_mfcc, dct_type, norm, lifter
         self._build(self.mel.window.device, self.mel.dtype)
@@ -173,8 +173,7 @@ def mfcc(*, y: Any = None, sr: float = 22050, S: Any = None, n_mfcc: int = 20, d
     M : np.ndarray or torch.Tensor [shape=(..., n_mfcc, t)]
         The type of the input; float64 when the mel spectrogram is.
     """
-    _check_mfcc(n_mfcc, dct_type, norm, lifter)
-    check_norm(mel_norm, "mel_norm")
+    _check_mfcc(n_mfcc, dct_type, norm, lifter, mel_norm)
     if S is None:
         if y is None:
             raise ParameterError("one of y or S must be given")

@@ -32,17 +32,17 @@ def _check(S: Any, ref: Any, amin: float, top_db: float | None) -> None:
         check_real("ref", ref)
 
 
-def _discard_phase(S: Array, name: str, hint: str) -> Array:
-    """``abs(S)`` with librosa's warning for a complex ``S``; a real ``S`` as it is."""
+def _warn_if_complex(S: Array, name: str, hint: str) -> bool:
+    """Whether ``S`` is complex, with librosa's warning that its phase is discarded."""
     if not (S.is_complex() if isinstance(S, torch.Tensor) else np.iscomplexobj(S)):
-        return S
+        return False
     warnings.warn(
         f"{name} got a complex S and keeps only its magnitude (as librosa does); pass "
         f"{hint} to silence this",
         UserWarning,
         stacklevel=3,
     )
-    return abs(S)
+    return True
 
 
 def _ref_value(S: Array, ref: float | Callable[[Array], Any]) -> Any:
@@ -87,7 +87,8 @@ def power_to_db(
         ``ref`` may be a 0-d tensor and the max stays on the device.
     """
     _check(S, ref, amin, top_db)
-    S = _discard_phase(S, "power_to_db", "abs(D) ** 2")
+    if _warn_if_complex(S, "power_to_db", "abs(D) ** 2"):
+        S = abs(S)
     ref_value = _ref_value(S, ref)
     if _is_empty(S):
         top_db = None  # an empty input (batch) has no peak to floor at
@@ -137,7 +138,8 @@ def amplitude_to_db(
     S_db : np.ndarray or torch.Tensor [shape=(...)]
     """
     _check(S, ref, amin, top_db)
-    magnitude = abs(_discard_phase(S, "amplitude_to_db", "abs(D)"))
+    _warn_if_complex(S, "amplitude_to_db", "abs(D)")
+    magnitude = abs(S)
     ref_value = _ref_value(magnitude, ref)
     power = magnitude * magnitude
     return power_to_db(power, ref=ref_value**2, amin=amin**2, top_db=top_db)
