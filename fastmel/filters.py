@@ -33,7 +33,11 @@ __all__ = [
 _F_SP = 200.0 / 3
 _MIN_LOG_HZ = 1000.0
 _MIN_LOG_MEL = _MIN_LOG_HZ / _F_SP
-_LOGSTEP = math.log(6.4) / 27.0
+# librosa takes the step's log with np.log, torchaudio with math.log. They can differ by an
+# ulp (NumPy 1.26's vectorised log on AVX-512: 0.06875177742094911 against ...912), which
+# moves most mel values of the log region by an ulp, so each library gets its own.
+_LOGSTEP = float(np.log(6.4) / 27.0)
+_TORCHAUDIO_LOGSTEP = math.log(6.4) / 27.0
 
 WINDOWS = ("hann", "hamming", "blackman", "bartlett", "boxcar", "rectangular", "ones")
 NORMS = ("slaney", None)
@@ -219,14 +223,16 @@ def _torchaudio_basis(
     def to_mel(f: float) -> float:
         if htk:
             return 2595.0 * math.log10(1.0 + f / 700.0)
-        return f / _F_SP if f < _MIN_LOG_HZ else _MIN_LOG_MEL + math.log(f / _MIN_LOG_HZ) / _LOGSTEP
+        if f < _MIN_LOG_HZ:
+            return f / _F_SP
+        return _MIN_LOG_MEL + math.log(f / _MIN_LOG_HZ) / _TORCHAUDIO_LOGSTEP
 
     def to_hz(m: torch.Tensor) -> torch.Tensor:
         if htk:
             return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
         hz = _F_SP * m
         log_t = m >= _MIN_LOG_MEL
-        hz[log_t] = _MIN_LOG_HZ * torch.exp(_LOGSTEP * (m[log_t] - _MIN_LOG_MEL))
+        hz[log_t] = _MIN_LOG_HZ * torch.exp(_TORCHAUDIO_LOGSTEP * (m[log_t] - _MIN_LOG_MEL))
         return hz
 
     n_freqs = n_fft // 2 + 1

@@ -13,7 +13,8 @@ measured slower than PyTorch's squaring and cuBLAS GEMM at every size (18.7 us a
 :class:`fastmel.MelSpectrogram` on CUDA uses the kernel where Triton imports, outside
 autograd and ``torch.compile`` (which fuses by itself), when the call is being captured in
 a CUDA graph (launch cost then vanishes) or the frames hold at least ``min_samples``
-samples; otherwise, and on every machine without Triton, it runs the PyTorch ops.
+samples; otherwise, and on every machine without Triton (or with a Triton older than
+``MIN_TRITON``), it runs the PyTorch ops.
 """
 
 from __future__ import annotations
@@ -41,10 +42,21 @@ min_samples = 1 << 22
 interpret_on_cpu = False
 
 
+#: The oldest Triton the kernel is used with: the interpreter tests pass with 3.9 and the
+#: H100 runs used the Triton of torch 2.11; Triton 2.3 (torch 2.3's) fails in its
+#: interpreter. Older versions get the PyTorch ops.
+MIN_TRITON = (3, 3)
+
+
 @functools.cache
 def _kernels() -> Any:
-    """The kernel module (compiled on first launch), or None where Triton is absent or broken."""
+    """The kernel module (compiled on first launch), or None where Triton is absent, older
+    than MIN_TRITON or broken."""
     try:
+        import triton
+
+        if tuple(int(part) for part in triton.__version__.split(".")[:2]) < MIN_TRITON:
+            return None
         return importlib.import_module(f"{__package__}._triton")
     except Exception:  # ImportError, or a Triton that does not match this torch
         return None

@@ -214,11 +214,11 @@ class _StaticStream:
 
     def push(self, chunk: torch.Tensor) -> torch.Tensor:
         """Add a chunk; return the frames it completes (see :class:`CUDAGraphStream`)."""
+        check_signal(chunk, "chunk")  # tensors only, replayed or eager (unlike MelStream)
         if self._eager:
             return self.stream.push(chunk)
         if self._finished:
             raise ParameterError("push after flush: call reset() to start a new stream")
-        check_signal(chunk, "chunk")
         if tuple(chunk.shape) != self.chunk_shape:
             self._hand_over()
             return self.stream.push(chunk)

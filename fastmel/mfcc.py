@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from .arrays import as_tensor
 from .errors import ParameterError, check_real, check_size
 from .filters import check_norm
 from .scaling import power_to_db
-from .spectrogram import MelSpectrogram, _as_tensor, melspectrogram
+from .spectrogram import MelSpectrogram, melspectrogram
 
 __all__ = ["MFCC", "dct_matrix", "mfcc"]
 
@@ -181,7 +182,7 @@ def mfcc(*, y: Any = None, sr: float = 22050, S: Any = None, n_mfcc: int = 20, d
         source = y
     else:
         source = S
-    St = _as_tensor(S)
+    St = as_tensor(S)
     if St.ndim < 2 or not St.is_floating_point():
         raise ParameterError(
             f"S must be a real array of shape (..., n_mels, t), got {tuple(St.shape)}"

@@ -9,6 +9,7 @@ left pad (once) and right pad (at flush).
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 __all__ = ["PAD_MODES", "edge_samples", "pad_after", "pad_before", "pad_both"]
@@ -16,6 +17,13 @@ __all__ = ["PAD_MODES", "edge_samples", "pad_after", "pad_before", "pad_both"]
 # librosa.stft's modes, less "empty" (undefined values) and callables; it refuses "wrap",
 # "maximum", "mean", "median" and "minimum".
 PAD_MODES = ("constant", "reflect", "edge", "symmetric", "linear_ramp")
+
+# np.pad's linear ramp is np.linspace(end_value, edge, p, endpoint=False), whose dtype NumPy
+# promotes from a 0-d float64 start and the edge. NumPy 2 computes it in float64. NumPy 1's
+# value-based casting does too for a 1-D signal (a 0-d edge), but in float32 for a float32
+# signal of more dimensions (the 0-d start then does not promote the edge array): the two
+# differ by an ulp at some samples.
+_NUMPY1_RAMPS = np.lib.NumpyVersion(np.__version__) < "2.0.0"
 
 
 def edge_samples(mode: str, p: int) -> int:
@@ -38,8 +46,10 @@ def pad_after(s: torch.Tensor, p: int, mode: str, ramp: torch.Tensor | None = No
         return s.new_zeros(s.shape[:-1] + (p,))
     if mode == "linear_ramp":
         # np.linspace(0, edge, p, endpoint=False) reversed: i * (edge / p), computed in
-        # float64 (np.pad's end value is an int64 scalar) and rounded once to s's dtype.
+        # float64 and rounded once to s's dtype (in float32 where NumPy 1 does, see above).
         assert ramp is not None and ramp.shape[-1] == p
+        if _NUMPY1_RAMPS and s.dtype == torch.float32 and s.dim() > 1:
+            ramp = ramp.to(s.dtype)
         edge = s[..., -1:].to(ramp.dtype)
         return (ramp * (edge / p)).to(s.dtype).flip(-1)
     if mode == "edge" or n == 1:  # (one sample reflects onto itself)

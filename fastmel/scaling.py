@@ -34,7 +34,7 @@ def _check(S: Any, ref: Any, amin: float, top_db: float | None) -> None:
 
 def _warn_if_complex(S: Array, name: str, hint: str) -> bool:
     """Whether ``S`` is complex, with librosa's warning that its phase is discarded."""
-    if not (S.is_complex() if isinstance(S, torch.Tensor) else np.iscomplexobj(S)):
+    if not (S.dtype.is_complex if isinstance(S, torch.Tensor) else np.iscomplexobj(S)):
         return False
     warnings.warn(
         f"{name} got a complex S and keeps only its magnitude (as librosa does); pass "
@@ -98,7 +98,7 @@ def power_to_db(
         if top_db is not None:
             log_spec = np.maximum(log_spec, log_spec.max() - top_db)
         return log_spec
-    if not S.is_floating_point():
+    if not S.dtype.is_floating_point:
         S = S.float()
     log_spec = 10.0 * torch.log10(torch.clamp(S, min=amin))
     if isinstance(ref_value, torch.Tensor):
@@ -168,7 +168,7 @@ def db_to_power(S_db: Array, *, ref: float = 1.0) -> Array:
     check_real("ref", ref)
     if isinstance(S_db, np.ndarray):
         return ref * np.power(10.0, S_db * 0.1)
-    if not S_db.is_floating_point():
+    if not S_db.dtype.is_floating_point:
         S_db = S_db.float()
     return ref * torch.pow(10.0, S_db * 0.1)
 

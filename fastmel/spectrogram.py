@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from . import fused as _fused
+from .arrays import as_tensor
 from .config import MelConfig
 from .errors import ParameterError
 from .filters import mel_filters
@@ -53,7 +54,7 @@ def check_signal(x: Any, name: str) -> None:
     """A real floating tensor of shape ``(..., n)``, else a TypeError/ParameterError naming it."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if not x.is_floating_point():
+    if not x.dtype.is_floating_point:
         raise ParameterError(f"{name} must be a real floating-point tensor, got dtype {x.dtype}")
     if x.dim() == 0:
         raise ParameterError(f"{name} must have at least one dimension (..., time)")
@@ -310,14 +311,14 @@ class MelSpectrogram(torch.nn.Module):
             pad, n = c.pad, y.shape[-1]
             if c.pad_mode == "constant":
                 y = F.pad(y, (pad, pad))
-            else:  # torch pads non-constant modes of 2-D/3-D inputs only
-                rows = y.reshape(-1, n)
+            else:
                 tail = c.tail_slice(n)  # librosa's right pad reflects only the last samples
                 if c.pad_mode in _TORCH_PAD and tail is None and n > pad:
-                    rows = F.pad(rows, (pad, pad), mode=_TORCH_PAD[c.pad_mode])
+                    # (torch pads non-constant modes of 2-D/3-D inputs only)
+                    rows = F.pad(y.reshape(-1, n), (pad, pad), mode=_TORCH_PAD[c.pad_mode])
+                    y = rows.reshape(y.shape[:-1] + (rows.shape[-1],))
                 else:  # np.pad's other modes, and repeated reflections (which torch refuses)
-                    rows = pad_both(rows, pad, c.pad_mode, self._ramp, tail)
-                y = rows.reshape(y.shape[:-1] + (rows.shape[-1],))
+                    y = pad_both(y, pad, c.pad_mode, self._ramp, tail)
         frames = y.unfold(-1, c.n_fft, c.hop_length)
         n_frames = frames.shape[-2]
         rows = frames.numel() // c.n_fft
@@ -394,17 +395,6 @@ def _compute_dtype(x_dtype: Any, basis_dtype: torch.dtype) -> torch.dtype:
     # the result type is promoted with the basis dtype.
     x64 = x_dtype in (torch.float64, np.dtype(np.float64))
     return torch.float64 if x64 or basis_dtype == torch.float64 else torch.float32
-
-
-def _as_tensor(x: np.ndarray | torch.Tensor) -> torch.Tensor:
-    if isinstance(x, torch.Tensor):
-        return x
-    # torch.from_numpy refuses non-native byte order (a '>f4' array from a file or a socket)
-    # and warns on read-only memory (np.frombuffer, np.load(mmap_mode="r")); librosa takes
-    # both. One copy at most, and none for a writable native contiguous array.
-    if not (x.flags.c_contiguous and x.flags.writeable and x.dtype.isnative):
-        x = np.require(x, dtype=x.dtype.newbyteorder("="), requirements=["C", "W"])
-    return torch.from_numpy(x)
 
 
 def melspectrogram(
@@ -490,7 +480,7 @@ def melspectrogram(
             )
         if not isinstance(n_fft, (int, np.integer)) or n_fft // 2 + 1 != S.shape[-2]:
             n_fft = 2 * (S.shape[-2] - 1)  # librosa keeps an n_fft (an odd one) that fits S
-        St = _as_tensor(S)
+        St = as_tensor(S)
         ct = _compute_dtype(St.dtype, basis_dtype)
         basis = _basis_tensor(sr, n_fft, n_mels, fmin, fmax, htk, norm, basis_dtype, ct, St.device)
         out = torch.matmul(basis, St.to(ct))
@@ -508,7 +498,7 @@ def melspectrogram(
         config = _make_config(*args)  # an explicit window array
     _check_audio(y)
     config.check_length(y.shape[-1])
-    yt = _as_tensor(y)
+    yt = as_tensor(y)
     ct = _compute_dtype(yt.dtype, basis_dtype)
     out = _cached_module(config, ct, basis_dtype, yt.device)(yt.to(ct))
     return out.numpy() if isinstance(y, np.ndarray) else out

@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
+from .arrays import StreamKind
 from .errors import ParameterError
 from .padding import edge_samples, pad_after, pad_before, pad_both
 from .presets import FrontEnd
-from .spectrogram import MelSpectrogram, check_signal
+from .spectrogram import MelSpectrogram
 
 __all__ = ["MelStream", "StreamState"]
 
@@ -27,7 +29,8 @@ class StreamState:
     the stream goes on. ``buf`` holds padded-domain samples from index ``buf_start`` (None
     until the left pad is made), ``n_in`` raw samples have been pushed, ``next_frame`` is
     the next frame to emit, ``head`` the raw samples held until the left pad can be made
-    and ``previous`` the last raw sample when pre-emphasis state is carried.
+    and ``previous`` the last raw sample when pre-emphasis state is carried; ``numpy`` says
+    whether the stream is fed NumPy arrays (None before its first push).
     """
 
     buf: torch.Tensor | None
@@ -36,6 +39,7 @@ class StreamState:
     next_frame: int
     head: torch.Tensor | None = None
     previous: torch.Tensor | None = None
+    numpy: bool | None = None
 
 
 class MelStream:
@@ -117,6 +121,7 @@ class MelStream:
         self._lead: tuple[int, ...] | None = None
         self._finished = False
         self._previous: torch.Tensor | None = None  # last sample, for pre-emphasis
+        self._kind = StreamKind("chunk", "(..., n)")  # NumPy in, NumPy out
 
     @property
     def edge_samples(self) -> int:
@@ -142,7 +147,7 @@ class MelStream:
         if self._finished:
             raise ParameterError("state after flush: the stream has ended")
         return StreamState(self._buf, self._buf_start, self._n_in, self._next_frame,
-                           self._head, self._previous)  # fmt: skip
+                           self._head, self._previous, self._kind.numpy)  # fmt: skip
 
     def resume(self, state: StreamState) -> None:
         """Go on from ``state``, discarding this stream's own.
@@ -166,6 +171,7 @@ class MelStream:
         self._next_frame, self._head, self._previous = state.next_frame, state.head, state.previous
         held = state.buf if state.buf is not None else state.head
         self._lead = None if held is None else tuple(held.shape[:-1])
+        self._kind.numpy = state.numpy
         self._finished = False
 
     @property
@@ -176,7 +182,7 @@ class MelStream:
     def _check_chunk(self, chunk: Any) -> torch.Tensor:
         if self._finished:
             raise ParameterError("push after flush: call reset() to start a new stream")
-        check_signal(chunk, "chunk")
+        chunk = self._kind.take(chunk)
         lead = tuple(chunk.shape[:-1])
         if self._lead is None:
             self._lead = lead
@@ -223,18 +229,20 @@ class MelStream:
             self._buf_start = keep_from
         return out
 
-    def push(self, chunk: torch.Tensor) -> torch.Tensor:
+    def push(self, chunk: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
         """Add samples; return the frames they complete.
 
         Parameters
         ----------
-        chunk : torch.Tensor [shape=(..., n)]
-            Any n >= 0; the leading shape is fixed for the life of the stream.
+        chunk : torch.Tensor or np.ndarray [shape=(..., n)]
+            Any n >= 0, real floating point. The first chunk fixes, for the life of the
+            stream, its leading shape and whether it is fed tensors or NumPy arrays.
 
         Returns
         -------
-        M : torch.Tensor [shape=(..., n_mels, k)]
-            The newly completed frames (k >= 0), on the module's device and dtype.
+        M : torch.Tensor or np.ndarray [shape=(..., n_mels, k)]
+            The newly completed frames (k >= 0) in the module's dtype: a tensor on the
+            module's device, or a NumPy array for NumPy chunks (as the flush then).
         """
         # What the stream keeps is its own copy, never a view of the caller's chunk: a
         # capture buffer refilled in place between pushes must not change the stream's past.
@@ -246,21 +254,25 @@ class MelStream:
         if self._pad and self._buf is None:  # the left pad is not made yet
             self._head = chunk.clone() if self._head is None else torch.cat([self._head, chunk], -1)
             if self._head.shape[-1] < self._edge:
-                return self._post(chunk.new_empty(chunk.shape[:-1] + (self._n_mels, 0)))
+                return self._out(chunk.new_empty(chunk.shape[:-1] + (self._n_mels, 0)))
             left = pad_before(self._head, self._pad, self.module.config.pad_mode, self.module._ramp)
             chunk, self._head = torch.cat([left, self._head], -1), None
         self._append(chunk)
-        return self._post(self._emit())
+        return self._out(self._emit())
 
     def _post(self, frames: torch.Tensor) -> torch.Tensor:
         return frames if self.front_end is None else self.front_end.postprocess(frames)
 
-    def flush(self) -> torch.Tensor:
+    def _out(self, frames: torch.Tensor) -> torch.Tensor | np.ndarray:
+        return self._kind.give(self._post(frames))
+
+    def flush(self) -> torch.Tensor | np.ndarray:
         """End the stream: return the remaining frames (the right edge, padded by pad_mode).
 
         Returns
         -------
-        M : torch.Tensor [shape=(..., n_mels, k)]
+        M : torch.Tensor or np.ndarray [shape=(..., n_mels, k)]
+            A NumPy array if the stream was fed NumPy arrays.
 
         Raises
         ------
@@ -278,4 +290,4 @@ class MelStream:
         elif self._pad:
             assert self._buf is not None
             self._append(self._right_pad(self._buf))
-        return self._post(self._emit())
+        return self._out(self._emit())

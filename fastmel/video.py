@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from .arrays import StreamKind, as_tensor
 from .errors import ParameterError, check_real, check_size
 from .scaling import Array
-from .spectrogram import _as_tensor
 
 __all__ = ["MelWindows", "mel_windows"]
 
@@ -30,12 +30,11 @@ def _check(fps: float, step: int, mel_fps: float) -> None:
     check_size("step", step)
 
 
-def _check_mel(mel: Any, name: str, types: tuple[type, ...]) -> None:
-    if not isinstance(mel, types):
-        kinds = " or ".join(f"{t.__module__.split('.')[0]}.{t.__name__}" for t in types)
-        raise TypeError(f"{name} must be a {kinds}, got {type(mel).__name__}")
+def _check_mel(mel: Any) -> None:
+    if not isinstance(mel, (np.ndarray, torch.Tensor)):
+        raise TypeError(f"mel must be a numpy.ndarray or torch.Tensor, got {type(mel).__name__}")
     if mel.ndim < 2:
-        raise ParameterError(f"{name} must have shape (..., n_mels, t), got {tuple(mel.shape)}")
+        raise ParameterError(f"mel must have shape (..., n_mels, t), got {tuple(mel.shape)}")
 
 
 def mel_windows(mel: Array, *, fps: float, step: int = 16, mel_fps: float = 80.0) -> Array:
@@ -58,7 +57,7 @@ def mel_windows(mel: Array, *, fps: float, step: int = 16, mel_fps: float = 80.0
         Copies, not views of ``mel``.
     """
     _check(fps, step, mel_fps)
-    _check_mel(mel, "mel", (np.ndarray, torch.Tensor))
+    _check_mel(mel)
     t = mel.shape[-1]
     if t < step:
         raise ParameterError(f"mel has {t} frames; a window needs step={step}")
@@ -68,7 +67,7 @@ def mel_windows(mel: Array, *, fps: float, step: int = 16, mel_fps: float = 80.0
         starts.append(int(i * multiplier))
         i += 1
     starts.append(t - step)
-    windows = _cut(_as_tensor(mel), starts, step)
+    windows = _cut(as_tensor(mel), starts, step)
     return windows.numpy() if isinstance(mel, np.ndarray) else windows
 
 
@@ -105,10 +104,15 @@ class MelWindows:
         self._start = 0
         self._seen = 0  # mel frames received
         self._next = 0  # next video frame
+        self._kind = StreamKind("frames", "(..., n_mels, k)")  # NumPy in, NumPy out
 
-    def push(self, frames: torch.Tensor) -> torch.Tensor:
-        """Add mel frames ``(..., n_mels, k)``; return the windows ``(n, ..., n_mels, step)``."""
-        _check_mel(frames, "frames", (torch.Tensor,))
+    def push(self, frames: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
+        """Add mel frames ``(..., n_mels, k)``; return the windows ``(n, ..., n_mels, step)``.
+
+        A tensor or a NumPy array, in the kind of the first frames pushed (NumPy frames give
+        NumPy windows, here and from :meth:`flush`).
+        """
+        frames = self._kind.take(frames)
         if self._frames is not None and frames.shape[:-1] != self._frames.shape[:-1]:
             lead, kept = tuple(frames.shape[:-1]), tuple(self._frames.shape[:-1])
             raise ParameterError(
@@ -126,14 +130,14 @@ class MelWindows:
         keep = min(int(self._next * self.multiplier), max(self._seen - self.step, 0))
         self._frames = buf[..., keep - self._start :]
         self._start = keep
-        return out
+        return self._kind.give(out)
 
-    def flush(self) -> torch.Tensor:
+    def flush(self) -> torch.Tensor | np.ndarray:
         """The final window (the last ``step`` frames), as Wav2Lip appends when its loop ends."""
         if self._frames is None or self._seen < self.step:
             raise ParameterError(
                 f"the stream has {self._seen} mel frames; a window needs {self.step}"
             )
-        out = _cut(self._frames, [self._seen - self.step - self._start], self.step)
+        out = self._kind.give(_cut(self._frames, [self._seen - self.step - self._start], self.step))
         self.reset()
         return out

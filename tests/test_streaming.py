@@ -198,17 +198,79 @@ def test_reset_reuses_constants_and_push_after_flush_is_an_error():
 
 def test_bad_chunks_are_clear_errors():
     stream = MelStream(MODULES[0])
-    with pytest.raises(TypeError, match="chunk"):
-        stream.push(np.zeros(10, dtype=np.float32))
-    with pytest.raises(ParameterError, match="chunk"):
+    with pytest.raises(TypeError, match="chunk must be a torch.Tensor or np.ndarray, got list"):
+        stream.push([0.0] * 10)
+    with pytest.raises(ParameterError, match="real floating point, got dtype torch.int32"):
         stream.push(torch.zeros(10, dtype=torch.int32))
+    with pytest.raises(ParameterError, match="chunk must be real floating point, got dtype int16"):
+        stream.push(np.zeros(10, dtype=np.int16))  # (also a refused first chunk fixes nothing)
+    with pytest.raises(ParameterError, match=r"chunk must have shape \(\.\.\., n\), got \(\)"):
+        stream.push(np.zeros((), np.float32))
     stream.push(torch.zeros(2, 10))
+    with pytest.raises(TypeError, match="chunk is a ndarray; this stream is fed torch tensors"):
+        stream.push(np.zeros((2, 10), dtype=np.float32))
     with pytest.raises(ParameterError, match="leading shape"):
         stream.push(torch.zeros(3, 10))
     with pytest.raises(TypeError, match="MelSpectrogram"):
         MelStream("hann")
     with pytest.raises(TypeError, match="not both"):
         MelStream(MODULES[0], sr=16000)
+
+
+@pytest.mark.parametrize("index", range(len(STREAMED)), ids=STREAMED_IDS)
+def test_numpy_chunks_give_numpy_frames_equal_to_librosa(index):
+    # A capture callback hands NumPy blocks (sounddevice, PyAudio): NumPy in, NumPy out,
+    # each push and the flush, with the numbers of the offline module (and so of librosa).
+    module = STREAMED[index]
+    y = make_signal("speech", 16000, 0.5).astype(np.float32)
+    stream, parts = MelStream(module), []
+    for i, chunk in enumerate(np.array_split(y, 23)):  # uneven chunks, some below a hop
+        if i % 3 == 1:
+            chunk = chunk.astype(">f4")  # byte-swapped, as from a file or a socket
+        elif i % 3 == 2:
+            chunk.flags.writeable = False  # read-only, as np.frombuffer gives
+        parts.append(stream.push(chunk))
+    parts.append(stream.flush())
+    assert all(isinstance(p, np.ndarray) and p.dtype == np.float32 for p in parts)
+    expected = module(torch.from_numpy(y)).numpy()
+    assert_parity(np.concatenate(parts, axis=-1), expected, np.float32, "NumPy chunks")
+    if isinstance(module, MelSpectrogram):  # plain configurations: librosa itself
+        c = module.config
+        reference = librosa.feature.melspectrogram(
+            y=y, sr=16000, n_fft=c.n_fft, hop_length=c.hop_length, win_length=c.win_length,
+            center=c.center, pad_mode=c.pad_mode, power=c.power, n_mels=c.n_mels,
+        )  # fmt: skip
+        assert_parity(np.concatenate(parts, axis=-1), reference, np.float32, "vs librosa")
+
+
+def test_a_numpy_capture_buffer_refilled_in_place_does_not_change_the_stream():
+    # A writable native float32 array is taken without a copy: the stream must copy it.
+    module = STREAMED[-1]  # the wav2lip preset also keeps the last sample (pre-emphasis)
+    y = make_signal("speech", 16000, 0.4).astype(np.float32)
+    stream, buffer, parts = MelStream(module), np.empty(160, np.float32), []
+    for start in range(0, len(y) - 159, 160):
+        buffer[:] = y[start : start + 160]
+        parts.append(stream.push(buffer))
+        buffer.fill(np.nan)
+    parts.append(stream.flush())
+    used = torch.from_numpy(y[: (len(y) // 160) * 160])
+    assert_parity(np.concatenate(parts, -1), module(used).numpy(), np.float32, "NumPy buffer")
+
+
+def test_a_numpy_stream_forks_and_resets_in_kind():
+    module = MODULES[1]
+    y = make_signal("chirp", 16000, 0.3)  # float64 into a float32 module: cast like tensors
+    original = MelStream(module)
+    head = original.push(y[:1000])
+    fork = MelStream(module)
+    fork.resume(original.state())
+    tail = fork.flush()  # the state says the stream is fed NumPy: so is its flush
+    assert isinstance(head, np.ndarray) and isinstance(tail, np.ndarray)
+    assert head.dtype == tail.dtype == np.float32
+    expected = module(torch.from_numpy(y[:1000]).float()).numpy()
+    assert_parity(np.concatenate([head, tail], -1), expected, np.float32, "forked")
+    original.reset()  # a new stream may be fed tensors
+    assert isinstance(original.push(torch.from_numpy(y[:1000]).float()), torch.Tensor)
 
 
 def test_too_short_stream_raises_like_the_module_at_flush():

@@ -36,6 +36,23 @@ def test_streamed_windows_equal_offline(fps, chunk):
     assert windows._frames is None  # flush resets
 
 
+def test_numpy_frames_give_numpy_windows_equal_to_the_wav2lip_loop():
+    # NumPy end to end: MelStream fed NumPy chunks gives NumPy frames, and MelWindows NumPy
+    # windows, equal to Wav2Lip's loop over the offline NumPy mel.
+    front = fastmel.preset("wav2lip")
+    y = make_signal("speech", 16000, 2.0).astype(np.float32)
+    stream, windows, got = fastmel.MelStream(front), fastmel.MelWindows(fps=25), []
+    for start in range(0, len(y), 640):
+        got.append(windows.push(stream.push(y[start : start + 640])))
+    got.append(windows.push(stream.flush()))
+    got.append(windows.flush())
+    assert all(isinstance(g, np.ndarray) and g.dtype == np.float32 for g in got)
+    expected = np.stack(ref.wav2lip_windows(front(torch.from_numpy(y)).numpy(), 25))
+    streamed = np.concatenate(got)
+    assert streamed.shape == expected.shape
+    np.testing.assert_allclose(streamed, expected, atol=1e-4)
+
+
 def test_windows_keep_copies_of_the_frames_pushed():
     # A CUDA-graph stream returns its own buffer, overwritten by the next push: MelWindows
     # must not keep a view of what it was given (poisoned with NaN after each push).
@@ -84,9 +101,13 @@ def test_window_errors():
     with pytest.raises(fastmel.ParameterError, match=r"mel must have shape \(\.\.\., n_mels, t\)"):
         fastmel.mel_windows(np.zeros(20), fps=25)
     w = fastmel.MelWindows(fps=25)
-    with pytest.raises(TypeError, match="frames must be a torch.Tensor, got ndarray"):
-        w.push(np.zeros((80, 5)))
+    with pytest.raises(TypeError, match="frames must be a torch.Tensor or np.ndarray, got list"):
+        w.push([[0.0] * 5] * 80)
+    with pytest.raises(fastmel.ParameterError, match=r"frames must have shape \(\.\.\., n_mels"):
+        w.push(np.zeros(5, np.float32))
     w.push(torch.zeros(80, 5))
+    with pytest.raises(TypeError, match="frames is a ndarray; this stream is fed torch tensors"):
+        w.push(np.zeros((80, 5), np.float32))
     with pytest.raises(fastmel.ParameterError, match=r"shape \(64,\); this stream's is \(80,\)"):
         w.push(torch.zeros(64, 5))
     with pytest.raises(fastmel.ParameterError, match="needs 16"):

@@ -1,0 +1,67 @@
+"""NumPy in, NumPy out: taking arrays as tensors, and answering a stream in the kind it is fed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from .errors import ParameterError
+
+__all__ = ["StreamKind", "as_tensor"]
+
+
+def as_tensor(x: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """``x`` as a tensor, sharing memory where it can (one copy at most)."""
+    if isinstance(x, torch.Tensor):
+        return x
+    # torch.from_numpy refuses non-native byte order (a '>f4' array from a file or a socket)
+    # and warns on read-only memory (np.frombuffer, np.load(mmap_mode="r")); librosa takes
+    # both. One copy at most, and none for a writable native contiguous array.
+    if not (x.flags.c_contiguous and x.flags.writeable and x.dtype.isnative):
+        x = np.require(x, dtype=x.dtype.newbyteorder("="), requirements=["C", "W"])
+    return torch.from_numpy(x)
+
+
+class StreamKind:
+    """What a stream is fed, NumPy arrays or tensors: fixed by its first input (as its
+    leading shape is), so that :meth:`give` answers each push and the flush in that kind.
+
+    Parameters
+    ----------
+    name : str
+        The input's name in error messages (``"chunk"``, ``"frames"``).
+    shape : str
+        Its shape in error messages; it names the dimensions required (``"(..., n)"``: at
+        least one).
+    """
+
+    def __init__(self, name: str, shape: str) -> None:
+        self.name, self.shape = name, shape
+        self.min_ndim = shape.count(",")  # "(..., n)": 1, "(..., n_mels, k)": 2
+        self.numpy: bool | None = None  # None until the first input
+
+    def take(self, x: Any) -> torch.Tensor:
+        """``x`` checked and as a tensor (a view of a writable native array)."""
+        if not isinstance(x, (np.ndarray, torch.Tensor)):
+            raise TypeError(
+                f"{self.name} must be a torch.Tensor or np.ndarray, got {type(x).__name__}"
+            )
+        is_numpy = isinstance(x, np.ndarray)
+        if self.numpy is not None and is_numpy != self.numpy:
+            fed = "NumPy arrays" if self.numpy else "torch tensors"
+            raise TypeError(
+                f"{self.name} is a {type(x).__name__}; this stream is fed {fed} (reset() to change)"
+            )
+        real = x.dtype.kind == "f" if is_numpy else x.is_floating_point()
+        if not real:  # (checked before torch.from_numpy, which fails on object arrays)
+            raise ParameterError(f"{self.name} must be real floating point, got dtype {x.dtype}")
+        if x.ndim < self.min_ndim:
+            raise ParameterError(f"{self.name} must have shape {self.shape}, got {tuple(x.shape)}")
+        self.numpy = is_numpy
+        return as_tensor(x)
+
+    def give(self, out: torch.Tensor) -> np.ndarray | torch.Tensor:
+        """``out`` in the kind the stream is fed (NumPy on the host, or the tensor as is)."""
+        return out.cpu().numpy() if self.numpy else out
