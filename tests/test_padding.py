@@ -26,6 +26,29 @@ def test_pad_both_is_np_pad_for_any_signal_and_pad_length(mode, dtype):
             np.testing.assert_array_equal(ours, ref, err_msg=f"{mode} n={n} p={p}")
 
 
+def test_linear_ramp_follows_numpy_1_promotion_under_numpy_1(monkeypatch):
+    # NumPy 1's np.linspace(0, edge, p, endpoint=False) for a float32 signal of 2+ dims runs
+    # in float32 (value-based casting), as its source reads: arange(p) * ((edge - 0.0) / p).
+    # The test above checks np.pad itself under whichever NumPy is installed; this checks
+    # the NumPy 1 branch wherever NumPy 2 is installed.
+    from fastmel import padding
+
+    monkeypatch.setattr(padding, "_NUMPY1_RAMPS", True)
+    s = np.random.default_rng(1).uniform(0.5, 2.0, size=(3, 4)).astype(np.float32)
+    for p in range(1, 30):
+        ramp = torch.arange(p, dtype=torch.float64)
+        ours = pad_both(torch.from_numpy(s), p, "linear_ramp", ramp).numpy()
+        step = (s[:, -1:] - np.float32(0.0)) / np.float32(p)
+        expected = (np.arange(p, dtype=np.float32) * step)[:, ::-1]
+        np.testing.assert_array_equal(ours[:, -p:], expected, err_msg=f"p={p}")
+        # 1-D signals and float64 ones: float64 in NumPy 1 too
+        for one in (s[0], s.astype(np.float64)):
+            got = pad_both(torch.from_numpy(one), p, "linear_ramp", ramp).numpy()
+            edge = one[..., -1:].astype(np.float64)
+            ramp64 = (np.arange(p) * (edge / p)).astype(one.dtype)[..., ::-1]
+            np.testing.assert_array_equal(got[..., -p:], ramp64, err_msg=f"p={p} {one.shape}")
+
+
 def test_edge_samples_are_what_each_mode_reads():
     assert [edge_samples(m, 5) for m in PAD_MODES] == [0, 6, 1, 5, 1]
     assert {edge_samples(m, 0) for m in PAD_MODES} == {0}
