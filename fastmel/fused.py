@@ -27,7 +27,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["Frames", "as_if_capturing", "available", "runs_on", "wanted"]
+__all__ = ["Frames", "as_if_capturing", "available", "is_compiling", "runs_on", "wanted"]
 
 # The modes the kernel pads (a single reflection: the caller routes shorter signals, and
 # linear_ramp, to the PyTorch ops).
@@ -76,6 +76,8 @@ def runs_on(device: torch.device) -> bool:
 
 
 _as_if_capturing = False
+#: Whether torch.compile or torch.export is tracing (torch.compiler's is new in torch 2.3).
+is_compiling = getattr(torch.compiler, "is_compiling", None) or torch._dynamo.is_compiling
 
 
 @contextlib.contextmanager
@@ -92,7 +94,7 @@ def as_if_capturing() -> Iterator[None]:
 
 def wanted(x: torch.Tensor, n_samples: int) -> bool:
     """Whether a call on ``x`` producing ``n_samples`` windowed samples should use it."""
-    if x.requires_grad or torch.compiler.is_compiling():
+    if x.requires_grad or is_compiling():
         return False
     capturing = _as_if_capturing or (x.is_cuda and torch.cuda.is_current_stream_capturing())
     return capturing or n_samples >= min_samples

@@ -140,9 +140,9 @@ class BandedProjection:
         if device_type != "cpu":
             return self.plans[0]
         index = 0
-        for start, plan_index in zip(self._from_rows, self._plan_index, strict=True):
+        for i, start in enumerate(self._from_rows):
             if rows >= start:  # a plain loop (<= 8 steps) traces under torch.compile
-                index = plan_index
+                index = self._plan_index[i]  # (dynamo < 2.3 cannot trace zip(strict=))
         return self.plans[index]
 
     def __call__(self, S: torch.Tensor) -> torch.Tensor:

@@ -264,9 +264,10 @@ class MelSpectrogram(torch.nn.Module):
     def _mel(self, X: torch.Tensor) -> torch.Tensor:
         """Mel spectrum of the complex spectrum ``X`` ``(..., k, F)`` -> ``(..., n_mels, k)``."""
         power = self.config.power
-        if power == 2.0 and not X.requires_grad:
+        if power == 2.0 and not X.requires_grad and not _fused.is_compiling():
             # (..., k, 2F) re, im pairs in one view, squared in place (X is ours); the
-            # projection sums each pair. view(dtype) drops gradients: autograd goes below.
+            # projection sums each pair. view(dtype) drops gradients: autograd goes below,
+            # and so do traces (dynamo < 2.3 gives a complex-to-real view the wrong shape).
             S = X.view(self._dtype)
             return self._banded(S.mul_(S)).transpose(-1, -2)
         sq = torch.view_as_real(X)  # (..., k, F, 2) -> re^2, im^2
