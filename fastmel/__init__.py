@@ -3,8 +3,9 @@
 Modules: ``filters`` (mel scale, windows, filterbank), ``spectrogram`` (MelSpectrogram,
 melspectrogram), ``streaming`` (MelStream), ``presets`` (model front ends), ``mfcc``, ``video``
 (Wav2Lip mel windows), ``scaling`` (decibels), ``projection`` (banded mel GEMM),
-``config`` (MelConfig), ``graph`` (CUDA-graph runners), ``fused`` (optional Triton kernel),
-``io`` (load), ``cli`` (command line).
+``config`` (MelConfig), ``padding`` (np.pad's modes), ``arrays`` (NumPy in, NumPy out),
+``graph`` (CUDA-graph runners), ``fused`` (optional Triton kernel), ``io`` (load), ``cli``
+(command line).
 """
 
 from .config import MelConfig
