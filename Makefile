@@ -33,4 +33,4 @@ bench: install
 	$(BIN)/python -m bench run --report
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .venv-numpy1 build *.egg-info
