@@ -27,10 +27,11 @@ demo: install
 test: install
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python -m pip install -q -e ".[bench]"
 	$(BIN)/python -m bench run --report
 
 clean:
-	rm -rf $(VENV) .venv-numpy1 build *.egg-info
+	rm -rf $(VENV) .venv-numpy1 build *.egg-info .mypy_cache

@@ -123,8 +123,8 @@ def build(name: str, setting: Setting, y: np.ndarray, device: str = "cpu") -> Ca
     if name == "fastmel (CUDA graph)":
         if not device.startswith("cuda"):
             raise Unavailable("CUDA only")
-        run = fastmel.cuda_graph(fastmel.MelSpectrogram(**kw).to(device), yt)
-        return lambda: run(yt)
+        runner = fastmel.cuda_graph(fastmel.MelSpectrogram(**kw).to(device), yt)
+        return lambda: runner(yt)
     if name == "fastmel (torch.compile)":
         if not device.startswith("cuda"):
             raise Unavailable("GPU scenarios only")

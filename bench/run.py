@@ -286,9 +286,10 @@ def run(
             + ", ".join(f"{r['peer']} {r['median_us']:.1f} us" for r in rec),
             file=sys.stderr,
         )
+    name = machine_name(device)
     result = dict(
         machine=dict(
-            name=machine_name(device),
+            name=name,
             cpu=cpu_model(),
             cpu_count=os.cpu_count(),
             gpu=torch.cuda.get_device_name(device) if device.startswith("cuda") else None,
@@ -305,7 +306,7 @@ def run(
         offline=records,
         streaming=streams,
     )
-    out = out or RESULTS / f"{result['machine']['name']}.json"
+    out = out or RESULTS / f"{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(result, indent=1))

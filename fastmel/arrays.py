@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
 from .errors import ParameterError
 
-__all__ = ["StreamKind", "as_tensor"]
+__all__ = ["Array", "StreamKind", "as_tensor"]
+
+# What the functions take and give back in kind: NumPy in, NumPy out; tensor in, tensor out.
+Array = TypeVar("Array", np.ndarray, torch.Tensor)
 
 
 def as_tensor(x: np.ndarray | torch.Tensor) -> torch.Tensor:
@@ -54,7 +57,7 @@ class StreamKind:
             raise TypeError(
                 f"{self.name} is a {type(x).__name__}; this stream is fed {fed} (reset() to change)"
             )
-        real = x.dtype.kind == "f" if is_numpy else x.is_floating_point()
+        real = x.dtype.kind == "f" if isinstance(x, np.ndarray) else x.dtype.is_floating_point
         if not real:  # (checked before torch.from_numpy, which fails on object arrays)
             raise ParameterError(f"{self.name} must be real floating point, got dtype {x.dtype}")
         if x.ndim < self.min_ndim:
@@ -62,6 +65,10 @@ class StreamKind:
         self.numpy = is_numpy
         return as_tensor(x)
 
-    def give(self, out: torch.Tensor) -> np.ndarray | torch.Tensor:
-        """``out`` in the kind the stream is fed (NumPy on the host, or the tensor as is)."""
+    def give(self, out: torch.Tensor) -> Any:
+        """``out`` in the kind the stream is fed (NumPy on the host, or the tensor as is).
+
+        Typed ``Any``: the kind is runtime state. Pushes declare theirs by overloads on the
+        input's type; a flush, which takes no input, stays ``Any``.
+        """
         return out.cpu().numpy() if self.numpy else out

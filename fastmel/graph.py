@@ -12,20 +12,24 @@ against the hop, since a fixed chunk does not complete the same number of frames
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from typing import Any
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, overload
 
 import torch
 
 from . import fused
-from .errors import ParameterError
+from .errors import ParameterError, check_size
 from .spectrogram import check_signal
 from .streaming import MelStream, StreamState
 
 __all__ = ["CUDAGraphRunner", "CUDAGraphStream", "cuda_graph"]
 
+Key = TypeVar("Key")
 
-def _check_cuda(example: Any) -> None:
+
+def _check_cuda(example: Any, warmup: int) -> None:
+    check_size("warmup", warmup)  # (before CUDA: a bad argument is named on any machine)
     if not torch.cuda.is_available():
         raise RuntimeError("fastmel.cuda_graph needs a CUDA device; none is available")
     if not isinstance(example, torch.Tensor) or example.device.type != "cuda":
@@ -33,8 +37,8 @@ def _check_cuda(example: Any) -> None:
 
 
 def _capture(
-    steps: dict[Hashable, Callable[[], torch.Tensor]], device: torch.device, warmup: int
-) -> dict[Hashable, tuple[torch.cuda.CUDAGraph, torch.Tensor]]:
+    steps: Mapping[Key, Callable[[], torch.Tensor]], device: torch.device, warmup: int
+) -> dict[Key, tuple[torch.cuda.CUDAGraph, torch.Tensor]]:
     """Warm each step up on a side stream, then capture each in a graph (one memory pool).
 
     The warm-up takes the same paths as the capture (the Triton kernel included), so that
@@ -47,7 +51,7 @@ def _capture(
     side.wait_stream(torch.cuda.current_stream(device))
     with torch.cuda.stream(side), torch.no_grad(), fused.as_if_capturing():
         for step in steps.values():
-            for _ in range(max(1, warmup)):
+            for _ in range(warmup):
                 step()
     torch.cuda.current_stream(device).wait_stream(side)
     pool = torch.cuda.graph_pool_handle()
@@ -70,8 +74,9 @@ class CUDAGraphRunner:
         on the example's device.
     example : torch.Tensor
         A CUDA tensor with the shape and dtype of every future input.
-    warmup : int
-        Eager calls on a side stream before capture.
+    warmup : int >= 1
+        Eager calls on a side stream before capture (they plan the FFT, pick the GEMMs and
+        allocate, none of which may happen while capturing).
 
     Notes
     -----
@@ -83,7 +88,7 @@ class CUDAGraphRunner:
     """
 
     def __init__(self, module: torch.nn.Module, example: torch.Tensor, *, warmup: int = 3) -> None:
-        _check_cuda(example)
+        _check_cuda(example, warmup)
         self.module = module
         with torch.inference_mode(False):
             # Static buffers are written in place on every call. Made under inference_mode
@@ -146,20 +151,20 @@ class _StaticStream:
         self.chunk_shape = tuple(example.shape)
         self._chunk, self._hop, self._pad = chunk, c.hop_length, c.pad
         fe = stream.front_end
-        self._preemphasis = fe is not None and bool(fe.preemphasis)  # state to carry
+        self._preemphasizer = fe if fe is not None and fe.preemphasis else None  # state to carry
         self._width = chunk + max(c.n_fft - 1, stream.edge_samples)
         # pushes until the left pad is made
         self._n_eager = max(1, -(-stream.edge_samples // chunk))
         n = c.pad + self._n_eager * chunk  # padded-domain samples after them
         emitted = max(0, (n - c.n_fft) // c.hop_length + 1)
         self._phases = _phases(c.n_fft, c.hop_length, chunk, n - emitted * c.hop_length)
-        like = dict(device=m.window.device, dtype=m.window.dtype)
+        w = m.window
         lead = self.chunk_shape[:-1]
         with torch.inference_mode(False):  # (written in place: see CUDAGraphRunner)
-            self._input = torch.zeros(self.chunk_shape, **like)
-            self._buf = torch.zeros(lead + (self._width,), **like)
-            self._previous = torch.zeros(lead + (1,), **like)  # last raw sample (pre-emphasis)
-        self._no_frames = torch.zeros(lead + (c.n_mels, 0), **like)
+            self._input = w.new_zeros(self.chunk_shape)
+            self._buf = w.new_zeros(lead + (self._width,))
+            self._previous = w.new_zeros(lead + (1,))  # last raw sample (pre-emphasis)
+        self._no_frames = w.new_zeros(lead + (c.n_mels, 0))
         self.reset()
 
     def reset(self) -> None:
@@ -185,8 +190,8 @@ class _StaticStream:
         """One push in phase ``r``, reading ``self._input``: fixed shapes, no host sync."""
         k = self._phases[r][0]
         x = self._input
-        if self._preemphasis:
-            x = self.stream.front_end.preemphasize(self._input, self._previous)
+        if self._preemphasizer is not None:
+            x = self._preemphasizer.preemphasize(self._input, self._previous)
             self._previous.copy_(self._input[..., -1:])
         window = torch.cat([self._buf[..., self._chunk :], x], dim=-1)
         out = self._no_frames
@@ -205,7 +210,7 @@ class _StaticStream:
     def _hand_over(self) -> None:
         """Give the static state to the wrapped stream, which goes on eagerly."""
         if self._pushes >= self._n_eager:
-            previous = self._previous.clone() if self._preemphasis else None
+            previous = self._previous.clone() if self._preemphasizer is not None else None
             end = self._pad + self._n_in  # padded-domain samples so far
             state = StreamState(self._buf.clone(), end - self._width, self._n_in,
                                 self._next_frame, previous=previous)  # fmt: skip
@@ -262,7 +267,7 @@ class CUDAGraphStream(_StaticStream):
     example : torch.Tensor [shape=(..., chunk)]
         A CUDA tensor with the shape of every chunk: ``...`` independent streams advanced
         together, ``chunk`` samples each.
-    warmup : int
+    warmup : int >= 1
         Eager runs of each captured step on a side stream before capture.
 
     Notes
@@ -290,14 +295,14 @@ class CUDAGraphStream(_StaticStream):
     """
 
     def __init__(self, stream: MelStream, example: torch.Tensor, *, warmup: int = 2) -> None:
-        _check_cuda(example)
+        _check_cuda(example, warmup)
         if isinstance(stream, MelStream) and stream.module.window.device.type != "cuda":
             raise ParameterError(
                 f"the stream's module is on {stream.module.window.device}: move it to the GPU "
                 "first (.cuda())"
             )
         super().__init__(stream, example)
-        steps = {r: (lambda r=r: self._step(r)) for r in self._phases}
+        steps = {r: functools.partial(self._step, r) for r in self._phases}
         self._graphs = _capture(steps, self._input.device, warmup)
         self.reset()  # the warm-up ran steps on the static buffers
 
@@ -307,8 +312,16 @@ class CUDAGraphStream(_StaticStream):
         return out
 
 
+@overload
 def cuda_graph(
-    module: torch.nn.Module | MelStream, example: torch.Tensor, **kwargs: Any
+    module: MelStream, example: torch.Tensor, *, warmup: int | None = None
+) -> CUDAGraphStream: ...
+@overload
+def cuda_graph(
+    module: torch.nn.Module, example: torch.Tensor, *, warmup: int | None = None
+) -> CUDAGraphRunner: ...
+def cuda_graph(
+    module: torch.nn.Module | MelStream, example: torch.Tensor, *, warmup: int | None = None
 ) -> CUDAGraphRunner | CUDAGraphStream:
     """Capture a module call, or a stream's push of fixed-shape chunks, in CUDA graphs.
 
@@ -319,8 +332,9 @@ def cuda_graph(
         ``MelStream`` over one.
     example : torch.Tensor
         A CUDA tensor of the shape (and, for modules, dtype) of every future input or chunk.
-    **kwargs
-        ``warmup``: eager runs on a side stream before capture.
+    warmup : int >= 1 or None
+        Eager runs of each step on a side stream before capture (None: 3 for a module,
+        2 per phase for a stream).
 
     Returns
     -------
@@ -342,6 +356,7 @@ def cuda_graph(
     ...     run = fastmel.cuda_graph(mel.cuda(), torch.zeros(16000, device="cuda"))
     ...     out = run(torch.randn(16000, device="cuda"))  # reused buffer: clone to keep
     """
+    kwargs = {} if warmup is None else {"warmup": warmup}
     if isinstance(module, MelStream):
         return CUDAGraphStream(module, example, **kwargs)
     return CUDAGraphRunner(module, example, **kwargs)

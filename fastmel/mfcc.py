@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .arrays import as_tensor
+from .arrays import Array, as_tensor
 from .errors import ParameterError, check_real, check_size
 from .filters import check_norm
 from .scaling import power_to_db
@@ -151,9 +151,9 @@ def _dct_tensor(n_mels: int, n_mfcc: int, dct_type: int, norm: str | None, lifte
     return torch.tensor(D, dtype=dtype, device=device)
 
 
-def mfcc(*, y: Any = None, sr: float = 22050, S: Any = None, n_mfcc: int = 20, dct_type: int = 2,
-         norm: str | None = "ortho", lifter: float = 0, mel_norm: Any = "slaney",
-         **kwargs: Any) -> np.ndarray | torch.Tensor:  # fmt: skip
+def mfcc(*, y: Array | None = None, sr: float = 22050, S: Array | None = None, n_mfcc: int = 20,
+         dct_type: int = 2, norm: str | None = "ortho", lifter: float = 0,
+         mel_norm: Any = "slaney", **kwargs: Any) -> Array:  # fmt: skip
     """Mel-frequency cepstral coefficients, equal to ``librosa.feature.mfcc``.
 
     Parameters

@@ -6,16 +6,15 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import torch
 
+from .arrays import Array
 from .errors import ParameterError, check_real
 
 __all__ = ["amplitude_to_db", "db_to_amplitude", "db_to_power", "power_to_db"]
-
-Array = TypeVar("Array", np.ndarray, torch.Tensor)
 
 
 def _check(S: Any, ref: Any, amin: float, top_db: float | None) -> None:
@@ -101,6 +100,7 @@ def power_to_db(
     if not S.dtype.is_floating_point:
         S = S.float()
     log_spec = 10.0 * torch.log10(torch.clamp(S, min=amin))
+    ref_db: torch.Tensor | float
     if isinstance(ref_value, torch.Tensor):
         ref_db = 10.0 * torch.log10(torch.clamp(ref_value.to(S.dtype), min=amin))
     else:

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from . import fused as _fused
-from .arrays import as_tensor
+from .arrays import Array, as_tensor
 from .config import MelConfig
 from .errors import ParameterError
 from .filters import mel_filters
@@ -257,7 +257,7 @@ class MelSpectrogram(torch.nn.Module):
         """Mel spectrum of frames ``(..., k, n_fft)`` -> ``(..., n_mels, k)``."""
         if not frames.numel():  # an empty batch of streams (torch's CPU rfft fails on it)
             return frames.new_zeros(frames.shape[:-2] + (self.config.n_mels, frames.shape[-2]))
-        if self._fft64:
+        if self._win64 is not None:  # (power < 1: see _fft64)
             return self._mel(torch.fft.rfft(frames.double() * self._win64, dim=-1))
         return self._mel(torch.fft.rfft(frames * self._win, dim=-1))
 
@@ -316,8 +316,8 @@ class MelSpectrogram(torch.nn.Module):
                 tail = c.tail_slice(n)  # librosa's right pad reflects only the last samples
                 if c.pad_mode in _TORCH_PAD and tail is None and n > pad:
                     # (torch pads non-constant modes of 2-D/3-D inputs only)
-                    rows = F.pad(y.reshape(-1, n), (pad, pad), mode=_TORCH_PAD[c.pad_mode])
-                    y = rows.reshape(y.shape[:-1] + (rows.shape[-1],))
+                    flat = F.pad(y.reshape(-1, n), (pad, pad), mode=_TORCH_PAD[c.pad_mode])
+                    y = flat.reshape(y.shape[:-1] + (flat.shape[-1],))
                 else:  # np.pad's other modes, and repeated reflections (which torch refuses)
                     y = pad_both(y, pad, c.pad_mode, self._ramp, tail)
         frames = y.unfold(-1, c.n_fft, c.hop_length)
@@ -400,9 +400,9 @@ def _compute_dtype(x_dtype: Any, basis_dtype: torch.dtype) -> torch.dtype:
 
 def melspectrogram(
     *,
-    y: np.ndarray | torch.Tensor | None = None,
+    y: Array | None = None,
     sr: float = 22050,
-    S: np.ndarray | torch.Tensor | None = None,
+    S: Array | None = None,
     n_fft: int = 2048,
     hop_length: int | None = 512,
     win_length: int | None = None,
@@ -416,7 +416,7 @@ def melspectrogram(
     htk: bool = False,
     norm: Any = "slaney",
     dtype: npt.DTypeLike = np.float32,
-) -> np.ndarray | torch.Tensor:
+) -> Array:
     """Mel-scaled spectrogram, equal to ``librosa.feature.melspectrogram``.
 
     Parameters

@@ -7,7 +7,7 @@ complete, ``flush`` finishes the input (adds the right-edge padding), ``reset`` 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import torch
@@ -84,7 +84,7 @@ class MelStream:
     True
     """
 
-    def __init__(self, module: MelSpectrogram | None = None, /, **kwargs: Any) -> None:
+    def __init__(self, module: MelSpectrogram | FrontEnd | None = None, /, **kwargs: Any) -> None:
         if module is None:
             module = MelSpectrogram(**kwargs)
         elif kwargs:
@@ -229,7 +229,11 @@ class MelStream:
             self._buf_start = keep_from
         return out
 
-    def push(self, chunk: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
+    @overload
+    def push(self, chunk: torch.Tensor) -> torch.Tensor: ...
+    @overload
+    def push(self, chunk: np.ndarray) -> np.ndarray: ...
+    def push(self, chunk: torch.Tensor | np.ndarray) -> Any:
         """Add samples; return the frames they complete.
 
         Parameters
@@ -263,16 +267,17 @@ class MelStream:
     def _post(self, frames: torch.Tensor) -> torch.Tensor:
         return frames if self.front_end is None else self.front_end.postprocess(frames)
 
-    def _out(self, frames: torch.Tensor) -> torch.Tensor | np.ndarray:
+    def _out(self, frames: torch.Tensor) -> Any:
         return self._kind.give(self._post(frames))
 
-    def flush(self) -> torch.Tensor | np.ndarray:
+    def flush(self) -> Any:
         """End the stream: return the remaining frames (the right edge, padded by pad_mode).
 
         Returns
         -------
         M : torch.Tensor or np.ndarray [shape=(..., n_mels, k)]
-            A NumPy array if the stream was fed NumPy arrays.
+            A NumPy array if the stream was fed NumPy arrays (typed ``Any``: the kind is
+            the one the pushes fixed, which a type checker cannot follow).
 
         Raises
         ------

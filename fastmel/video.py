@@ -10,14 +10,13 @@ so streamed and offline windows are identical, with no drift over long streams.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import torch
 
-from .arrays import StreamKind, as_tensor
+from .arrays import Array, StreamKind, as_tensor
 from .errors import ParameterError, check_real, check_size
-from .scaling import Array
 
 __all__ = ["MelWindows", "mel_windows"]
 
@@ -106,7 +105,11 @@ class MelWindows:
         self._next = 0  # next video frame
         self._kind = StreamKind("frames", "(..., n_mels, k)")  # NumPy in, NumPy out
 
-    def push(self, frames: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
+    @overload
+    def push(self, frames: torch.Tensor) -> torch.Tensor: ...
+    @overload
+    def push(self, frames: np.ndarray) -> np.ndarray: ...
+    def push(self, frames: torch.Tensor | np.ndarray) -> Any:
         """Add mel frames ``(..., n_mels, k)``; return the windows ``(n, ..., n_mels, step)``.
 
         A tensor or a NumPy array, in the kind of the first frames pushed (NumPy frames give
@@ -132,8 +135,11 @@ class MelWindows:
         self._start = keep
         return self._kind.give(out)
 
-    def flush(self) -> torch.Tensor | np.ndarray:
-        """The final window (the last ``step`` frames), as Wav2Lip appends when its loop ends."""
+    def flush(self) -> Any:
+        """The final window (the last ``step`` frames), as Wav2Lip appends when its loop ends.
+
+        A tensor or a NumPy array, in the kind of the frames pushed (typed ``Any``).
+        """
         if self._frames is None or self._seen < self.step:
             raise ParameterError(
                 f"the stream has {self._seen} mel frames; a window needs {self.step}"

@@ -19,6 +19,15 @@ def test_runner_without_cuda_is_a_clear_error():
         fastmel.cuda_graph(fastmel.MelSpectrogram(**KW), torch.zeros(16000))
 
 
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize(("warmup", "error"), [(0, fastmel.ParameterError), ("3", TypeError)])
+def test_bad_warmup_is_named_on_any_machine(stream, warmup, error):
+    target = fastmel.MelSpectrogram(**KW)
+    target = fastmel.MelStream(target) if stream else target
+    with pytest.raises(error, match="warmup"):
+        fastmel.cuda_graph(target, torch.zeros(640), warmup=warmup)
+
+
 def _on_gpu(name: str) -> tuple[torch.nn.Module, torch.Tensor]:
     """The module (or preset) ``name`` on the GPU, and 1 s of speech there."""
     m = fastmel.MelSpectrogram(**KW) if name == "mel" else fastmel.preset(name)

@@ -1,0 +1,55 @@
+"""The types a user's checker infers for the public API: checked by mypy in ``make test``.
+
+Never run (pytest only imports it, for doctests): each ``assert_type`` fails mypy if an
+overload or an annotation regresses, and each ``type: ignore[code]`` fails it (mypy's
+``warn_unused_ignores``) if a misuse it marks stops being reported.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from typing_extensions import assert_type
+
+import fastmel
+
+
+def offline(y: np.ndarray, t: torch.Tensor) -> None:
+    """NumPy in gives NumPy out, a tensor gives a tensor, in every function."""
+    assert_type(fastmel.melspectrogram(y=y, sr=16000), np.ndarray)
+    assert_type(fastmel.melspectrogram(y=t, sr=16000), torch.Tensor)
+    assert_type(fastmel.melspectrogram(S=y), np.ndarray)
+    assert_type(fastmel.mfcc(y=t, sr=16000), torch.Tensor)
+    assert_type(fastmel.mfcc(S=y), np.ndarray)
+    assert_type(fastmel.power_to_db(t), torch.Tensor)
+    assert_type(fastmel.amplitude_to_db(y), np.ndarray)
+    assert_type(fastmel.db_to_power(t), torch.Tensor)
+    assert_type(fastmel.db_to_amplitude(y), np.ndarray)
+    assert_type(fastmel.mel_windows(y, fps=25), np.ndarray)
+    assert_type(fastmel.mel_filters(sr=16000, n_fft=800), np.ndarray)
+    fastmel.melspectrogram(y=[0.0, 1.0])  # type: ignore[type-var]
+    fastmel.melspectrogram(y, sr=16000)  # type: ignore[call-arg]  # keyword-only, as librosa
+
+
+def streams(y: np.ndarray, t: torch.Tensor) -> None:
+    """A push answers in the kind it is given; the flush in the kind the pushes fixed."""
+    stream = fastmel.MelStream(fastmel.preset("wav2lip"))
+    assert_type(stream.push(t), torch.Tensor)
+    assert_type(stream.push(y), np.ndarray)
+    torch.cat([stream.push(t), stream.flush()], dim=-1)  # (flush: Any)
+    windows = fastmel.MelWindows(fps=25)
+    assert_type(windows.push(t), torch.Tensor)
+    assert_type(windows.push(y), np.ndarray)
+    stream.push([0.0])  # type: ignore[call-overload]
+
+
+def graphs(t: torch.Tensor) -> None:
+    """``cuda_graph`` returns the runner that matches what it captures."""
+    mel = fastmel.MelSpectrogram(sr=16000, n_fft=800, hop_length=200, n_mels=80)
+    run = fastmel.cuda_graph(mel, t, warmup=2)
+    assert_type(run, fastmel.CUDAGraphRunner)
+    assert_type(run(t), torch.Tensor)
+    stream = fastmel.cuda_graph(fastmel.MelStream(mel), t)
+    assert_type(stream, fastmel.CUDAGraphStream)
+    assert_type(stream.push(t), torch.Tensor)
+    stream(t)  # type: ignore[operator]  # a stream runner is pushed, not called
