@@ -119,6 +119,10 @@ class Frames:
         out = torch.empty(y.shape[0], n_frames, n_fft, device=y.device, dtype=y.dtype)
         block = min(1024, k.triton.next_power_of_2(n_fft))
         grid = (y.shape[0] * n_frames, k.triton.cdiv(n_fft, block))
-        k.frames_kernel[grid](y, self.window, out, y.shape[1], n_frames, hop, pad, n_fft,
-                              MODE=PAD_MODES[pad_mode], BLOCK=block)  # fmt: skip
+        # Triton launches on the current device and its current stream, not the tensors':
+        # make them y's (a module on cuda:1 called while cuda:0 is current).
+        on_device = torch.cuda.device(y.device) if y.is_cuda else contextlib.nullcontext()
+        with on_device:
+            k.frames_kernel[grid](y, self.window, out, y.shape[1], n_frames, hop, pad, n_fft,
+                                  MODE=PAD_MODES[pad_mode], BLOCK=block)  # fmt: skip
         return out

@@ -47,20 +47,23 @@ def _capture(
     The graphs share a pool: they are replayed one at a time, never concurrently, and each
     graph's output stays alive (held here), so no capture can reuse another's output memory.
     """
-    side = torch.cuda.Stream(device=device)
-    side.wait_stream(torch.cuda.current_stream(device))
-    with torch.cuda.stream(side), torch.no_grad(), fused.as_if_capturing():
-        for step in steps.values():
-            for _ in range(warmup):
-                step()
-    torch.cuda.current_stream(device).wait_stream(side)
-    pool = torch.cuda.graph_pool_handle()
-    graphs = {}
-    for key, step in steps.items():
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph, pool=pool), torch.no_grad():
-            out = step()
-        graphs[key] = (graph, out)
+    # torch.cuda.graph captures on a stream of the current device, and Triton launches
+    # there too: make it the inputs' device (modules on cuda:1 while cuda:0 is current).
+    with torch.cuda.device(device):
+        side = torch.cuda.Stream(device=device)
+        side.wait_stream(torch.cuda.current_stream(device))
+        with torch.cuda.stream(side), torch.no_grad(), fused.as_if_capturing():
+            for step in steps.values():
+                for _ in range(warmup):
+                    step()
+        torch.cuda.current_stream(device).wait_stream(side)
+        pool = torch.cuda.graph_pool_handle()
+        graphs = {}
+        for key, step in steps.items():
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph, pool=pool), torch.no_grad():
+                out = step()
+            graphs[key] = (graph, out)
     return graphs
 
 

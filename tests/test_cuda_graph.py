@@ -79,6 +79,21 @@ def test_a_runner_built_under_inference_mode_runs_outside_it():
         assert_parity(run(y), m(y), torch.float32, "called inside")
 
 
+@pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs two CUDA devices")
+def test_a_runner_on_the_second_device_while_the_first_is_current():
+    # Triton and torch.cuda.graph use the current device; the runner must use its inputs'.
+    m, y = _on_gpu("mel")
+    m, y = m.to("cuda:1"), y.to("cuda:1")
+    with torch.cuda.device(0):
+        run = fastmel.cuda_graph(m, torch.zeros_like(y))
+        out = run(y)
+        stream = fastmel.cuda_graph(fastmel.MelStream(m), y[:640])
+        parts = [stream.push(c).clone() for c in y.split(640)] + [stream.flush()]
+    assert out.device == y.device
+    assert_parity(out, m(y), torch.float32, "runner on cuda:1")
+    assert_parity(torch.cat(parts, -1), m(y), torch.float32, "stream on cuda:1")
+
+
 @needs_cuda
 def test_runner_rejects_other_shapes_and_cpu_examples():
     m = fastmel.MelSpectrogram(**KW).cuda()
