@@ -124,6 +124,31 @@ def test_function_caches_modules_and_clear_cache():
     assert spectrogram._cached_module.cache_info().currsize == 0
 
 
+def test_concurrent_calls_from_threads_equal_librosa():
+    # A server calling fastmel from a thread pool: the cached modules are built by whichever
+    # thread comes first (clear_cache makes them race) and shared; modules keep no per-call
+    # state, so every call must still give librosa's numbers.
+    from concurrent.futures import ThreadPoolExecutor
+
+    configs = [KW, dict(KW, pad_mode="reflect", power=1.0), dict(sr=22050, n_mels=64)]
+    tasks = [(c, seconds) for c in configs for seconds in (0.04, 0.3, 1.0, 2.5)] * 2
+    module = fastmel.MelSpectrogram(**KW)
+
+    def run(task):
+        config, seconds = task
+        y = make_signal("speech", config["sr"], seconds).astype(np.float32)
+        return fastmel.melspectrogram(y=y, **config), module(torch.from_numpy(y)), y
+
+    fastmel.clear_cache()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(run, tasks))
+    for (config, seconds), (ours, shared, y) in zip(tasks, results, strict=True):
+        what = f"{config} {seconds} s"
+        assert_parity(ours, librosa.feature.melspectrogram(y=y, **config), np.float32, what)
+        if config is KW:
+            assert_parity(shared, ours, np.float32, f"shared module, {what}")
+
+
 def test_repr_names_the_configuration():
     assert "n_fft=800" in repr(fastmel.MelSpectrogram(**KW))
 
