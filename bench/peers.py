@@ -146,8 +146,8 @@ def build(name: str, setting: Setting, y: np.ndarray, device: str = "cpu") -> Ca
         return lambda: recipe(yt)
     if name == "torch recipe (torch.compile)":
         mode = "reduce-overhead" if device.startswith("cuda") else None
-        compiled = torch.compile(_recipe(setting, device), mode=mode, dynamic=False)
-        return lambda: compiled(yt)
+        compiled_recipe = torch.compile(_recipe(setting, device), mode=mode, dynamic=False)
+        return lambda: compiled_recipe(yt)
     if name == "nnAudio":
         try:
             from nnAudio.features import MelSpectrogram

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -132,6 +132,10 @@ class MFCC(torch.nn.Module):
         super()._apply(fn, recurse)
         self._build(self.mel.window.device, self.mel.dtype)  # from float64, like the mel
         return self
+
+    if TYPE_CHECKING:  # nn.Module.__call__ is typed Any: calls get forward's types
+
+        def __call__(self, y: torch.Tensor) -> torch.Tensor: ...
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         self.mel.check_input(y)

@@ -10,7 +10,7 @@ whose normalisation takes a max over the whole input; the causal ones stream
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -64,6 +64,10 @@ class FrontEnd(torch.nn.Module):
     def postprocess(self, M: torch.Tensor) -> torch.Tensor:
         """Frame-wise post-processing of the mel spectrogram ``(..., n_mels, frames)``."""
         return M
+
+    if TYPE_CHECKING:  # nn.Module.__call__ is typed Any: calls get forward's types
+
+        def __call__(self, y: torch.Tensor) -> torch.Tensor: ...
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         self.mel.check_input(y)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -283,6 +283,10 @@ class MelSpectrogram(torch.nn.Module):
             if S.dtype != self._dtype:  # from the float64 transform of a power < 1
                 S = S.to(self._dtype)
         return self._banded(S).transpose(-1, -2)
+
+    if TYPE_CHECKING:  # nn.Module.__call__ is typed Any: calls get forward's types
+
+        def __call__(self, y: torch.Tensor) -> torch.Tensor: ...
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         """Mel spectrogram of ``y``.
