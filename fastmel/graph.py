@@ -49,6 +49,7 @@ def _capture(
     """
     # torch.cuda.graph captures on a stream of the current device, and Triton launches
     # there too: make it the inputs' device (modules on cuda:1 while cuda:0 is current).
+    # Replays need no guard: CUDAGraph.replay switches to its capture device itself.
     with torch.cuda.device(device):
         side = torch.cuda.Stream(device=device)
         side.wait_stream(torch.cuda.current_stream(device))
