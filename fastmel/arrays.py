@@ -9,7 +9,7 @@ import torch
 
 from .errors import ParameterError
 
-__all__ = ["Array", "StreamKind", "as_tensor"]
+__all__ = ["Array", "StreamKind", "as_tensor", "like"]
 
 # What the functions take and give back in kind: NumPy in, NumPy out; tensor in, tensor out.
 Array = TypeVar("Array", np.ndarray, torch.Tensor)
@@ -25,6 +25,12 @@ def as_tensor(x: np.ndarray | torch.Tensor) -> torch.Tensor:
     if not (x.flags.c_contiguous and x.flags.writeable and x.dtype.isnative):
         x = np.require(x, dtype=x.dtype.newbyteorder("="), requirements=["C", "W"])
     return torch.from_numpy(x)
+
+
+def like(out: torch.Tensor, x: Array) -> Array:
+    """``out`` in the kind of the input ``x``: a NumPy array (sharing memory) for an array
+    ``x``, whose computation ran on the host, else the tensor itself."""
+    return out.numpy() if isinstance(x, np.ndarray) else out
 
 
 class StreamKind:

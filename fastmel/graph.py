@@ -28,7 +28,7 @@ __all__ = ["CUDAGraphRunner", "CUDAGraphStream", "cuda_graph"]
 Key = TypeVar("Key")
 
 
-def _check_cuda(example: Any, warmup: int) -> None:
+def _check_capture(example: Any, warmup: int) -> None:
     check_size("warmup", warmup)  # (before CUDA: a bad argument is named on any machine)
     if not torch.cuda.is_available():
         raise RuntimeError("fastmel.cuda_graph needs a CUDA device; none is available")
@@ -92,7 +92,7 @@ class CUDAGraphRunner:
     """
 
     def __init__(self, module: torch.nn.Module, example: torch.Tensor, *, warmup: int = 3) -> None:
-        _check_cuda(example, warmup)
+        _check_capture(example, warmup)
         self.module = module
         with torch.inference_mode(False):
             # Static buffers are written in place on every call. Made under inference_mode
@@ -299,7 +299,7 @@ class CUDAGraphStream(_StaticStream):
     """
 
     def __init__(self, stream: MelStream, example: torch.Tensor, *, warmup: int = 2) -> None:
-        _check_cuda(example, warmup)
+        _check_capture(example, warmup)
         if isinstance(stream, MelStream) and stream.module.window.device.type != "cuda":
             raise ParameterError(
                 f"the stream's module is on {stream.module.window.device}: move it to the GPU "

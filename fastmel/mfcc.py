@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from .arrays import Array, as_tensor
+from .arrays import Array, as_tensor, like
 from .errors import ParameterError, check_real, check_size
 from .filters import check_norm
 from .scaling import power_to_db
@@ -194,4 +194,4 @@ def mfcc(*, y: Array | None = None, sr: float = 22050, S: Array | None = None, n
     dtype = St.dtype if St.dtype == torch.float64 else torch.float32
     D = _dct_tensor(St.shape[-2], n_mfcc, dct_type, norm, float(lifter), dtype, St.device)
     M = torch.matmul(D, St.to(dtype))
-    return M.numpy() if isinstance(source, np.ndarray) else M
+    return like(M, source)

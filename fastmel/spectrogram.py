@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from . import fused as _fused
-from .arrays import Array, as_tensor
+from .arrays import Array, as_tensor, like
 from .config import MelConfig
 from .errors import ParameterError
 from .filters import mel_filters
@@ -489,7 +489,7 @@ def melspectrogram(
         ct = _compute_dtype(St.dtype, basis_dtype)
         basis = _basis_tensor(sr, n_fft, n_mels, fmin, fmax, htk, norm, basis_dtype, ct, St.device)
         out = torch.matmul(basis, St.to(ct))
-        return out.numpy() if isinstance(S, np.ndarray) else out
+        return like(out, S)
     if y is None:
         raise ParameterError("one of y or S must be given")
 
@@ -506,7 +506,7 @@ def melspectrogram(
     yt = as_tensor(y)
     ct = _compute_dtype(yt.dtype, basis_dtype)
     out = _cached_module(config, ct, basis_dtype, yt.device)(yt.to(ct))
-    return out.numpy() if isinstance(y, np.ndarray) else out
+    return like(out, y)
 
 
 def clear_cache() -> None:

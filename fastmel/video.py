@@ -15,7 +15,7 @@ from typing import Any, overload
 import numpy as np
 import torch
 
-from .arrays import Array, StreamKind, as_tensor
+from .arrays import Array, StreamKind, as_tensor, like
 from .errors import ParameterError, check_real, check_size
 
 __all__ = ["MelWindows", "mel_windows"]
@@ -67,7 +67,7 @@ def mel_windows(mel: Array, *, fps: float, step: int = 16, mel_fps: float = 80.0
         i += 1
     starts.append(t - step)
     windows = _cut(as_tensor(mel), starts, step)
-    return windows.numpy() if isinstance(mel, np.ndarray) else windows
+    return like(windows, mel)
 
 
 def _cut(mel: torch.Tensor, starts: list[int], step: int) -> torch.Tensor:
