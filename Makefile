@@ -6,7 +6,7 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 BIN = $(VENV)/bin
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test pyright bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: install
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+pyright: install
+	$(BIN)/python -m pip install -q basedpyright
+	$(BIN)/basedpyright
 
 bench: install
 	$(BIN)/python -m pip install -q -e ".[bench]"

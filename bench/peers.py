@@ -172,7 +172,7 @@ def build(name: str, setting: Setting, y: np.ndarray, device: str = "cpu") -> Ca
         return lambda: layer(flat).reshape(yt.shape[:-1] + (setting.n_mels, -1))
     if name == "torchaudio":
         try:
-            import torchaudio
+            import torchaudio  # pyright: ignore[reportMissingImports]
         except Exception as e:  # ImportError or an ABI mismatch with this torch
             raise Unavailable(f"torchaudio does not import: {type(e).__name__}") from None
         t = torchaudio.transforms.MelSpectrogram(
@@ -215,7 +215,7 @@ def build(name: str, setting: Setting, y: np.ndarray, device: str = "cpu") -> Ca
             outs = []
             for item in items:
                 fb = knf.OnlineFbank(opts)
-                fb.accept_waveform(setting.sr, item)
+                fb.accept_waveform(setting.sr, item)  # pyright: ignore[reportArgumentType]
                 fb.input_finished()
                 frames = [fb.get_frame(i) for i in range(fb.num_frames_ready)]
                 outs.append(np.stack(frames, 1) if frames else np.zeros((setting.n_mels, 0)))

@@ -75,7 +75,7 @@ def bars(records: list[dict]) -> list[str]:
         f, rec, lib, floor = (
             med(p, seconds) for p in ("fastmel", "torch recipe (eager)", "librosa", "FFT floor")
         )
-        if None in (f, rec, lib, floor):
+        if f is None or rec is None or lib is None or floor is None:
             continue
         a, b = f / rec, f / lib
         verdict_a = "met" if a <= bar_recipe else "NOT met"
@@ -119,7 +119,7 @@ def gpu_bars(result: dict) -> list[str]:
             f"| 64 streams, one 40 ms push <= 50 us | {push:.1f} us | {verdict(push <= 50)} |"
         )
     hours = [r for r in result["offline"] if r["seconds"] * r["batch"] >= 3600 and "median_us" in r]
-    shortest = min((r["seconds"] * r["batch"] for r in hours), default=None)  # one hour exactly
+    shortest = min((r["seconds"] * r["batch"] for r in hours), default=0)  # one hour exactly
     for r in hours:
         if (
             r["peer"] in ("fastmel", "fastmel (CUDA graph)")

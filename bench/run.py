@@ -219,6 +219,7 @@ def stream_scenario(
         return module(state["buf"])
 
     fns = {"fastmel MelStream.push": push, "naive (module over last n_fft + chunk)": naive}
+    graph_err = None
     if device.startswith("cuda"):
         graph = fastmel.cuda_graph(fastmel.MelStream(module), chunks[0])
         graphed = torch.cat([graph.push(c).clone() for c in chunks] + [graph.flush()], dim=-1)

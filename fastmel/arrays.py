@@ -30,7 +30,7 @@ def as_tensor(x: np.ndarray | torch.Tensor) -> torch.Tensor:
 def like(out: torch.Tensor, x: Array) -> Array:
     """``out`` in the kind of the input ``x``: a NumPy array (sharing memory) for an array
     ``x``, whose computation ran on the host, else the tensor itself."""
-    return out.numpy() if isinstance(x, np.ndarray) else out
+    return out.numpy() if isinstance(x, np.ndarray) else out  # pyright: ignore[reportReturnType]
 
 
 class StreamKind:

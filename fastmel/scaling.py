@@ -87,7 +87,7 @@ def power_to_db(
     """
     _check(S, ref, amin, top_db)
     if _warn_if_complex(S, "power_to_db", "abs(D) ** 2"):
-        S = abs(S)
+        S = abs(S)  # pyright: ignore[reportAssignmentType]
     ref_value = _ref_value(S, ref)
     if _is_empty(S):
         top_db = None  # an empty input (batch) has no peak to floor at
@@ -139,7 +139,7 @@ def amplitude_to_db(
     """
     _check(S, ref, amin, top_db)
     _warn_if_complex(S, "amplitude_to_db", "abs(D)")
-    magnitude = abs(S)
+    magnitude: Array = abs(S)  # pyright: ignore[reportAssignmentType]
     ref_value = _ref_value(magnitude, ref)
     power = magnitude * magnitude
     return power_to_db(power, ref=ref_value**2, amin=amin**2, top_db=top_db)
