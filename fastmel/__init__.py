@@ -4,7 +4,8 @@ Modules: ``filters`` (mel scale, windows, filterbank), ``spectrogram`` (MelSpect
 melspectrogram), ``streaming`` (MelStream), ``presets`` (model front ends), ``mfcc``, ``video``
 (Wav2Lip mel windows), ``scaling`` (decibels), ``projection`` (banded mel GEMM),
 ``config`` (MelConfig), ``padding`` (np.pad's modes), ``arrays`` (NumPy in, NumPy out),
-``graph`` (CUDA-graph runners), ``fused`` (optional Triton kernel), ``io`` (load), ``cli``
+``graph`` (CUDA-graph runners), ``fused`` (optional Triton kernel), ``tracing`` (routes
+under compile and export), ``dft`` (the DFT as GEMMs, for ONNX), ``io`` (load), ``cli``
 (command line).
 """
 

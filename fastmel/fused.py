@@ -27,7 +27,9 @@ from typing import Any
 
 import torch
 
-__all__ = ["Frames", "as_if_capturing", "available", "is_compiling", "runs_on", "wanted"]
+from .tracing import is_compiling
+
+__all__ = ["Frames", "as_if_capturing", "available", "runs_on", "wanted"]
 
 # The modes the kernel pads (a single reflection: the caller routes shorter signals, and
 # linear_ramp, to the PyTorch ops).
@@ -76,8 +78,6 @@ def runs_on(device: torch.device) -> bool:
 
 
 _as_if_capturing = False
-#: Whether torch.compile or torch.export is tracing (torch.compiler's is new in torch 2.3).
-is_compiling = getattr(torch.compiler, "is_compiling", None) or torch._dynamo.is_compiling
 
 
 @contextlib.contextmanager

@@ -121,7 +121,7 @@ class Whisper(FrontEnd):
         if not log_spec.numel():  # an empty batch has no max (and needs none)
             peak = log_spec.new_zeros(())
         elif self.max_over == "all":
-            peak = log_spec.amax()
+            peak = log_spec.max()  # (ONNX: onnxscript needs a dim for amax)
         else:
             peak = log_spec.amax(dim=(-2, -1), keepdim=True)
         return (torch.maximum(log_spec, peak - 8.0) + 4.0) / 4.0

@@ -107,7 +107,7 @@ def power_to_db(
         ref_db = 10.0 * math.log10(max(amin, float(ref_value)))
     log_spec = log_spec - ref_db
     if top_db is not None:
-        log_spec = torch.maximum(log_spec, log_spec.amax() - top_db)
+        log_spec = torch.maximum(log_spec, log_spec.max() - top_db)
     return log_spec
 
 

@@ -19,10 +19,12 @@ import torch.nn.functional as F
 from . import fused as _fused
 from .arrays import Array, as_tensor, like
 from .config import MelConfig
+from .dft import rdft_pairs
 from .errors import ParameterError
 from .filters import mel_filters
 from .padding import pad_both
 from .projection import BandedProjection
+from .tracing import is_compiling, is_exporting, is_onnx_export
 
 __all__ = ["MelSpectrogram", "melspectrogram"]
 
@@ -257,28 +259,44 @@ class MelSpectrogram(torch.nn.Module):
         """Mel spectrum of frames ``(..., k, n_fft)`` -> ``(..., n_mels, k)``."""
         if not frames.numel():  # an empty batch of streams (torch's CPU rfft fails on it)
             return frames.new_zeros(frames.shape[:-2] + (self.config.n_mels, frames.shape[-2]))
+        if is_onnx_export():  # the DFT as a GEMM (see fastmel/dft.py)
+            return self._mel_of_pairs(self._dft_pairs(frames))
         if self._win64 is not None:  # (power < 1: see _fft64)
             return self._mel(torch.fft.rfft(frames.double() * self._win64, dim=-1))
         return self._mel(torch.fft.rfft(frames * self._win, dim=-1))
 
+    def _dft_pairs(self, frames: torch.Tensor) -> torch.Tensor:
+        """(re, im) of the windowed frames' spectrum by matrix products (ONNX exports; its
+        constants are built when the graph is traced): ``(..., k, n_fft) -> (..., k, F, 2)``."""
+        if self._win64 is not None:  # (power < 1: see _fft64)
+            return rdft_pairs(frames.double() * self._win64)
+        return rdft_pairs(frames * self._win)
+
     def _mel(self, X: torch.Tensor) -> torch.Tensor:
         """Mel spectrum of the complex spectrum ``X`` ``(..., k, F)`` -> ``(..., n_mels, k)``."""
         power = self.config.power
-        if power == 2.0 and not X.requires_grad and not _fused.is_compiling():
+        if power == 2.0 and not X.requires_grad and not is_compiling():
             # (..., k, 2F) re, im pairs in one view, squared in place (X is ours); the
             # projection sums each pair. view(dtype) drops gradients: autograd goes below,
             # and so do traces (dynamo < 2.3 gives a complex-to-real view the wrong shape).
             S = X.view(self._dtype)
             return self._banded(S.mul_(S)).transpose(-1, -2)
-        sq = torch.view_as_real(X)  # (..., k, F, 2) -> re^2, im^2
-        # In place when autograd allows (X is ours): one fewer buffer of the size of X.
+        return self._mel_of_pairs(torch.view_as_real(X))
+
+    def _mel_of_pairs(self, sq: torch.Tensor) -> torch.Tensor:
+        """Mel spectrum of a spectrum's (re, im) pairs ``(..., k, F, 2)``, which are ours
+        (squared in place) -> ``(..., n_mels, k)``."""
+        power = self.config.power
+        # In place when autograd allows (the pairs are ours): one buffer fewer.
         sq = sq * sq if sq.requires_grad else sq.mul_(sq)
         if power == 2.0:
             S = sq.flatten(-2)  # (..., k, 2F); the projection sums re^2 + im^2
         else:
             S = sq[..., 0] + sq[..., 1]
-            if self.config.mag_eps:  # HiFi-GAN's sqrt(re^2 + im^2 + eps)
-                S = S + self.config.mag_eps
+            if eps := self.config.mag_eps:  # HiFi-GAN's sqrt(re^2 + im^2 + eps)
+                # (onnxscript's optimizer drops the addition of a scalar within 1e-8 of 0,
+                # such as HiFi-GAN's 1e-9, as a no-op; it leaves a 1-element tensor alone)
+                S = S + (S.new_full((1,), eps) if is_onnx_export() else eps)
             S = S.sqrt() if power == 1.0 else S.pow(power / 2)
             if S.dtype != self._dtype:  # from the float64 transform of a power < 1
                 S = S.to(self._dtype)
@@ -327,7 +345,7 @@ class MelSpectrogram(torch.nn.Module):
         frames = y.unfold(-1, c.n_fft, c.hop_length)
         n_frames = frames.shape[-2]
         rows = frames.numel() // c.n_fft
-        if frames.is_cpu and rows * c.n_fft > 2 * BLOCK_SAMPLES:
+        if frames.is_cpu and not is_exporting() and rows * c.n_fft > 2 * BLOCK_SAMPLES:
             # Long CPU inputs in blocks of frames whose windowed copy and spectrum stay in
             # cache: about twice as fast from ~10 s of audio on (see BENCHMARKS.md).
             step = max(1, BLOCK_SAMPLES // c.n_fft * n_frames // rows)

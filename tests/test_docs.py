@@ -16,14 +16,15 @@ CUDA_BLOCKS = [b for b in BLOCKS if "cuda_graph" in b]
 
 def _reader_inputs() -> dict:
     audio = torch.randn(16000)
-    return {"audio": audio, "chunks": list(audio.split(640))}
+    return {"audio": audio, "chunks": list(audio.split(640)), "y_example": torch.randn(16000)}
 
 
 def test_the_readme_has_examples():
     assert len(CPU_BLOCKS) >= 3 and len(CUDA_BLOCKS) == 1
 
 
-def test_readme_cpu_examples_run():
+def test_readme_cpu_examples_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # (an example saves a file)
     namespace = _reader_inputs()
     for block in CPU_BLOCKS:  # in order: later blocks use names the first one defines
         exec(compile(block, str(README), "exec"), namespace)

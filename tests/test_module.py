@@ -223,7 +223,9 @@ def test_a_loaded_module_rebuilds_its_derived_state_for_where_it_is_loaded(monke
 
 @pytest.mark.parametrize("kind", ["MelSpectrogram", "MFCC", "preset wav2lip", "preset whisper"])
 def test_torch_export_gives_a_program_equal_to_eager(kind):
+    # (up to summation order: an export takes one projection plan for every length, where
+    # eager calls choose one by the number of frames; tests/test_export.py has the rest)
     module = MODULE_KINDS[kind]()
     y = torch.from_numpy(np.stack([_y(), make_signal("chirp", 16000).astype(np.float32)]))
     program = torch.export.export(module, (y,))
-    assert torch.equal(program.module()(y), module(y))
+    assert_parity(program.module()(y), module(y), torch.float32, "torch.export")
