@@ -150,7 +150,7 @@ def build(name: str, setting: Setting, y: np.ndarray, device: str = "cpu") -> Ca
         return lambda: compiled_recipe(yt)
     if name == "nnAudio":
         try:
-            from nnAudio.features import MelSpectrogram
+            from nnAudio.features import MelSpectrogram  # pyright: ignore[reportMissingImports]
         except ImportError as e:
             raise Unavailable(f"nnAudio: {e}") from None
         layer = MelSpectrogram(
@@ -193,7 +193,7 @@ def build(name: str, setting: Setting, y: np.ndarray, device: str = "cpu") -> Ca
         if device != "cpu":
             raise Unavailable("CPU only")
         try:
-            import kaldi_native_fbank as knf
+            import kaldi_native_fbank as knf  # pyright: ignore[reportMissingImports]
         except ImportError as e:
             raise Unavailable(f"kaldi-native-fbank: {e}") from None
         if y.shape[-1] < setting.n_fft:  # (timing a call that returns nothing compares nothing)
