@@ -259,18 +259,13 @@ class MelSpectrogram(torch.nn.Module):
         """Mel spectrum of frames ``(..., k, n_fft)`` -> ``(..., n_mels, k)``."""
         if not frames.numel():  # an empty batch of streams (torch's CPU rfft fails on it)
             return frames.new_zeros(frames.shape[:-2] + (self.config.n_mels, frames.shape[-2]))
-        if is_onnx_export():  # the DFT as a GEMM (see fastmel/dft.py)
-            return self._mel_of_pairs(self._dft_pairs(frames))
         if self._win64 is not None:  # (power < 1: see _fft64)
-            return self._mel(torch.fft.rfft(frames.double() * self._win64, dim=-1))
-        return self._mel(torch.fft.rfft(frames * self._win, dim=-1))
-
-    def _dft_pairs(self, frames: torch.Tensor) -> torch.Tensor:
-        """(re, im) of the windowed frames' spectrum by matrix products (ONNX exports; its
-        constants are built when the graph is traced): ``(..., k, n_fft) -> (..., k, F, 2)``."""
-        if self._win64 is not None:  # (power < 1: see _fft64)
-            return rdft_pairs(frames.double() * self._win64)
-        return rdft_pairs(frames * self._win)
+            windowed = frames.double() * self._win64
+        else:
+            windowed = frames * self._win
+        if is_onnx_export():  # the DFT as matrix products, built when traced (fastmel/dft.py)
+            return self._mel_of_pairs(rdft_pairs(windowed))
+        return self._mel(torch.fft.rfft(windowed, dim=-1))
 
     def _mel(self, X: torch.Tensor) -> torch.Tensor:
         """Mel spectrum of the complex spectrum ``X`` ``(..., k, F)`` -> ``(..., n_mels, k)``."""

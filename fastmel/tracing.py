@@ -19,15 +19,12 @@ __all__ = ["is_compiling", "is_exporting", "is_onnx_export"]
 is_compiling = getattr(torch.compiler, "is_compiling", None) or torch._dynamo.is_compiling
 
 
-def is_exporting() -> bool:
-    """Whether ``torch.export`` (or ``torch.onnx.export``) is tracing the current call."""
-    return _is_exporting()
-
-
-_is_exporting = getattr(torch.compiler, "is_exporting", None) or (lambda: False)
+# whether torch.export (or torch.onnx.export) is tracing the call; torch.compiler's is newer
+# than 2.3, and without it fastmel takes no export routes
+is_exporting = getattr(torch.compiler, "is_exporting", None) or (lambda: False)
 
 
 def is_onnx_export() -> bool:
     """Whether ``torch.onnx.export`` (its torch.export-based exporter) is tracing the call."""
     # is_in_onnx_export costs ~1.4 us per call: the ~50 ns flag goes first, for eager calls
-    return _is_exporting() and torch.onnx.is_in_onnx_export()
+    return is_exporting() and torch.onnx.is_in_onnx_export()

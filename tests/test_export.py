@@ -13,6 +13,7 @@ import torch
 
 import fastmel
 from tests.conftest import ONNX_PRESET_ATOL, assert_parity, make_signal
+from tests.test_module import KW, MODULE_KINDS
 from tests.test_presets import SR, max_abs, reference_output
 
 if not hasattr(torch.compiler, "is_exporting"):  # what fastmel.tracing reads exports by
@@ -20,18 +21,17 @@ if not hasattr(torch.compiler, "is_exporting"):  # what fastmel.tracing reads ex
 ort = pytest.importorskip("onnxruntime", reason="onnxruntime is in the test extra")
 pytest.importorskip("onnxscript", reason="torch.onnx.export needs onnxscript (test extra)")
 
-BASE = dict(sr=16000, n_fft=800, hop_length=200, n_mels=80, fmin=55.0, fmax=7600.0)
 # Lengths run through each exported graph; the graph is traced from 1 s between them.
 SECONDS = (0.3, 1.0, 4.1)
 CONFIGS = [
-    BASE,  # Wav2Lip's STFT (n_fft 800: ONNX Runtime's own DFT is off by 4e-5 there)
-    dict(BASE, n_fft=400, hop_length=160, fmin=0.0, fmax=8000.0),  # Whisper's
+    KW,  # Wav2Lip's STFT (n_fft 800: ONNX Runtime's own DFT is off by 4e-5 there)
+    dict(KW, n_fft=400, hop_length=160, fmin=0.0, fmax=8000.0),  # Whisper's
     dict(sr=22050, n_fft=512, hop_length=128, n_mels=64, power=1.0, pad_mode="reflect",
          htk=True, norm=None),  # fmt: skip
-    dict(BASE, power=0.5, center=False),  # (computed in float64: see MelSpectrogram._fft64)
+    dict(KW, power=0.5, center=False),  # (computed in float64: see MelSpectrogram._fft64)
     dict(sr=16000, n_fft=1023, win_length=800, hop_length=256, n_mels=40, window="hamming",
          pad_mode="edge"),  # fmt: skip
-    dict(BASE, pad_mode="linear_ramp", power=1.5),
+    dict(KW, pad_mode="linear_ramp", power=1.5),
 ]
 
 
@@ -76,7 +76,7 @@ def test_onnx_graph_equals_librosa_for_every_length(kw):
 
 
 def test_onnx_graph_in_float64_and_batched():
-    kw = dict(BASE, n_fft=400, hop_length=160)
+    kw = dict(KW, n_fft=400, hop_length=160)
     module = fastmel.MelSpectrogram(**kw, dtype=torch.float64)
     session, _ = onnx_session(module, torch.from_numpy(audio(16000, 1.0, np.float64, batch=3)))
     for seconds in SECONDS:
@@ -118,11 +118,7 @@ def test_exporting_leaves_the_module_as_it_was():
 @pytest.mark.parametrize("kind", ["MelSpectrogram", "preset wav2lip", "MFCC"])
 @pytest.mark.parametrize("lead", [(), (2,)], ids=["1-D", "batch"])
 def test_torch_export_takes_every_length(kind, lead):
-    module = {
-        "MelSpectrogram": lambda: fastmel.MelSpectrogram(**BASE),
-        "preset wav2lip": lambda: fastmel.preset("wav2lip"),
-        "MFCC": lambda: fastmel.MFCC(sr=16000, n_mfcc=13),
-    }[kind]()
+    module = MODULE_KINDS[kind]()
     example = torch.from_numpy(audio(16000, 1.0, batch=lead[0] if lead else 0))
     n = torch.export.Dim("n", min=2048)
     # (torch's rfft meta guards on the number of frames: deferring those guards to run time
