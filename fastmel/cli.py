@@ -44,6 +44,18 @@ def _norm(value: str) -> Any:
         raise argparse.ArgumentTypeError(msg) from None
 
 
+def _window(value: str) -> Any:
+    """``"kaiser,8"`` -> ``("kaiser", 8.0)``: a scipy window name and its parameters."""
+    name, *params = value.split(",")
+    if not params:
+        return name
+    try:
+        return (name, *(float(p) for p in params))
+    except ValueError:
+        msg = f"invalid window {value!r}: use a name, then numbers after commas (kaiser,8)"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
 def _add_mel_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group(
         "mel spectrogram (librosa's keywords; defaults are librosa's, or the preset's)"
@@ -53,7 +65,10 @@ def _add_mel_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--n-fft", type=int, help="FFT size (default: 2048)")
     g.add_argument("--hop-length", type=int, help="hop in samples (default: 512)")
     g.add_argument("--win-length", type=int, help="window length (default: n_fft)")
-    g.add_argument("--window", choices=WINDOWS, help="window (default: hann)")
+    g.add_argument("--window", type=_window, metavar="NAME[,PARAM...]",
+                   help=f"window: {', '.join(WINDOWS[:5])}, or any other scipy.signal.get_window "
+                   "name, with its parameters after commas (kaiser,8; needs scipy) (default: "
+                   "hann)")  # fmt: skip
     g.add_argument("--n-mels", type=int, help="mel bands (default: 128)")
     g.add_argument("--fmin", type=float, help="lowest frequency, Hz (default: 0)")
     g.add_argument("--fmax", type=float, help="highest frequency, Hz (default: sr/2)")

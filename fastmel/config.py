@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from .errors import ParameterError, check_real, check_size
 from .filters import (
+    WINDOWS,
     check_mel_params,
     mel_filters,
     padded_window,
@@ -27,8 +28,9 @@ FILTERBANKS = ("librosa", "torchaudio")
 class MelConfig:
     """A validated mel-spectrogram configuration (librosa's keywords and defaults).
 
-    ``win_length`` and ``fmax`` are resolved (never None); ``window`` is a name or, for an
-    explicit window, a tuple of floats so that the configuration stays hashable. Three
+    ``win_length`` and ``fmax`` are resolved (never None); ``window`` is the name of a
+    window fastmel builds or, for any other, its values as a tuple of floats, so that the
+    configuration stays hashable. Three
     fields go beyond librosa, for model front ends (presets): ``pad``, the samples padded on
     each side (``n_fft // 2`` when centred, as librosa; 0 when not), ``filterbank``, how the
     mel basis is built, and ``mag_eps``, added under the square root of the magnitude.
@@ -99,7 +101,9 @@ class MelConfig:
         if not (math.isfinite(check_real("mag_eps", mag_eps)) and mag_eps >= 0):
             raise ParameterError(f"mag_eps={mag_eps} must be a finite number >= 0")
         w = padded_window(window, win_length, n_fft)  # validates the window
-        win_key = window if isinstance(window, str) else tuple(float(v) for v in w)
+        # (values for every window fastmel does not build: no scipy needed to rebuild it)
+        named = isinstance(window, str) and window in WINDOWS
+        win_key = window if named else tuple(float(v) for v in w)
         return cls(
             float(sr), int(n_fft), hop_length, win_length, win_key, bool(center), pad_mode,
             float(power), int(n_mels), float(fmin), fmax, bool(htk), norm, pad, filterbank,

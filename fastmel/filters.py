@@ -311,32 +311,71 @@ def _named_window64(name: str, n: int) -> np.ndarray:
     return w
 
 
+def _scipy_window64(spec: Any, n: int) -> np.ndarray:
+    """``scipy.signal.get_window(spec, n, fftbins=True)``, for the windows fastmel does not
+    build itself."""
+    try:  # (optional: librosa's users have it, as librosa computes every window with it)
+        from scipy.signal import get_window as scipy_get_window
+    except ImportError:
+        raise ParameterError(
+            f"window={spec!r} needs scipy (pip install scipy), which computes it as librosa "
+            f"does; fastmel itself builds {WINDOWS[:5]}, or pass the window's values"
+        ) from None
+    try:
+        with np.errstate(all="ignore"):  # (a window that is not finite is refused below)
+            w = np.asarray(scipy_get_window(spec, n, fftbins=True), dtype=np.float64)
+    except (ValueError, TypeError) as e:
+        raise ParameterError(f"window={spec!r}: {e}") from None
+    if not np.isfinite(w).all():
+        raise ParameterError(f"window={spec!r} is not finite everywhere for win_length={n}")
+    w.setflags(write=False)
+    return w
+
+
+_cached_scipy_window64 = functools.lru_cache(maxsize=64)(_scipy_window64)
+
+
+def _is_window_spec(window: Any) -> bool:
+    """What librosa hands to scipy.signal.get_window: a name, a (name, *parameters) tuple,
+    or a real number (a Kaiser window's beta)."""
+    return isinstance(window, (str, tuple)) or is_real(window)
+
+
 def get_window(window: Any, win_length: int) -> np.ndarray:
     """Periodic analysis window as ``scipy.signal.get_window(window, win_length, fftbins=True)``.
 
     Parameters
     ----------
-    window : str, callable, np.ndarray, torch.Tensor or list
-        One of ``"hann"``, ``"hamming"``, ``"blackman"``, ``"bartlett"``, ``"boxcar"``,
-        ``"rectangular"``, ``"ones"``; a function called as ``window(win_length)`` (as
-        librosa does); or explicit real values of length ``win_length``. Other scipy
-        windows (``("kaiser", 8.0)``, ...) are passed as values:
-        ``scipy.signal.get_window(spec, win_length, fftbins=True)``.
+    window : str, tuple, float, callable, np.ndarray, torch.Tensor or list
+        ``"hann"``, ``"hamming"``, ``"blackman"``, ``"bartlett"``, ``"boxcar"``
+        (``"rectangular"``, ``"ones"``), built by fastmel; any other window scipy knows,
+        as a name (``"flattop"``), a tuple with its parameters (``("kaiser", 8.0)``,
+        ``("tukey", 0.25)``) or a number (a Kaiser window's beta), computed by
+        ``scipy.signal.get_window`` as librosa does (this needs scipy); a function called
+        as ``window(win_length)`` (as librosa does); or explicit real values of length
+        ``win_length``.
     win_length : int > 0
         Window length in samples.
 
     Returns
     -------
     w : np.ndarray [shape=(win_length,)], float64
+
+    Raises
+    ------
+    ParameterError
+        An unknown window, one missing its parameters, values of the wrong length or not
+        finite, or a scipy window without scipy installed.
     """
     win_length = check_size("win_length", win_length)
-    if isinstance(window, (str, tuple)):
-        if window not in WINDOWS:
-            raise ParameterError(
-                f"window={window!r} is not one of {WINDOWS}; pass other windows as values, "
-                f"e.g. window=scipy.signal.get_window({window!r}, {win_length}, fftbins=True)"
-            )
-        return _named_window64(window, win_length)
+    if _is_window_spec(window):
+        if isinstance(window, str) and window in WINDOWS:
+            return _named_window64(window, win_length)
+        try:
+            hash(window)
+        except TypeError:  # e.g. ("general_cosine", [0.5, 0.5]): computed, not cached
+            return _scipy_window64(window, win_length)
+        return _cached_scipy_window64(window, win_length)
     if callable(window):
         window = window(win_length)  # librosa's convention for a window function
     if isinstance(window, list):
@@ -356,7 +395,8 @@ def get_window(window: Any, win_length: int) -> np.ndarray:
             raise ParameterError("window must be finite everywhere")
         return window.astype(np.float64)
     raise TypeError(
-        f"window must be a str, a function, np.ndarray, torch.Tensor or list, got "
+        f"window must be a str, a tuple, a number, a function, np.ndarray, torch.Tensor or "
+        f"list, got "
         f"{type(window).__name__}"
     )
 
@@ -372,4 +412,5 @@ def clear_cache() -> None:
     """Empty the caches of filterbanks and windows."""
     _mel_basis64.cache_clear()
     _named_window64.cache_clear()
+    _cached_scipy_window64.cache_clear()
     _torchaudio_basis.cache_clear()

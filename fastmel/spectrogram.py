@@ -453,10 +453,12 @@ def melspectrogram(
         Samples between frames (None: ``win_length // 4``, as librosa's stft).
     win_length : int in (0, n_fft] or None
         Window length (None: ``n_fft``); the window is zero-padded to ``n_fft``.
-    window : str, callable, np.ndarray, torch.Tensor or list
+    window : str, tuple, float, callable, np.ndarray, torch.Tensor or list
         ``"hann"``, ``"hamming"``, ``"blackman"``, ``"bartlett"``, ``"boxcar"``
-        (``"rectangular"``, ``"ones"``), a function called as ``window(win_length)``, or
-        explicit values of length ``win_length``; named windows are periodic
+        (``"rectangular"``, ``"ones"``); any other ``scipy.signal.get_window`` spec
+        (``"flattop"``, ``("kaiser", 8.0)``, a number as a Kaiser beta; needs scipy); a
+        function called as ``window(win_length)``; or explicit values of length
+        ``win_length``. Specs give periodic windows
         (``scipy.signal.get_window(..., fftbins=True)``). See :func:`fastmel.get_window`.
     center : bool
         Pad ``n_fft // 2`` samples on both sides so that frame t is centred at

@@ -106,6 +106,15 @@ def test_mel_options_reach_the_computation(stereo_files, tmp_path):
     np.testing.assert_allclose(np.load(out), librosa.amplitude_to_db(ref), atol=1e-3)
 
 
+@pytest.mark.parametrize("window,spec", [("kaiser,8", ("kaiser", 8.0)), ("flattop", "flattop")])
+def test_scipy_windows_with_parameters(stereo_files, tmp_path, window, spec):
+    out = tmp_path / "m.npy"
+    assert main(["mel", stereo_files["wav"], "-o", str(out), "--window", window]) == 0
+    y, sr = librosa.load(stereo_files["wav"], sr=None)
+    ref = librosa.feature.melspectrogram(y=y, sr=sr, window=spec)
+    assert_parity(np.load(out), ref, np.float32, window)
+
+
 def test_db_and_plot(stereo_files, tmp_path):
     out, png = tmp_path / "m.npy", tmp_path / "m.png"
     assert main(["mel", stereo_files["flac"], "-o", str(out), "--db", "--plot", str(png)]) == 0
@@ -167,6 +176,8 @@ BAD_VALUES = [
     ("mel", "--sr", "inf", "sr=inf must be a positive finite number"),
     ("mel", "--sr", "1e12", "more than 2**31 - 1"),  # was a MemoryError traceback from soxr
     ("mel", "--hop-length", str(2**64), "hop_length"),
+    ("mel", "--window", "nosuch", "window='nosuch'"),
+    ("mel", "--window", "kaiser", "window='kaiser'"),  # (scipy: kaiser needs its beta)
     ("stream", "--chunk-ms", "nan", "--chunk-ms must be a positive finite number"),
     ("stream", "--chunk-ms", "inf", "--chunk-ms must be a positive finite number"),
     ("stream", "--chunk-ms", "0", "--chunk-ms must be a positive finite number"),

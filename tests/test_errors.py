@@ -53,7 +53,9 @@ BAD_PARAMS = [
     (dict(fmin=8000.0), ParameterError, "fmin"),  # fmax defaults to sr / 2 = 8000
     (dict(window="kaiser"), ParameterError, "window"),
     (dict(window=np.ones(100)), ParameterError, "window"),
-    (dict(window=42), TypeError, "window"),
+    (dict(window=b"hann"), TypeError, "window"),
+    (dict(window="no-such-window"), ParameterError, "window='no-such-window'"),
+    (dict(window=("gaussian", 0.0)), ParameterError, "not finite"),
     (dict(pad_mode="wrap"), ParameterError, "pad_mode"),
     (dict(norm="l2"), ParameterError, "norm"),
     (dict(power=0.0), ParameterError, "power"),

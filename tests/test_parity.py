@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 
 import librosa
 import numpy as np
@@ -243,10 +244,40 @@ def test_window_functions_and_lists_as_librosa(spec):
     assert_parity(fastmel.MelSpectrogram(**kw)(torch.from_numpy(y)), ref, np.float32, spec)
 
 
-@pytest.mark.parametrize("window", [("kaiser", 8.0), "flattop"], ids=str)
-def test_other_scipy_windows_are_refused_with_the_values_to_pass(window):
-    with pytest.raises(fastmel.ParameterError, match=r"scipy\.signal\.get_window\("):
-        fastmel.melspectrogram(y=np.zeros(4000, np.float32), sr=16000, n_fft=512, window=window)
+# Windows fastmel does not build, which librosa takes from scipy.signal.get_window: names,
+# (name, *parameters) tuples, a number (a Kaiser beta), an unhashable spec (not cached).
+SCIPY_WINDOWS = [
+    "flattop", "nuttall", "blackmanharris", "triang", "cosine", "parzen", "bohman", "barthann",
+    "tukey", "lanczos", "taylor", "han", ("tukey", 0.25), ("kaiser", 8.0), 14.0,
+    ("gaussian", 60.0), ("general_gaussian", 1.5, 80.0), ("dpss", 3.0), ("chebwin", 80.0),
+    ("exponential", None, 50.0), ("general_cosine", [0.5, 0.3, 0.2]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("window", SCIPY_WINDOWS, ids=str)
+def test_scipy_windows_as_librosa(window):
+    y = make_signal("speech", 16000, seconds=1.0).astype(np.float32)
+    kw = dict(sr=16000, n_fft=512, win_length=400, hop_length=160, n_mels=64, window=window)
+    ref = librosa.feature.melspectrogram(y=y, **kw)
+    assert_parity(fastmel.melspectrogram(y=y, **kw), ref, np.float32, str(window))
+    mel = fastmel.MelSpectrogram(**kw)
+    assert_parity(mel(torch.from_numpy(y)), ref, np.float32, str(window))
+    np.testing.assert_array_equal(
+        fastmel.get_window(window, 400), scipy.signal.get_window(window, 400, fftbins=True)
+    )
+
+
+def test_scipy_windows_without_scipy(monkeypatch):
+    kw = dict(sr=16000, n_fft=512, window="nuttall")  # a name scipy computes
+    y = torch.from_numpy(make_signal("speech", 16000, seconds=0.5))
+    mel, ref = fastmel.MelSpectrogram(**kw), fastmel.MelSpectrogram(**kw, dtype=np.float64)(y)
+    fastmel.clear_cache()
+    monkeypatch.setitem(sys.modules, "scipy.signal", None)  # import scipy.signal fails
+    with pytest.raises(fastmel.ParameterError, match=r"window='flattop' needs scipy"):
+        fastmel.MelSpectrogram(sr=16000, n_fft=512, window="flattop")
+    # a module keeps its window's values: it rebuilds (dtype, device) without scipy
+    torch.testing.assert_close(mel.double()(y), ref, rtol=0, atol=0)
+    fastmel.MelSpectrogram(sr=16000, n_fft=512, window="hann")  # built by fastmel
 
 
 def test_short_signals_and_single_frame():
