@@ -82,14 +82,16 @@ class MelConfig:
         if hop_length is None:  # librosa's stft: a quarter of the window
             hop_length = win_length // 4
         hop_length = check_size("hop_length", hop_length)
-        if not isinstance(pad_mode, str) or pad_mode not in PAD_MODES:  # (no pad functions)
+        for name, flag in (("center", center), ("htk", htk)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
+        if not center:  # librosa never reads pad_mode then, whatever it holds
+            pad_mode = "constant"
+        elif not isinstance(pad_mode, str) or pad_mode not in PAD_MODES:  # (no pad functions)
             raise ParameterError(f"pad_mode={pad_mode!r} must be one of {PAD_MODES}")
         power = check_real("power", power)
         if not (math.isfinite(power) and power > 0):
             raise ParameterError(f"power={power} must be a positive finite number")
-        for name, flag in (("center", center), ("htk", htk)):
-            if not isinstance(flag, (bool, np.bool_)):
-                raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
         if center_pad is None:
             pad = n_fft // 2 if center else 0
         elif not center:

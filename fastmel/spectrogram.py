@@ -464,7 +464,8 @@ def melspectrogram(
         Pad ``n_fft // 2`` samples on both sides so that frame t is centred at
         ``t * hop_length``.
     pad_mode : {"constant", "reflect", "edge", "symmetric", "linear_ramp"}
-        Padding for ``center=True``, as ``np.pad`` (librosa >= 0.10 defaults to zeros).
+        Padding for ``center=True``, as ``np.pad`` (librosa >= 0.10 defaults to zeros);
+        ignored without centring, as in librosa.
     power : float > 0
         Exponent of the magnitude (1: energy, 2: power).
     n_mels, fmin, fmax, htk, norm, dtype

@@ -297,6 +297,20 @@ def test_short_signals_and_single_frame():
     assert_parity(fastmel.melspectrogram(y=y, sr=16000, n_fft=512, center=False), ref, np.float32)
 
 
+@pytest.mark.parametrize("pad_mode", ["wrap", "mean", "empty"])
+def test_pad_mode_is_ignored_without_centring_as_librosa(pad_mode):
+    y = make_signal("speech", 16000, seconds=0.5).astype(np.float32)
+    kw = dict(sr=16000, n_fft=512, hop_length=128, center=False, pad_mode=pad_mode)
+    ref = librosa.feature.melspectrogram(y=y, **kw)
+    assert_parity(fastmel.melspectrogram(y=y, **kw), ref, np.float32, pad_mode)
+    stream = fastmel.MelStream(**kw)
+    parts = [stream.push(c) for c in torch.from_numpy(y).split(300)] + [stream.flush()]
+    frames = torch.cat(parts, -1)
+    assert_parity(frames, ref, np.float32, f"stream {pad_mode}")
+    with pytest.raises(fastmel.ParameterError, match=f"pad_mode='{pad_mode}'"):
+        fastmel.MelSpectrogram(**dict(kw, center=True))  # librosa refuses these when centring
+
+
 @pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # librosa's, on (0, ...)
 @pytest.mark.parametrize("case", CASES[:: len(CASES) // 12], ids=lambda c: f"case{c['id']}")
 def test_an_empty_batch_gives_librosas_empty_shape(case):
