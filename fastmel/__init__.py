@@ -21,6 +21,7 @@ from .filters import (
     torchaudio_mel_filters,
 )
 from .graph import CUDAGraphRunner, CUDAGraphStream, cuda_graph
+from .io import load
 from .mfcc import MFCC, mfcc
 from .presets import PRESETS, FrontEnd, preset
 from .scaling import amplitude_to_db, db_to_amplitude, db_to_power, power_to_db
@@ -50,6 +51,7 @@ __all__ = [
     "fft_frequencies",
     "get_window",
     "hz_to_mel",
+    "load",
     "mel_filters",
     "mel_frequencies",
     "mel_to_hz",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
+from typing import IO, Any
 
 import numpy as np
+import numpy.typing as npt
 
-from .errors import MAX_SIZE, ParameterError
+from .errors import MAX_SIZE, ParameterError, check_real
 from .filters import check_sr
 
 __all__ = ["load"]
@@ -15,55 +18,109 @@ __all__ = ["load"]
 RESAMPLE_QUALITY = "soxr_hq"
 
 
-def load(path: str | os.PathLike[str], *, sr: float | None = None) -> tuple[np.ndarray, float]:
-    """Read an audio file as mono float32, equal to ``librosa.load(path, sr=sr)``.
+def _seconds(name: str, value: Any) -> float:
+    value = check_real(name, value)
+    if not (math.isfinite(value) and value >= 0):
+        raise ParameterError(f"{name}={value} must be a finite number of seconds >= 0")
+    return value
+
+
+def _resample(y: np.ndarray, native_sr: float, sr: float) -> np.ndarray:
+    """librosa.resample with soxr_hq along the last axis, fixed to ``ceil(n * sr / native)``."""
+    import soxr
+
+    n_out = math.ceil(y.shape[-1] * (sr / native_sr))  # librosa's rounding
+    if n_out > MAX_SIZE:
+        raise ParameterError(
+            f"resampling {y.shape[-1]} samples from {native_sr:g} Hz to sr={sr:g} gives {n_out} "
+            "samples, more than 2**31 - 1"
+        )
+    y_hat = np.apply_along_axis(soxr.resample, -1, y, native_sr, sr, quality=RESAMPLE_QUALITY)
+    if y_hat.shape[-1] > n_out:
+        y_hat = y_hat[..., :n_out]
+    elif y_hat.shape[-1] < n_out:
+        y_hat = np.pad(y_hat, [(0, 0)] * (y_hat.ndim - 1) + [(0, n_out - y_hat.shape[-1])])
+    return np.asarray(y_hat, dtype=y.dtype)
+
+
+def load(
+    path: str | os.PathLike[str] | IO[bytes],
+    *,
+    sr: float | None = 22050,
+    mono: bool = True,
+    offset: float = 0.0,
+    duration: float | None = None,
+    dtype: npt.DTypeLike = np.float32,
+) -> tuple[np.ndarray, float]:
+    """Read an audio file, equal to ``librosa.load`` (soundfile, then soxr at ``soxr_hq``).
 
     Parameters
     ----------
-    path : str or os.PathLike
-        Any file libsndfile reads (wav, flac, ogg, mp3, ...).
+    path : str, os.PathLike or binary file object
+        Any file libsndfile reads (wav, flac, ogg, mp3, ...). librosa falls back to
+        audioread for other formats; fastmel does not.
     sr : float > 0 or None
-        Target sampling rate; None keeps the file's native rate.
+        Target sampling rate (librosa's default, 22050); None keeps the file's own.
+    mono : bool
+        Average the channels.
+    offset : float >= 0
+        Start reading this many seconds in (``int(offset * native_sr)`` frames).
+    duration : float >= 0 or None
+        Read at most this many seconds (``int(duration * native_sr)`` frames); None: to
+        the end.
+    dtype : np.float32 or np.float64
 
     Returns
     -------
-    y : np.ndarray [shape=(n,)], float32
-        Channels averaged to mono, resampled with soxr at librosa's default quality
-        and fixed to ``ceil(n * sr / native_sr)`` samples.
+    y : np.ndarray [shape=(n,) or (channels, n)]
+        Mono, or ``(channels, n)`` for a file of several channels with ``mono=False``;
+        resampled to ``ceil(n * sr / native_sr)`` samples.
     sr : float
         Sampling rate of ``y``.
 
     Raises
     ------
     ParameterError
-        ``sr`` is not a positive finite number, or resampling would give more than
-        2**31 - 1 samples.
-    OSError
-        The file is missing or unreadable.
+        ``sr``, ``offset``, ``duration`` or ``dtype`` out of range, or resampling would
+        give more than 2**31 - 1 samples.
+    TypeError
+        Parameters of the wrong type.
     soundfile.LibsndfileError
-        The file is not audio libsndfile can decode (a ``RuntimeError``).
+        The file is missing, unreadable, or not audio libsndfile can decode (a
+        ``RuntimeError``).
+
+    Examples
+    --------
+    >>> import fastmel
+    >>> from importlib import resources
+    >>> y, sr = fastmel.load(resources.files("fastmel") / "data" / "speech.wav", sr=16000)
+    >>> y.dtype, sr
+    (dtype('float32'), 16000.0)
     """
     import soundfile as sf
 
     if sr is not None:
         sr = check_sr(sr)
-    with sf.SoundFile(os.fspath(path)) as f:
-        native_sr = f.samplerate
-        y = f.read(dtype="float32", always_2d=True).T  # (channels, n)
-    y = np.mean(y, axis=0) if y.shape[0] > 1 else y[0]
+    if not isinstance(mono, (bool, np.bool_)):
+        raise TypeError(f"mono must be a bool, got {type(mono).__name__}")
+    offset = _seconds("offset", offset)
+    if duration is not None:
+        duration = _seconds("duration", duration)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise ParameterError(f"dtype={dtype!r} must be float32 or float64") from None
+    if dt not in (np.float32, np.float64):
+        raise ParameterError(f"dtype={dtype!r} must be float32 or float64")
+    source = os.fspath(path) if isinstance(path, (str, os.PathLike)) else path
+    with sf.SoundFile(source) as f:
+        native_sr = float(f.samplerate)
+        if offset:
+            f.seek(int(offset * native_sr))
+        frames = -1 if duration is None else int(duration * native_sr)
+        y = f.read(frames=frames, dtype=dt.name, always_2d=False).T  # (channels, n) or (n,)
+    if mono and y.ndim > 1:
+        y = np.mean(y, axis=0)
     if sr is None or sr == native_sr:
-        return y, float(native_sr)
-    import soxr
-
-    n_out = int(np.ceil(y.shape[-1] * (sr / native_sr)))  # librosa's rounding
-    if n_out > MAX_SIZE:
-        raise ParameterError(
-            f"resampling {y.shape[-1]} samples from {native_sr} Hz to sr={sr:g} gives {n_out} "
-            "samples, more than 2**31 - 1"
-        )
-    y_hat = soxr.resample(y, native_sr, sr, quality=RESAMPLE_QUALITY)
-    if y_hat.shape[-1] > n_out:
-        y_hat = y_hat[:n_out]
-    elif y_hat.shape[-1] < n_out:
-        y_hat = np.pad(y_hat, (0, n_out - y_hat.shape[-1]))
-    return np.asarray(y_hat, dtype=np.float32), float(sr)
+        return y, native_sr
+    return _resample(y, native_sr, sr), sr

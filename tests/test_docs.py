@@ -6,7 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+import soundfile as sf
 import torch
+
+from tests.conftest import make_signal
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
@@ -24,11 +27,13 @@ def test_the_readme_has_examples():
 
 
 def test_readme_cpu_examples_run(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # (an example saves a file)
+    monkeypatch.chdir(tmp_path)  # (an example saves a file, another reads speech.flac)
+    sf.write(tmp_path / "speech.flac", make_signal("speech", 22050, 1.0), 22050)
     namespace = _reader_inputs()
     for block in CPU_BLOCKS:  # in order: later blocks use names the first one defines
         exec(compile(block, str(README), "exec"), namespace)
     assert namespace["M"].shape == (80, 81)
+    assert namespace["speech"].shape == (16000,) and namespace["sr"] == 16000
     assert namespace["feats"].shape == (80, 81)
     assert namespace["mfcc"].shape == (13, 32)
 

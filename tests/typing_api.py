@@ -27,6 +27,8 @@ def offline(y: np.ndarray, t: torch.Tensor) -> None:
     assert_type(fastmel.db_to_amplitude(y), np.ndarray)
     assert_type(fastmel.mel_windows(y, fps=25), np.ndarray)
     assert_type(fastmel.mel_filters(sr=16000, n_fft=800), np.ndarray)
+    assert_type(fastmel.load("speech.flac", sr=16000), tuple[np.ndarray, float])
+    fastmel.load("speech.flac", 16000)  # type: ignore[call-arg]  # keyword-only, as librosa
     mel = fastmel.MelSpectrogram(sr=16000)
     assert_type(mel(t), torch.Tensor)  # (nn.Module's own __call__ is typed Any)
     assert_type(fastmel.preset("whisper")(t), torch.Tensor)

@@ -1,0 +1,99 @@
+"""fastmel.load against librosa.load: formats, rates, channels, offset and duration, dtypes."""
+
+from __future__ import annotations
+
+import io
+
+import librosa
+import numpy as np
+import pytest
+import soundfile as sf
+
+import fastmel
+from fastmel import ParameterError
+from tests.conftest import make_signal
+
+FORMATS = [("wav", "PCM_16"), ("flac", "PCM_24"), ("ogg", "VORBIS"), ("mp3", "MPEG_LAYER_III"),
+           ("wav", "FLOAT")]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("load")
+    speech, chirp = make_signal("speech", 44100, 1.3), make_signal("chirp", 44100, 1.3)
+    paths = {}
+    for ext, subtype in FORMATS:
+        for channels in (1, 2):
+            y = 0.7 * (np.stack([speech, chirp], axis=1) if channels == 2 else speech)
+            path = d / f"{subtype}-{channels}.{ext}"
+            sf.write(path, y, 44100, subtype=subtype)
+            paths[subtype, channels] = str(path)
+    return paths
+
+
+def assert_same(got, ref):
+    (y, sr), (y_ref, sr_ref) = got, ref
+    assert sr == sr_ref and y.dtype == y_ref.dtype and y.shape == y_ref.shape
+    np.testing.assert_array_equal(y, y_ref)  # the same reads and resampler: bitwise
+
+
+@pytest.mark.parametrize("subtype", [f[1] for f in FORMATS])
+@pytest.mark.parametrize("channels", [1, 2])
+@pytest.mark.parametrize("sr", ["default", None, 16000, 44100, 48000, 22050.5])
+@pytest.mark.parametrize("mono", [True, False])
+def test_load_equals_librosa(files, subtype, channels, sr, mono):
+    kw = {} if sr == "default" else dict(sr=sr)
+    path = files[subtype, channels]
+    assert_same(fastmel.load(path, mono=mono, **kw), librosa.load(path, mono=mono, **kw))
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [dict(offset=0.25), dict(duration=0.5), dict(offset=0.3, duration=0.41), dict(offset=0.0),
+     dict(duration=0.0), dict(offset=1.2, duration=5.0), dict(dtype=np.float64),
+     dict(dtype=np.float64, sr=16000, mono=False, offset=0.1)],
+    ids=str,
+)  # fmt: skip
+def test_offset_duration_and_dtype_equal_librosa(files, kw):
+    path = files["PCM_24", 2]
+    assert_same(fastmel.load(path, **kw), librosa.load(path, **kw))
+
+
+def test_file_objects_and_paths(files, tmp_path):
+    path = files["FLOAT", 2]
+    ref = librosa.load(path, sr=16000)
+    with open(path, "rb") as f:
+        assert_same(fastmel.load(f, sr=16000), ref)
+    with open(path, "rb") as f:
+        assert_same(fastmel.load(io.BytesIO(f.read()), sr=16000), ref)
+    from pathlib import Path
+
+    assert_same(fastmel.load(Path(path), sr=16000), ref)
+
+
+@pytest.mark.parametrize(
+    "kw,error,match",
+    [
+        (dict(sr=0), ParameterError, "sr=0"),
+        (dict(sr="16k"), TypeError, "sr"),
+        (dict(offset=-1.0), ParameterError, "offset=-1.0"),
+        (dict(offset=float("nan")), ParameterError, "offset"),
+        (dict(duration=-0.5), ParameterError, "duration=-0.5"),
+        (dict(duration="1s"), TypeError, "duration"),
+        (dict(mono="yes"), TypeError, "mono"),
+        (dict(dtype=np.int16), ParameterError, "dtype"),
+        (dict(sr=1e12), ParameterError, "2\\*\\*31 - 1"),
+    ],
+    ids=str,
+)
+def test_bad_parameters_name_themselves(files, kw, error, match):
+    with pytest.raises(error, match=match):
+        fastmel.load(files["PCM_16", 1], **kw)
+
+
+def test_unreadable_files_raise_soundfile_errors(tmp_path):
+    text = tmp_path / "text.wav"
+    text.write_text("not audio\n" * 10)
+    for path in (tmp_path / "missing.wav", text):
+        with pytest.raises(sf.LibsndfileError):
+            fastmel.load(path)
