@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -44,7 +44,7 @@ def _resample(y: np.ndarray, native_sr: float, sr: float) -> np.ndarray:
 
 
 def load(
-    path: str | os.PathLike[str] | IO[bytes],
+    path: str | os.PathLike[str] | BinaryIO,
     *,
     sr: float | None = 22050,
     mono: bool = True,
