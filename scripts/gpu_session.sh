@@ -4,14 +4,14 @@
 # tests: the whole test suite with CUDA present (8 pytest-xdist workers); probe:
 # python -m bench.gpu_probe; gemm: python -m bench.gpu_probe gemm (the GEMM formulations of
 # the mel projection); quick/full: the GPU benchmark
-# (full also regenerates BENCHMARKS.md). Needs the wheels the image lacks (librosa and its
-# small dependencies, nnAudio, soundfile, soxr, openai-whisper) in .whl/ (ignored via .git/info/exclude),
+# (full also regenerates BENCHMARKS.md). Needs the wheels the image lacks or may lack (librosa and its
+# small dependencies, nnAudio, soundfile, soxr, openai-whisper, hypothesis) in .whl/ (ignored via .git/info/exclude),
 # fetched beforehand on the development machine for the image's Python 3.12:
 #   pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
 #     --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 \
 #     --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform any -d .whl \
 #     librosa==0.11.0 audioread decorator pooch platformdirs soundfile cffi pycparser soxr \
-#     nnAudio==0.3.4 more-itertools
+#     nnAudio==0.3.4 more-itertools hypothesis attrs sortedcontainers
 # and openai-whisper (an sdist): pip wheel -q --no-deps -w .whl openai-whisper==20250625
 # Logs and results go to $OUT.
 set -uo pipefail
