@@ -5,8 +5,8 @@ melspectrogram), ``streaming`` (MelStream), ``presets`` (model front ends), ``mf
 (Wav2Lip mel windows), ``scaling`` (decibels), ``projection`` (banded mel GEMM),
 ``config`` (MelConfig), ``padding`` (np.pad's modes), ``arrays`` (NumPy in, NumPy out),
 ``graph`` (CUDA-graph runners), ``fused`` (optional Triton kernel), ``tracing`` (routes
-under compile and export), ``dft`` (the DFT as GEMMs, for ONNX), ``io`` (load), ``cli``
-(command line).
+under compile and export), ``precision`` (float32-exact CUDA products where TF32 is on),
+``dft`` (the DFT as GEMMs, for ONNX), ``io`` (load), ``cli`` (command line).
 """
 
 from .config import MelConfig
@@ -67,6 +67,8 @@ __all__ = [
 def clear_cache() -> None:
     """Empty every cache of constants (filterbanks, windows, modules used by functions)."""
     from . import filters, spectrogram
+    from .mfcc import _dct_tensor
 
     filters.clear_cache()
     spectrogram.clear_cache()
+    _dct_tensor.cache_clear()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from . import precision
 from .arrays import Array, as_tensor, like
 from .errors import ParameterError, check_real, check_size
 from .filters import check_norm
@@ -127,6 +128,8 @@ class MFCC(torch.nn.Module):
         if self.lifter > 0:
             D = D * _lifter64(self.n_mfcc, self.lifter)[:, None]
         self.register_buffer("dct", torch.tensor(D, dtype=dtype, device=device), persistent=False)
+        wide = dtype == torch.float32 and (device.type == "cuda" or precision.ON_CPU)
+        self._dct64 = torch.tensor(D, device=device) if wide else None  # (for TF32: precision.py)
 
     def _apply(self, fn: Any, recurse: bool = True) -> MFCC:
         super()._apply(fn, recurse)
@@ -141,7 +144,10 @@ class MFCC(torch.nn.Module):
         self.mel.check_input(y)
         half = y.dtype in (torch.float16, torch.bfloat16)
         S = power_to_db(self.mel(y.to(self.mel.dtype)))
-        M = torch.matmul(self.dct, S)
+        if self._dct64 is not None and precision.float64_products(S):  # TF32 is enabled
+            M = torch.matmul(self._dct64, S.double()).to(S.dtype)
+        else:
+            M = torch.matmul(self.dct, S)
         return M.to(y.dtype) if half else M
 
 
@@ -192,6 +198,8 @@ def mfcc(*, y: Array | None = None, sr: float = 22050, S: Array | None = None, n
             f"S must be a real array of shape (..., n_mels, t), got {tuple(St.shape)}"
         )
     dtype = St.dtype if St.dtype == torch.float64 else torch.float32
-    D = _dct_tensor(St.shape[-2], n_mfcc, dct_type, norm, float(lifter), dtype, St.device)
-    M = torch.matmul(D, St.to(dtype))
+    St = St.to(dtype)
+    ct = torch.float64 if precision.float64_products(St) else dtype  # (TF32: precision.py)
+    D = _dct_tensor(St.shape[-2], n_mfcc, dct_type, norm, float(lifter), ct, St.device)
+    M = torch.matmul(D, St.to(ct)).to(dtype)
     return like(M, source)

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import precision
 from .tracing import is_exporting
 
 __all__ = ["BandedProjection", "apply_plan", "band_partitions"]
@@ -112,6 +113,10 @@ class BandedProjection:
             for groups in band_partitions(basis)
         ]  # fmt: skip
         self._one_t = self.plans[0][0][2].T.contiguous()  # (filters, cols), for F.linear
+        # float32 values widened, for products TF32 would round (see fastmel/precision.py)
+        one = self.plans[0][0][2]
+        wide = one.dtype == torch.float32 and (one.is_cuda or precision.ON_CPU)
+        self._one64 = one.double() if wide else None
         # Up to this many rows, the one-group product goes faster over all of S's columns
         # on CPU (see NS_PER_SLICE): the zeros it multiplies cost less than the slice.
         lo, hi, one = self.plans[0][0]
@@ -152,6 +157,8 @@ class BandedProjection:
         lo, hi, p = self.plans[0][0]
         if is_exporting():  # one graph for every number of frames: the one-group product
             return torch.matmul(S.narrow(-1, lo, hi - lo), p)
+        if self._one64 is not None and precision.float64_products(S):  # TF32 is enabled
+            return torch.matmul(S.narrow(-1, lo, hi - lo).double(), self._one64).to(S.dtype)
         rows = S.numel() // max(S.shape[-1], 1)
         if rows <= LINEAR_MAX_ROWS and (S.is_cuda or LINEAR_ON_CPU):
             return F.linear(S.narrow(-1, lo, hi - lo), self._one_t)

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from . import fused as _fused
+from . import precision
 from .arrays import Array, as_tensor, like
 from .config import MelConfig
 from .dft import rdft_pairs
@@ -99,7 +100,8 @@ class MelSpectrogram(torch.nn.Module):
     module's dtype; float16/bfloat16 input is computed in float32 (FFTs in half precision
     are not generally available) and returned in the input dtype. An empty batch
     ``(0, ..., n)`` gives an empty ``(0, ..., n_mels, t)``, as in librosa. Supports CPU and CUDA,
-    autograd, and ``torch.compile(fullgraph=True)``.
+    autograd, and ``torch.compile(fullgraph=True)``. Where TF32 is enabled for CUDA matmuls,
+    the mel projection runs in float64 and is rounded once (:mod:`fastmel.precision`).
 
     On CUDA, padding, framing and windowing run as one Triton kernel (:mod:`fastmel.fused`)
     where Triton imports, when captured in a CUDA graph or on large inputs, never under
@@ -503,8 +505,10 @@ def melspectrogram(
             n_fft = 2 * (S.shape[-2] - 1)  # librosa keeps an n_fft (an odd one) that fits S
         St = as_tensor(S)
         ct = _compute_dtype(St.dtype, basis_dtype)
-        basis = _basis_tensor(sr, n_fft, n_mels, fmin, fmax, htk, norm, basis_dtype, ct, St.device)
-        out = torch.matmul(basis, St.to(ct))
+        St = St.to(ct)
+        pt = torch.float64 if precision.float64_products(St) else ct  # (TF32: precision.py)
+        basis = _basis_tensor(sr, n_fft, n_mels, fmin, fmax, htk, norm, basis_dtype, pt, St.device)
+        out = torch.matmul(basis, St.to(pt)).to(ct)
         return like(out, S)
     if y is None:
         raise ParameterError("one of y or S must be given")
