@@ -30,10 +30,10 @@ class MelConfig:
 
     ``win_length`` and ``fmax`` are resolved (never None); ``window`` is the name of a
     window fastmel builds or, for any other, its values as a tuple of floats, so that the
-    configuration stays hashable. Three
-    fields go beyond librosa, for model front ends (presets): ``pad``, the samples padded on
-    each side (``n_fft // 2`` when centred, as librosa; 0 when not), ``filterbank``, how the
-    mel basis is built, and ``mag_eps``, added under the square root of the magnitude.
+    configuration stays hashable. Three fields go beyond librosa, for model front ends
+    (presets): ``pad``, the samples padded on each side (``n_fft // 2`` when centred, as
+    librosa; 0 when not), ``filterbank``, how the mel basis is built, and ``mag_eps``, added
+    under the square root of the magnitude.
     """
 
     sr: float = 22050
