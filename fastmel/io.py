@@ -14,8 +14,9 @@ from .filters import check_sr
 
 __all__ = ["load"]
 
-# librosa.load's default res_type is "soxr_hq".
+# librosa.load's default res_type is "soxr_hq"; these are the soxr qualities it takes.
 RESAMPLE_QUALITY = "soxr_hq"
+RES_TYPES = ("soxr_vhq", "soxr_hq", "soxr_mq", "soxr_lq", "soxr_qq")
 
 
 def _seconds(name: str, value: Any) -> float:
@@ -25,8 +26,8 @@ def _seconds(name: str, value: Any) -> float:
     return value
 
 
-def _resample(y: np.ndarray, native_sr: float, sr: float) -> np.ndarray:
-    """librosa.resample with soxr_hq along the last axis, fixed to ``ceil(n * sr / native)``."""
+def _resample(y: np.ndarray, native_sr: float, sr: float, res_type: str) -> np.ndarray:
+    """librosa.resample with soxr along the last axis, fixed to ``ceil(n * sr / native)``."""
     import soxr
 
     n_out = math.ceil(y.shape[-1] * (sr / native_sr))  # librosa's rounding
@@ -35,7 +36,7 @@ def _resample(y: np.ndarray, native_sr: float, sr: float) -> np.ndarray:
             f"resampling {y.shape[-1]} samples from {native_sr:g} Hz to sr={sr:g} gives {n_out} "
             "samples, more than 2**31 - 1"
         )
-    y_hat = np.apply_along_axis(soxr.resample, -1, y, native_sr, sr, quality=RESAMPLE_QUALITY)
+    y_hat = np.apply_along_axis(soxr.resample, -1, y, native_sr, sr, quality=res_type)
     if y_hat.shape[-1] > n_out:
         y_hat = y_hat[..., :n_out]
     elif y_hat.shape[-1] < n_out:
@@ -51,8 +52,9 @@ def load(
     offset: float = 0.0,
     duration: float | None = None,
     dtype: npt.DTypeLike = np.float32,
+    res_type: str = RESAMPLE_QUALITY,
 ) -> tuple[np.ndarray, float]:
-    """Read an audio file, equal to ``librosa.load`` (soundfile, then soxr at ``soxr_hq``).
+    """Read an audio file, equal to ``librosa.load`` (soundfile, then soxr).
 
     Parameters
     ----------
@@ -69,6 +71,10 @@ def load(
         Read at most this many seconds (``int(duration * native_sr)`` frames); None: to
         the end.
     dtype : np.float32 or np.float64
+    res_type : {"soxr_vhq", "soxr_hq", "soxr_mq", "soxr_lq", "soxr_qq"}
+        The resampler, librosa's soxr qualities (librosa's default, ``"soxr_hq"``); its
+        other resamplers (scipy, resampy's ``"kaiser_best"`` of librosa < 0.10, ...) are
+        not available.
 
     Returns
     -------
@@ -81,8 +87,8 @@ def load(
     Raises
     ------
     ParameterError
-        ``sr``, ``offset``, ``duration`` or ``dtype`` out of range, or resampling would
-        give more than 2**31 - 1 samples.
+        ``sr``, ``offset``, ``duration``, ``dtype`` or ``res_type`` out of range, or
+        resampling would give more than 2**31 - 1 samples.
     TypeError
         Parameters of the wrong type.
     soundfile.LibsndfileError
@@ -112,6 +118,8 @@ def load(
         raise ParameterError(f"dtype={dtype!r} must be float32 or float64") from None
     if dt not in (np.float32, np.float64):
         raise ParameterError(f"dtype={dtype!r} must be float32 or float64")
+    if res_type not in RES_TYPES:
+        raise ParameterError(f"res_type={res_type!r} must be one of {RES_TYPES}")
     source = os.fspath(path) if isinstance(path, (str, os.PathLike)) else path
     with sf.SoundFile(source) as f:
         native_sr = float(f.samplerate)
@@ -123,4 +131,4 @@ def load(
         y = np.mean(y, axis=0)
     if sr is None or sr == native_sr:
         return y, native_sr
-    return _resample(y, native_sr, sr), sr
+    return _resample(y, native_sr, sr, res_type), sr

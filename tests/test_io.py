@@ -51,7 +51,8 @@ def test_load_equals_librosa(files, subtype, channels, sr, mono):
     "kw",
     [dict(offset=0.25), dict(duration=0.5), dict(offset=0.3, duration=0.41), dict(offset=0.0),
      dict(duration=0.0), dict(offset=1.2, duration=5.0), dict(dtype=np.float64),
-     dict(dtype=np.float64, sr=16000, mono=False, offset=0.1)],
+     dict(dtype=np.float64, sr=16000, mono=False, offset=0.1),
+     *(dict(res_type=q, sr=16000) for q in fastmel.io.RES_TYPES)],
     ids=str,
 )  # fmt: skip
 def test_offset_duration_and_dtype_equal_librosa(files, kw):
@@ -83,6 +84,7 @@ def test_file_objects_and_paths(files, tmp_path):
         (dict(mono="yes"), TypeError, "mono"),
         (dict(dtype=np.int16), ParameterError, "dtype"),
         (dict(sr=1e12), ParameterError, "2\\*\\*31 - 1"),
+        (dict(res_type="kaiser_best"), ParameterError, "res_type='kaiser_best'"),
     ],
     ids=str,
 )
