@@ -62,6 +62,10 @@ def _add_mel_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--preset", choices=sorted(PRESETS), help="a model's front end (see README)")
     g.add_argument("--sr", type=float, help="resample to this rate (default: native, or preset's)")
+    g.add_argument("--offset", type=float, default=0.0, metavar="SECONDS",
+                   help="start reading this far in (default: 0)")  # fmt: skip
+    g.add_argument("--duration", type=float, metavar="SECONDS",
+                   help="read at most this much (default: to the end)")  # fmt: skip
     g.add_argument("--n-fft", type=int, help="FFT size (default: 2048)")
     g.add_argument("--hop-length", type=int, help="hop in samples (default: 512)")
     g.add_argument("--win-length", type=int, help="window length (default: n_fft)")
@@ -101,7 +105,7 @@ def _front_end(args: argparse.Namespace) -> tuple[np.ndarray, float, Any]:
     sr = args.sr
     if args.preset:
         sr = sr or PRESETS[args.preset].MEL["sr"]
-    y, sr = _load(args.input, sr)
+    y, sr = _load(args.input, sr, offset=args.offset, duration=args.duration)
     try:
         module = preset(args.preset, sr=sr, **kw) if args.preset else MelSpectrogram(sr=sr, **kw)
     except (ParameterError, TypeError) as e:
@@ -109,7 +113,8 @@ def _front_end(args: argparse.Namespace) -> tuple[np.ndarray, float, Any]:
     return y, sr, module
 
 
-def _load(path: str, sr: float | None) -> tuple[np.ndarray, float]:
+def _load(path: str, sr: float | None, **kwargs: Any) -> tuple[np.ndarray, float]:
+    """``load(path, sr=sr, **kwargs)``; any failure is a CLIError naming the file."""
     from .io import load
     from .spectrogram import _check_audio
 
@@ -118,7 +123,7 @@ def _load(path: str, sr: float | None) -> tuple[np.ndarray, float]:
     if not os.path.isfile(path):
         raise CLIError(f"{path}: no such file")
     try:
-        y, sr = load(path, sr=sr)
+        y, sr = load(path, sr=sr, **kwargs)
     except ParameterError as e:
         raise CLIError(f"{path}: {e}") from None
     except (OSError, RuntimeError, ValueError) as e:  # soundfile's errors are RuntimeError/OSError

@@ -115,6 +115,14 @@ def test_scipy_windows_with_parameters(stereo_files, tmp_path, window, spec):
     assert_parity(np.load(out), ref, np.float32, window)
 
 
+def test_offset_and_duration_as_librosa_load(stereo_files, tmp_path):
+    out = tmp_path / "m.npy"
+    opts = ["--sr", "16000", "--offset", "0.3", "--duration", "0.8"]
+    assert main(["mel", stereo_files["flac"], "-o", str(out), *opts]) == 0
+    y, sr = librosa.load(stereo_files["flac"], sr=16000, offset=0.3, duration=0.8)
+    assert_parity(np.load(out), librosa.feature.melspectrogram(y=y, sr=sr), np.float32)
+
+
 def test_db_and_plot(stereo_files, tmp_path):
     out, png = tmp_path / "m.npy", tmp_path / "m.png"
     assert main(["mel", stereo_files["flac"], "-o", str(out), "--db", "--plot", str(png)]) == 0
@@ -177,6 +185,8 @@ BAD_VALUES = [
     ("mel", "--sr", "1e12", "more than 2**31 - 1"),  # was a MemoryError traceback from soxr
     ("mel", "--hop-length", str(2**64), "hop_length"),
     ("mel", "--window", "nosuch", "window='nosuch'"),
+    ("mel", "--offset", "-1", "offset=-1.0"),
+    ("stream", "--duration", "nan", "duration=nan"),
     ("mel", "--window", "kaiser", "window='kaiser'"),  # (scipy: kaiser needs its beta)
     ("stream", "--chunk-ms", "nan", "--chunk-ms must be a positive finite number"),
     ("stream", "--chunk-ms", "inf", "--chunk-ms must be a positive finite number"),
