@@ -112,14 +112,13 @@ class BandedProjection:
              for blo, bhi, a, b in groups]
             for groups in band_partitions(basis)
         ]  # fmt: skip
-        self._one_t = self.plans[0][0][2].T.contiguous()  # (filters, cols), for F.linear
+        lo, hi, one = self.plans[0][0]
+        self._one_t = one.T.contiguous()  # (filters, cols), for F.linear
         # float32 values widened, for products TF32 would round (see fastmel/precision.py)
-        one = self.plans[0][0][2]
         wide = one.dtype == torch.float32 and (one.is_cuda or precision.ON_CPU)
         self._one64 = one.double() if wide else None
         # Up to this many rows, the one-group product goes faster over all of S's columns
         # on CPU (see NS_PER_SLICE): the zeros it multiplies cost less than the slice.
-        lo, hi, one = self.plans[0][0]
         skipped_macs = (projection.shape[0] - (hi - lo)) * one.shape[1]
         self._full = projection
         self._full_max_rows = int(NS_PER_SLICE / (NS_PER_MAC * max(skipped_macs, 1)))
