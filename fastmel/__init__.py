@@ -5,7 +5,7 @@ melspectrogram), ``streaming`` (MelStream), ``presets`` (model front ends), ``mf
 (Wav2Lip mel windows), ``scaling`` (decibels), ``projection`` (banded mel GEMM),
 ``config`` (MelConfig), ``padding`` (np.pad's modes), ``arrays`` (NumPy in, NumPy out),
 ``graph`` (CUDA-graph runners), ``fused`` (optional Triton kernel), ``tracing`` (routes
-under compile and export), ``precision`` (float32-exact CUDA products where TF32 is on),
+under compile and export), ``precision`` (float32-exact products where TF32/bf16 is set),
 ``dft`` (the DFT as GEMMs, for ONNX), ``io`` (load), ``cli`` (command line).
 """
 

@@ -128,8 +128,8 @@ class MFCC(torch.nn.Module):
         if self.lifter > 0:
             D = D * _lifter64(self.n_mfcc, self.lifter)[:, None]
         self.register_buffer("dct", torch.tensor(D, dtype=dtype, device=device), persistent=False)
-        wide = dtype == torch.float32 and (device.type == "cuda" or precision.ON_CPU)
-        self._dct64 = torch.tensor(D, device=device) if wide else None  # (for TF32: precision.py)
+        wide = precision.wants_float64_constants(device, dtype)  # (TF32, bf16: precision.py)
+        self._dct64 = torch.tensor(D, device=device) if wide else None
 
     def _apply(self, fn: Any, recurse: bool = True) -> MFCC:
         super()._apply(fn, recurse)
@@ -144,7 +144,7 @@ class MFCC(torch.nn.Module):
         self.mel.check_input(y)
         half = y.dtype in (torch.float16, torch.bfloat16)
         S = power_to_db(self.mel(y.to(self.mel.dtype)))
-        if self._dct64 is not None and precision.float64_products(S):  # TF32 is enabled
+        if self._dct64 is not None and precision.float64_products(S):  # TF32/bf16 set
             M = torch.matmul(self._dct64, S.double()).to(S.dtype)
         else:
             M = torch.matmul(self.dct, S)
@@ -199,7 +199,7 @@ def mfcc(*, y: Array | None = None, sr: float = 22050, S: Array | None = None, n
         )
     dtype = St.dtype if St.dtype == torch.float64 else torch.float32
     St = St.to(dtype)
-    ct = torch.float64 if precision.float64_products(St) else dtype  # (TF32: precision.py)
+    ct = torch.float64 if precision.float64_products(St) else dtype  # (TF32/bf16: precision.py)
     D = _dct_tensor(St.shape[-2], n_mfcc, dct_type, norm, float(lifter), ct, St.device)
     M = torch.matmul(D, St.to(ct)).to(dtype)
     return like(M, source)

@@ -115,7 +115,7 @@ class BandedProjection:
         lo, hi, one = self.plans[0][0]
         self._one_t = one.T.contiguous()  # (filters, cols), for F.linear
         # float32 values widened, for products TF32 would round (see fastmel/precision.py)
-        wide = one.dtype == torch.float32 and (one.is_cuda or precision.ON_CPU)
+        wide = precision.wants_float64_constants(one.device, one.dtype)
         self._one64 = one.double() if wide else None
         # Up to this many rows, the one-group product goes faster over all of S's columns
         # on CPU (see NS_PER_SLICE): the zeros it multiplies cost less than the slice.
@@ -156,7 +156,7 @@ class BandedProjection:
         lo, hi, p = self.plans[0][0]
         if is_exporting():  # one graph for every number of frames: the one-group product
             return torch.matmul(S.narrow(-1, lo, hi - lo), p)
-        if self._one64 is not None and precision.float64_products(S):  # TF32 is enabled
+        if self._one64 is not None and precision.float64_products(S):  # TF32/bf16 set
             return torch.matmul(S.narrow(-1, lo, hi - lo).double(), self._one64).to(S.dtype)
         rows = S.numel() // max(S.shape[-1], 1)
         if rows <= LINEAR_MAX_ROWS and (S.is_cuda or LINEAR_ON_CPU):

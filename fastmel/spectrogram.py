@@ -100,8 +100,9 @@ class MelSpectrogram(torch.nn.Module):
     module's dtype; float16/bfloat16 input is computed in float32 (FFTs in half precision
     are not generally available) and returned in the input dtype. An empty batch
     ``(0, ..., n)`` gives an empty ``(0, ..., n_mels, t)``, as in librosa. Supports CPU and CUDA,
-    autograd, and ``torch.compile(fullgraph=True)``. Where TF32 is enabled for CUDA matmuls,
-    the mel projection runs in float64 and is rounded once (:mod:`fastmel.precision`).
+    autograd, and ``torch.compile(fullgraph=True)``. Where PyTorch is set to reduce the
+    precision of float32 matmuls (TF32 on CUDA, bfloat16 on CPUs with bfloat16 units), the
+    mel projection runs in float64 and is rounded once (:mod:`fastmel.precision`).
 
     On CUDA, padding, framing and windowing run as one Triton kernel (:mod:`fastmel.fused`)
     where Triton imports, when captured in a CUDA graph or on large inputs, never under
@@ -506,7 +507,7 @@ def melspectrogram(
         St = as_tensor(S)
         ct = _compute_dtype(St.dtype, basis_dtype)
         St = St.to(ct)
-        pt = torch.float64 if precision.float64_products(St) else ct  # (TF32: precision.py)
+        pt = torch.float64 if precision.float64_products(St) else ct  # (TF32/bf16: precision.py)
         basis = _basis_tensor(sr, n_fft, n_mels, fmin, fmax, htk, norm, basis_dtype, pt, St.device)
         out = torch.matmul(basis, St.to(pt)).to(ct)
         return like(out, S)

@@ -1,7 +1,8 @@
-"""TF32: where it is enabled for CUDA matmuls, fastmel's float32 products run in float64.
+"""Reduced float32 matmul precision (TF32, bfloat16): fastmel's products run in float64.
 
-Without a GPU the float64 route is checked on the CPU (``precision.ON_CPU``, TF32 reported
-on): it must be the route taken, and keep librosa's numbers. With CUDA, the real setting.
+On the CPU the setting is real (``torch.set_float32_matmul_precision("medium")`` sets
+oneDNN's bfloat16) and only the CPU's bfloat16 units are assumed (``precision.CPU_BF16``):
+the float64 route must be taken and keep librosa's numbers. With CUDA, TF32 for real.
 """
 
 from __future__ import annotations
@@ -19,30 +20,33 @@ from tests.conftest import assert_parity, make_signal
 
 KW = dict(sr=16000, n_fft=800, hop_length=200, n_mels=80, fmin=55.0, fmax=7600.0)
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
-new_api = pytest.mark.skipif(
-    not hasattr(torch.backends.cuda.matmul, "fp32_precision"), reason="torch < 2.9 API"
-)
+new_api = pytest.mark.skipif(precision._setting("cuda") is None, reason="torch < 2.9 API")
 
 
 @pytest.fixture
 def restore_precision():
-    """Put the global float32 matmul setting back as it was, by the API that set it."""
-    m = torch.backends.cuda.matmul
-    saved = m.fp32_precision if hasattr(m, "fp32_precision") else None
-    legacy = torch.get_float32_matmul_precision() if saved is None else None
+    """Put the float32 matmul settings back as they were: the legacy one first, then each
+    backend's (in that order the state is the same as before, which reads without errors)."""
+    legacy = torch.get_float32_matmul_precision()
+    matmuls = (torch.backends.cuda.matmul, getattr(torch.backends.mkldnn, "matmul", None))
+    backends = [m for m in matmuls if hasattr(m, "fp32_precision")]
+    saved = [m.fp32_precision for m in backends]
     yield
-    if saved is not None:
-        m.fp32_precision = saved
-    else:
-        torch.set_float32_matmul_precision(legacy)
+    torch.set_float32_matmul_precision(legacy)
+    for m, value in zip(backends, saved, strict=True):
+        m.fp32_precision = value
+    assert torch.get_float32_matmul_precision() == legacy
 
 
 @pytest.fixture
-def tf32_on_cpu(monkeypatch):
-    """The float64 route on CPU tensors, as if TF32 were enabled; fresh cached modules."""
-    monkeypatch.setattr(precision, "ON_CPU", True)
-    monkeypatch.setattr(precision, "tf32_enabled", lambda: True)
-    fastmel.clear_cache()  # (function calls build their modules anew, with float64 constants)
+def bf16_cpu(monkeypatch, restore_precision):
+    """oneDNN's bfloat16 set for float32 products, on a CPU assumed to have bfloat16 units;
+    fresh cached modules (built with float64 constants)."""
+    if precision._setting("mkldnn") is None:
+        pytest.skip("torch < 2.9 has no oneDNN float32 precision setting")
+    monkeypatch.setattr(precision, "CPU_BF16", True)
+    torch.set_float32_matmul_precision("medium")  # (sets mkldnn's fp32_precision to bf16)
+    fastmel.clear_cache()
     yield
     fastmel.clear_cache()
 
@@ -65,17 +69,33 @@ def test_tf32_enabled_follows_fp32_precision(setting, enabled):
     assert precision.tf32_enabled() is enabled
 
 
-def test_the_projection_takes_the_float64_route(tf32_on_cpu, monkeypatch):
+@new_api
+@pytest.mark.usefixtures("restore_precision")
+def test_cpu_bf16_enabled_needs_the_setting_and_the_units(monkeypatch):
+    x = torch.ones(3)
+    torch.set_float32_matmul_precision("medium")
+    monkeypatch.setattr(precision, "CPU_BF16", False)  # (no bfloat16 units: no effect)
+    assert not precision.cpu_bf16_enabled() and not precision.float64_products(x)
+    monkeypatch.setattr(precision, "CPU_BF16", True)
+    assert precision.cpu_bf16_enabled() and precision.float64_products(x)
+    assert not precision.float64_products(x.double())  # float64 products are never reduced
+    torch.set_float32_matmul_precision("highest")
+    assert not precision.cpu_bf16_enabled() and not precision.float64_products(x)
+    torch.backends.mkldnn.matmul.fp32_precision = "bf16"
+    assert precision.cpu_bf16_enabled()
+
+
+def test_the_projection_takes_the_float64_route(bf16_cpu, monkeypatch):
     mel = fastmel.MelSpectrogram(**KW)
     S = torch.rand(2, 5, mel._projection.shape[0], generator=torch.Generator().manual_seed(0))
     lo, hi, p = mel._banded.plans[0][0]
     want = (S[..., lo:hi].double() @ p.double()).float()
     torch.testing.assert_close(mel._banded(S), want, rtol=0, atol=0)
-    monkeypatch.setattr(precision, "tf32_enabled", lambda: False)
+    torch.set_float32_matmul_precision("highest")
     assert not torch.equal(mel._banded(S), want)  # the float32 product rounds differently
 
 
-def test_mfcc_and_the_functions_take_the_float64_route(tf32_on_cpu, monkeypatch):
+def test_mfcc_and_the_functions_take_the_float64_route(bf16_cpu, monkeypatch):
     from fastmel import spectrogram
 
     mfcc_module = importlib.import_module("fastmel.mfcc")  # (fastmel.mfcc is the function)
@@ -107,7 +127,7 @@ def test_mfcc_and_the_functions_take_the_float64_route(tf32_on_cpu, monkeypatch)
 
 @pytest.mark.parametrize("power", [2.0, 1.0])
 @pytest.mark.parametrize("seconds", [0.04, 1.0])
-def test_mel_keeps_librosa_numbers(tf32_on_cpu, power, seconds):
+def test_mel_keeps_librosa_numbers(bf16_cpu, power, seconds):
     y = np.stack([make_signal(k, 16000, seconds) for k in ("speech", "chirp")])
     y = y.astype(np.float32)
     ref = librosa.feature.melspectrogram(y=y, power=power, **KW)
@@ -123,7 +143,7 @@ def test_mel_keeps_librosa_numbers(tf32_on_cpu, power, seconds):
     assert_parity(got, S_ref, np.float32, "S=")
 
 
-def test_mfcc_keeps_librosa_numbers(tf32_on_cpu):
+def test_mfcc_keeps_librosa_numbers(bf16_cpu):
     y = make_signal("speech", 16000, 1.0).astype(np.float32)
     kw = dict(KW, n_mfcc=20, lifter=22)
     ref = librosa.feature.mfcc(y=y, **kw)
