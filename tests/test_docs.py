@@ -13,8 +13,9 @@ from tests.conftest import make_signal
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
-CPU_BLOCKS = [b for b in BLOCKS if "cuda_graph" not in b]
+EXPORT_BLOCKS = [b for b in BLOCKS if "torch.onnx.export" in b]
 CUDA_BLOCKS = [b for b in BLOCKS if "cuda_graph" in b]
+CPU_BLOCKS = [b for b in BLOCKS if b not in CUDA_BLOCKS + EXPORT_BLOCKS]
 
 
 def _reader_inputs() -> dict:
@@ -23,12 +24,19 @@ def _reader_inputs() -> dict:
 
 
 def test_the_readme_has_examples():
-    assert len(CPU_BLOCKS) >= 3 and len(CUDA_BLOCKS) == 1
+    assert len(CPU_BLOCKS) >= 3 and len(CUDA_BLOCKS) == 1 and len(EXPORT_BLOCKS) == 1
 
 
-def test_readme_cpu_examples_run(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # (an example saves a file, another reads speech.flac)
+@pytest.fixture
+def reader_dir(tmp_path, monkeypatch):
+    """The reader's working directory: examples save files there and read speech.flac."""
+    monkeypatch.chdir(tmp_path)
     sf.write(tmp_path / "speech.flac", make_signal("speech", 22050, 1.0), 22050)
+    return tmp_path
+
+
+@pytest.mark.usefixtures("reader_dir")
+def test_readme_cpu_examples_run():
     namespace = _reader_inputs()
     for block in CPU_BLOCKS:  # in order: later blocks use names the first one defines
         exec(compile(block, str(README), "exec"), namespace)
@@ -46,3 +54,14 @@ def test_readme_cuda_example_runs():
                      chunk=torch.randn(64, 640, device="cuda"))  # fmt: skip
     exec(compile(CUDA_BLOCKS[0], str(README), "exec"), namespace)
     assert namespace["M"].shape == (80, 81) and namespace["frames"].shape[:2] == (64, 80)
+
+
+def test_readme_export_example_runs(reader_dir):
+    if not hasattr(torch.compiler, "is_exporting"):  # (as tests/test_export.py)
+        pytest.skip("this torch has no torch.compiler.is_exporting: exports are not supported")
+    pytest.importorskip("onnxscript", reason="torch.onnx.export needs onnxscript (test extra)")
+    namespace = _reader_inputs()
+    exec(compile(CPU_BLOCKS[0], str(README), "exec"), namespace)
+    exec(compile(EXPORT_BLOCKS[0], str(README), "exec"), namespace)
+    assert (reader_dir / "mel.onnx").stat().st_size > 1000
+    assert namespace["program"].module()(namespace["y_example"]).shape == (80, 81)

@@ -28,8 +28,9 @@ def restore_precision():
     """Put the float32 matmul settings back as they were: the legacy one first, then each
     backend's (in that order the state is the same as before, which reads without errors)."""
     legacy = torch.get_float32_matmul_precision()
-    matmuls = (torch.backends.cuda.matmul, getattr(torch.backends.mkldnn, "matmul", None))
-    backends = [m for m in matmuls if hasattr(m, "fp32_precision")]
+    # (torch < 2.9 has no per-backend setting; its cuBLAS module raises on unknown names)
+    new_api = precision._setting("cuda") is not None
+    backends = [torch.backends.cuda.matmul, torch.backends.mkldnn.matmul] if new_api else []
     saved = [m.fp32_precision for m in backends]
     yield
     torch.set_float32_matmul_precision(legacy)
