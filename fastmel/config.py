@@ -120,8 +120,9 @@ class MelConfig:
 
     def mel_basis(self, dtype: npt.DTypeLike = np.float64) -> np.ndarray:
         """The mel filterbank, shape ``(n_mels, 1 + n_fft // 2)``."""
-        kw: dict[str, Any] = dict(sr=self.sr, n_fft=self.n_fft, n_mels=self.n_mels, fmin=self.fmin,
-                  fmax=self.fmax, htk=self.htk, norm=self.norm)  # fmt: skip
+        kw: dict[str, Any] = dict(sr=self.sr, n_fft=self.n_fft, n_mels=self.n_mels,
+                                  fmin=self.fmin, fmax=self.fmax, htk=self.htk,
+                                  norm=self.norm)  # fmt: skip
         if self.filterbank == "torchaudio":
             return torchaudio_mel_filters(**kw).astype(dtype)
         return mel_filters(**kw, dtype=dtype)

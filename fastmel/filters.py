@@ -395,9 +395,8 @@ def get_window(window: Any, win_length: int) -> np.ndarray:
             raise ParameterError("window must be finite everywhere")
         return window.astype(np.float64)
     raise TypeError(
-        f"window must be a str, a tuple, a number, a function, np.ndarray, torch.Tensor or "
-        f"list, got "
-        f"{type(window).__name__}"
+        "window must be a str, a tuple, a number, a function, np.ndarray, torch.Tensor or "
+        f"list, got {type(window).__name__}"
     )
 
 

@@ -114,7 +114,7 @@ class BandedProjection:
         ]  # fmt: skip
         lo, hi, one = self.plans[0][0]
         self._one_t = one.T.contiguous()  # (filters, cols), for F.linear
-        # float32 values widened, for products TF32 would round (see fastmel/precision.py)
+        # float32 values widened, for products TF32/bf16 would round (fastmel/precision.py)
         wide = precision.wants_float64_constants(one.device, one.dtype)
         self._one64 = one.double() if wide else None
         # Up to this many rows, the one-group product goes faster over all of S's columns

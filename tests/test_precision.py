@@ -86,7 +86,7 @@ def test_cpu_bf16_enabled_needs_the_setting_and_the_units(monkeypatch):
     assert precision.cpu_bf16_enabled()
 
 
-def test_the_projection_takes_the_float64_route(bf16_cpu, monkeypatch):
+def test_the_projection_takes_the_float64_route(bf16_cpu):
     mel = fastmel.MelSpectrogram(**KW)
     S = torch.rand(2, 5, mel._projection.shape[0], generator=torch.Generator().manual_seed(0))
     lo, hi, p = mel._banded.plans[0][0]
