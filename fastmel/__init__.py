@@ -6,7 +6,8 @@ melspectrogram), ``streaming`` (MelStream), ``presets`` (model front ends), ``mf
 ``config`` (MelConfig), ``padding`` (np.pad's modes), ``arrays`` (NumPy in, NumPy out),
 ``graph`` (CUDA-graph runners), ``fused`` (optional Triton kernel), ``tracing`` (routes
 under compile and export), ``precision`` (float32-exact products where TF32/bf16 is set),
-``dft`` (the DFT as GEMMs, for ONNX), ``io`` (load), ``cli`` (command line).
+``dft`` (the DFT as GEMMs, for ONNX), ``kaldi`` (Kaldi's fbank), ``io`` (load), ``cli``
+(command line).
 """
 
 from .config import MelConfig
@@ -22,6 +23,7 @@ from .filters import (
 )
 from .graph import CUDAGraphRunner, CUDAGraphStream, cuda_graph
 from .io import load
+from .kaldi import kaldi_mel_filters
 from .mfcc import MFCC, mfcc
 from .presets import PRESETS, FrontEnd, preset
 from .scaling import amplitude_to_db, db_to_amplitude, db_to_power, power_to_db
@@ -51,6 +53,7 @@ __all__ = [
     "fft_frequencies",
     "get_window",
     "hz_to_mel",
+    "kaldi_mel_filters",
     "load",
     "mel_filters",
     "mel_frequencies",

@@ -12,13 +12,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from .errors import ParameterError, check_size
+from .filters import check_sr
+from .kaldi import KaldiSpectrogram, kaldi_frame_sizes
 from .spectrogram import MelSpectrogram, check_signal
 
-__all__ = ["PRESETS", "BigVGAN", "FrontEnd", "HiFiGAN", "Vocos", "Wav2Lip", "Whisper", "preset"]
+__all__ = ["PRESETS", "BigVGAN", "FrontEnd", "HiFiGAN", "Kaldi", "Vocos", "Wav2Lip", "Whisper",
+           "preset"]  # fmt: skip
+
+FLT_EPSILON = float(np.finfo(np.float32).eps)  # (Kaldi's log floor, whatever the dtype)
 
 
 class FrontEnd(torch.nn.Module):
@@ -201,12 +207,94 @@ class Vocos(FrontEnd):
         return torch.log(torch.clamp(M, min=1e-7))
 
 
+class Kaldi(FrontEnd):
+    """Kaldi's log mel filterbank (``compute-fbank-feats``), as kaldi-native-fbank's
+    ``OnlineFbank`` computes it, without dither (tested against both: tests/test_kaldi.py).
+
+    The front end of many speech recognisers and speaker models, e.g. those trained with
+    Kaldi, lhotse or ``torchaudio.compliance.kaldi.fbank`` (which follows the same Kaldi
+    code; not compared here) and served by sherpa-onnx: 25 ms frames every 10 ms, each with its
+    mean removed, pre-emphasised 0.97 on its own and multiplied by Povey's window, FFT size
+    512 at 16 kHz, power spectrum, HTK-scale triangles from 20 Hz to Nyquist over the bins
+    below Nyquist (built in float32, unnormalised), ``log(max(x, FLT_EPSILON))``.
+    The defaults are Kaldi's, except ``n_mels`` (80, what these models use; Kaldi's is 23)
+    and dither (none: it adds random noise).
+
+    Parameters
+    ----------
+    sr : float
+        Sampling rate (Kaldi's ``samp_freq``).
+    n_mels : int >= 3
+        Kaldi's ``num_bins``.
+    fmin, fmax : float
+        ``low_freq`` and ``high_freq``; ``fmax`` None or <= 0 counts back from Nyquist.
+    win_length, hop_length : int or None
+        Frame length and shift in samples (None: 25 ms and 10 ms, rounded down as
+        kaldi-native-fbank does).
+    window : str
+        ``window_type``: "povey", "hamming", "hanning", "sine", "rectangular", "blackman"
+        (symmetric, as Kaldi), or kaldi-native-fbank's periodic "hann".
+    preemphasis : float in [0, 1]
+        ``preemph_coeff``, applied to each frame on its own.
+    remove_dc_offset, round_to_power_of_two, snip_edges : bool
+        Kaldi's options of those names (all True by default); ``snip_edges=False`` (lhotse's
+        and sherpa-onnx's choice) centres frame t on ``t * hop + hop // 2`` and reflects past
+        the edges.
+    power : {2.0, 1.0}
+        Power spectrum, or magnitude (``use_power=False``).
+    dtype : np.dtype or torch.dtype
+        float32 (Kaldi's numbers) or float64.
+
+    Notes
+    -----
+    The output is ``(..., n_mels, frames)`` like every preset: transpose it for models that
+    take ``(frames, n_mels)``. The audio is used as given: Kaldi's tools read 16-bit PCM as
+    integers (multiply audio in [-1, 1] by 32768 for models trained that way). Kaldi's
+    energy coefficient (``use_energy``), VTLN and dither are not offered. Streams: each
+    frame comes out as soon as the samples it reads have arrived, as in ``OnlineFbank``.
+    """
+
+    MEL = dict(sr=16000)
+
+    def __init__(
+        self,
+        *,
+        sr: float = 16000,
+        n_mels: int = 80,
+        fmin: float = 20.0,
+        fmax: float | None = None,
+        win_length: int | None = None,
+        hop_length: int | None = None,
+        window: str = "povey",
+        preemphasis: float = 0.97,
+        remove_dc_offset: bool = True,
+        round_to_power_of_two: bool = True,
+        snip_edges: bool = True,
+        power: float = 2.0,
+        dtype: Any = np.float32,
+    ) -> None:
+        torch.nn.Module.__init__(self)
+        win, hop = kaldi_frame_sizes(check_sr(sr))
+        self.mel = KaldiSpectrogram(
+            sr=sr, win_length=win if win_length is None else win_length,
+            hop_length=hop if hop_length is None else hop_length, window=window,
+            preemphasis=preemphasis, remove_dc_offset=remove_dc_offset,
+            round_to_power_of_two=round_to_power_of_two, snip_edges=snip_edges, power=power,
+            n_mels=n_mels, fmin=fmin, fmax=fmax, dtype=dtype,
+        )  # fmt: skip
+        self.preemphasis = 0.0  # (Kaldi's is per frame, inside self.mel)
+
+    def postprocess(self, M: torch.Tensor) -> torch.Tensor:
+        return torch.log(torch.clamp(M, min=FLT_EPSILON))
+
+
 PRESETS: dict[str, type[FrontEnd]] = {
     "whisper": Whisper,
     "wav2lip": Wav2Lip,
     "hifigan": HiFiGAN,
     "bigvgan": BigVGAN,
     "vocos": Vocos,
+    "kaldi": Kaldi,
 }
 
 
@@ -216,7 +304,7 @@ def preset(name: str, **overrides: Any) -> FrontEnd:
     Parameters
     ----------
     name : str
-        One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "vocos".
+        One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "vocos", "kaldi".
     **overrides
         The preset's own options (e.g. ``n_mels=128`` and ``max_over="item"`` for Whisper,
         ``pad_mode="reflect"`` for Wav2Lip) or any :class:`MelSpectrogram` keyword

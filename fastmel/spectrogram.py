@@ -173,11 +173,11 @@ class MelSpectrogram(torch.nn.Module):
     def _build_constants(self, device: torch.device, dtype: torch.dtype) -> None:
         if dtype not in (torch.float32, torch.float64):
             dtype = torch.float32  # half-precision modules still compute in float32
-        window = torch.from_numpy(self.config.window64().copy())
+        window = torch.from_numpy(self._window64().copy())
         # librosa rounds the basis twice in its dtype (triangles, then the Slaney norm):
         # build it in that dtype rather than rounding the float64 basis once.
         rounding = self._basis_rounding or (np.float32 if dtype == torch.float32 else np.float64)
-        basis = torch.from_numpy(self.config.mel_basis(rounding).copy())
+        basis = torch.from_numpy(self._basis(rounding).copy())
         # The projection the hot path uses: for power 2 the basis with each column repeated
         # for the real and imaginary parts, so that |X|^2 summation happens inside the matmul
         # (a sum over the (re, im) pair, or complex abs(), costs several times more on CPU).
@@ -204,6 +204,14 @@ class MelSpectrogram(torch.nn.Module):
         # (p = 0.1) of its peak from librosa's. Such modules window and transform in float64.
         self._fft64 = self.config.power < 1.0 and dtype == torch.float32 and device.type != "mps"
         self._win64 = window.to(device) if self._fft64 else None  # (float64, not rounded)
+
+    def _window64(self) -> np.ndarray:
+        """The window the frames are multiplied by, float64 (librosa's, zero-padded to n_fft)."""
+        return self.config.window64()
+
+    def _basis(self, dtype: npt.DTypeLike) -> np.ndarray:
+        """The mel basis ``(n_mels, bins)`` as the reference rounds it to ``dtype``."""
+        return self.config.mel_basis(dtype)
 
     def _fused_frames(self, y: torch.Tensor) -> torch.Tensor | None:
         """Windowed frames of ``y`` from the Triton kernel, or None where it does not apply."""
@@ -256,19 +264,26 @@ class MelSpectrogram(torch.nn.Module):
     def check_input(self, y: Any) -> None:
         """Check type, dtype and shape of ``y`` (never its values: no host sync)."""
         check_signal(y, "y")
-        self.config.check_length(y.shape[-1])
+        self.check_length(y.shape[-1])
+
+    def check_length(self, n_samples: int) -> None:
+        """Raise ParameterError if a signal of ``n_samples`` samples makes no frame."""
+        self.config.check_length(n_samples)
 
     def spectrum(self, frames: torch.Tensor) -> torch.Tensor:
         """Mel spectrum of frames ``(..., k, n_fft)`` -> ``(..., n_mels, k)``."""
         if not frames.numel():  # an empty batch of streams (torch's CPU rfft fails on it)
             return frames.new_zeros(frames.shape[:-2] + (self.config.n_mels, frames.shape[-2]))
-        if self._win64 is not None:  # (power < 1: see _fft64)
-            windowed = frames.double() * self._win64
-        else:
-            windowed = frames * self._win
+        windowed = self._windowed(frames)
         if is_onnx_export():  # the DFT as matrix products, built when traced (fastmel/dft.py)
             return self._mel_of_pairs(rdft_pairs(windowed))
         return self._mel(torch.fft.rfft(windowed, dim=-1))
+
+    def _windowed(self, frames: torch.Tensor) -> torch.Tensor:
+        """The frames ``(..., k, n_fft)`` ready for the DFT: multiplied by the window."""
+        if self._win64 is not None:  # (power < 1: see _fft64)
+            return frames.double() * self._win64
+        return frames * self._win
 
     def _mel(self, X: torch.Tensor) -> torch.Tensor:
         """Mel spectrum of the complex spectrum ``X`` ``(..., k, F)`` -> ``(..., n_mels, k)``."""

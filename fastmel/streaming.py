@@ -288,7 +288,7 @@ class MelStream:
             raise ParameterError("flush called twice: call reset() to start a new stream")
         self._finished = True
         c = self.module.config
-        c.check_length(self._n_in)
+        self.module.check_length(self._n_in)
         if self._head is not None:  # no left pad yet: a signal shorter than what the pad reads
             self._append(pad_both(self._head, self._pad, c.pad_mode, self.module._ramp))
             self._head = None

@@ -109,6 +109,17 @@ SIGNALS = ("speech", "voiced", "chirp", "noise", "silence", "fullscale")
 # wav2lip ~2e-4 (its reference computes in float64: float32 FFT noise in quiet bins, amplified
 # by the dB scale; the preset with dtype=torch.float64 gives ~1e-7).
 PRESET_ATOL = {"whisper": 1e-5, "wav2lip": 5e-4, "hifigan": 2e-5, "bigvgan": 2e-5, "vocos": 2e-5}
+# Kaldi's fbank (tests/test_kaldi.py). Against Kaldi's code computed in float64: float64 within
+# KALDI_ATOL64 in its log units (worst measured 1.6e-08, in a chirp's band at log -13: float64
+# FFT rounding relative to the frame's energy), and float32 within KALDI_RTOL32 in energy,
+# relative to the output's peak as RTOL (worst measured 9.1e-06; kaldi-native-fbank's own
+# float32 output measured 9.5e-06 there). Against kaldi-native-fbank itself, on signals whose
+# bands all hold a fair share of the energy (speech, noise, int16-scale speech, a DC offset
+# removed), float32 within KALDI_ATOL32 log units (worst measured 2.6e-04: both round in
+# float32, with different FFTs). Its mel banks, built in float32 with its libm's logf,
+# within KALDI_BANK_ATOL of fastmel's (worst measured 5.2e-06, weights <= 1).
+KALDI_ATOL64, KALDI_RTOL32, KALDI_ATOL32, KALDI_BANK_ATOL = 1e-7, 2e-5, 1e-3, 2e-5
+PRESET_ATOL["kaldi"] = KALDI_ATOL32
 # The same for ONNX graphs (tests/test_export.py), which compute the DFT by matrix products
 # (fastmel/dft.py): as accurate as an FFT, but not rounded as the references' own float32
 # torch.stft is, which the tolerances above rely on. Near the log floor of HiFi-GAN, BigVGAN

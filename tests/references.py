@@ -99,3 +99,124 @@ def wav2lip_windows(mel: np.ndarray, fps: float) -> list[np.ndarray]:
         mel_chunks.append(mel[:, start_idx : start_idx + 16])
         i += 1
     return mel_chunks
+
+
+def kaldi_fbank(wave: np.ndarray, sr: float = 16000, n_mels: int = 80, low_freq: float = 20.0,
+                high_freq: float = 0.0, frame_length: int = 400, frame_shift: int = 160,
+                window_type: str = "povey", preemph_coeff: float = 0.97,
+                remove_dc_offset: bool = True, round_to_power_of_two: bool = True,
+                snip_edges: bool = True, use_power: bool = True) -> np.ndarray:  # fmt: skip
+    """Kaldi ``feat/feature-fbank.cc`` (``compute-fbank-feats``, dither 0), in float64.
+
+    Follows ``feature-window.cc`` (``FirstSampleOfFrame``, ``NumFrames``, ``ExtractWindow``
+    with its reflection loop, ``ProcessWindow``), ``mel-computations.cc`` (``MelBanks``) and
+    ``FbankComputer::Compute`` frame by frame. Returns ``(n_mels, frames)``.
+    """
+    n = len(wave)
+    if snip_edges:
+        num_frames = 0 if n < frame_length else 1 + (n - frame_length) // frame_shift
+    else:
+        num_frames = (n + frame_shift // 2) // frame_shift
+    padded = frame_length
+    if round_to_power_of_two:
+        padded = 1
+        while padded < frame_length:
+            padded *= 2
+    a = 2 * math.pi / (frame_length - 1)
+    window = []
+    for i in range(frame_length):
+        if window_type == "hanning":
+            window.append(0.5 - 0.5 * math.cos(a * i))
+        elif window_type == "hann":  # kaldi-native-fbank's periodic Hann
+            window.append(0.5 - 0.5 * math.cos(2 * math.pi / frame_length * i))
+        elif window_type == "sine":
+            window.append(math.sin(0.5 * a * i))
+        elif window_type == "hamming":
+            window.append(0.54 - 0.46 * math.cos(a * i))
+        elif window_type == "povey":
+            window.append((0.5 - 0.5 * math.cos(a * i)) ** 0.85)
+        elif window_type == "rectangular":
+            window.append(1.0)
+        elif window_type == "blackman":
+            c = float(np.float32(0.42))  # (blackman_coeff is a float option)
+            window.append(c - 0.5 * math.cos(a * i) + (0.5 - c) * math.cos(2 * a * i))
+
+    # MelBanks: triangles in the mel domain over the bins below Nyquist.
+    def mel_scale(f: float) -> float:
+        return 1127.0 * math.log(1.0 + f / 700.0)
+
+    nyquist = 0.5 * sr
+    high = high_freq if high_freq > 0 else nyquist + high_freq
+    mel_low, mel_high = mel_scale(low_freq), mel_scale(high)
+    delta = (mel_high - mel_low) / (n_mels + 1)
+    banks = np.zeros((n_mels, padded // 2 + 1))
+    for b in range(n_mels):
+        left, center, right = (mel_low + b * delta, mel_low + (b + 1) * delta,
+                               mel_low + (b + 2) * delta)  # fmt: skip
+        for i in range(padded // 2):
+            m = mel_scale(sr / padded * i)
+            if left < m < right:
+                banks[b, i] = (m - left) / (center - left) if m <= center else (right - m) / (
+                    right - center)
+
+    out = np.zeros((n_mels, num_frames))
+    for f in range(num_frames):
+        if snip_edges:
+            start = f * frame_shift
+        else:
+            start = frame_shift * f + frame_shift // 2 - frame_length // 2
+        if 0 <= start and start + frame_length <= n:
+            frame = np.array(wave[start : start + frame_length], dtype=np.float64)
+        else:
+            frame = np.zeros(frame_length)
+            for s in range(frame_length):
+                j = start + s
+                while j < 0 or j >= n:  # reflect around the edges, as often as needed
+                    j = -j - 1 if j < 0 else 2 * n - 1 - j
+                frame[s] = wave[j]
+        if remove_dc_offset:
+            frame -= frame.sum() / frame_length
+        if preemph_coeff:
+            frame[1:] -= preemph_coeff * frame[:-1].copy()
+            frame[0] -= preemph_coeff * frame[0]
+        frame *= np.asarray(window)
+        spectrum = np.fft.rfft(frame, n=padded)
+        power = spectrum.real**2 + spectrum.imag**2
+        if not use_power:
+            power = np.sqrt(power)
+        energies = banks @ power
+        out[:, f] = np.log(np.maximum(energies, np.finfo(np.float32).eps))
+    return out
+
+
+def knf_fbank(wave: np.ndarray, sr: float = 16000, n_mels: int = 80, low_freq: float = 20.0,
+              high_freq: float = 0.0, frame_length: int = 400, frame_shift: int = 160,
+              window_type: str = "povey", preemph_coeff: float = 0.97,
+              remove_dc_offset: bool = True, round_to_power_of_two: bool = True,
+              snip_edges: bool = True, use_power: bool = True,
+              chunks: list[int] | None = None) -> tuple[np.ndarray, list[int]]:  # fmt: skip
+    """kaldi-native-fbank's ``OnlineFbank`` (dither 0), fed ``chunks`` (sizes; None: all at
+    once). Returns its frames ``(n_mels, frames)`` and the frames ready after each chunk."""
+    import kaldi_native_fbank as knf
+
+    opts = knf.FbankOptions()
+    fo = opts.frame_opts
+    fo.dither, fo.samp_freq, fo.window_type = 0.0, sr, window_type
+    # (milliseconds that its int(sr * 0.001 * ms) truncates to the sizes asked for)
+    fo.frame_length_ms = (frame_length + 0.5) * 1000 / sr
+    fo.frame_shift_ms = (frame_shift + 0.5) * 1000 / sr
+    fo.preemph_coeff, fo.remove_dc_offset = preemph_coeff, remove_dc_offset
+    fo.round_to_power_of_two, fo.snip_edges = round_to_power_of_two, snip_edges
+    opts.mel_opts.num_bins, opts.mel_opts.low_freq = n_mels, low_freq
+    opts.mel_opts.high_freq, opts.use_power = high_freq, use_power
+    assert len(knf.FeatureWindowFunction(fo).window) == frame_length
+    fbank = knf.OnlineFbank(opts)
+    ready, pos = [], 0
+    for size in chunks or [len(wave)]:
+        fbank.accept_waveform(sr, wave[pos : pos + size])
+        pos += size
+        ready.append(fbank.num_frames_ready)
+    fbank.input_finished()
+    frames = [fbank.get_frame(i) for i in range(fbank.num_frames_ready)]
+    out = np.stack(frames, axis=1) if frames else np.zeros((n_mels, 0), np.float32)
+    return out, ready

@@ -277,7 +277,7 @@ def test_stream_command_errors_are_one_line(tmp_path):
     assert "missing.wav" in r.stderr
 
 
-@pytest.mark.parametrize("name", ["wav2lip", "hifigan", "whisper"])
+@pytest.mark.parametrize("name", ["wav2lip", "hifigan", "whisper", "kaldi"])
 def test_mel_preset_equals_the_preset_on_librosa_load(stereo_files, tmp_path, name):
     import torch
 

@@ -36,7 +36,7 @@ def _on_gpu(name: str) -> tuple[torch.nn.Module, torch.Tensor]:
 
 
 @needs_cuda
-@pytest.mark.parametrize("module", ["mel", "wav2lip", "hifigan"])
+@pytest.mark.parametrize("module", ["mel", "wav2lip", "hifigan", "kaldi"])
 def test_runner_replays_the_module(module):
     m, y = _on_gpu(module)
     run = fastmel.cuda_graph(m, torch.zeros_like(y))

@@ -48,7 +48,7 @@ def test_static_stream_equals_mel_stream(index, chunk):
     assert_parity(push_all(static, y, chunk), module(y), torch.float32, "partial last chunk")
 
 
-@pytest.mark.parametrize("name", ["wav2lip", "hifigan", "vocos"])
+@pytest.mark.parametrize("name", ["wav2lip", "hifigan", "vocos", "kaldi"])
 def test_static_stream_of_causal_presets(name):
     fe = fastmel.preset(name)
     sr = int(fe.mel.config.sr)

@@ -48,10 +48,17 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
                                ).reshape(y.shape[:-1] + (100, -1))  # fmt: skip
     if name == "vocos":
         return ref.vocos_mel(y)
+    if name == "kaldi":  # (more in tests/test_kaldi.py)
+        lead = y.shape[:-1]
+        y = y.reshape(-1, y.shape[-1]).numpy()
+        snip = kw.get("snip_edges", True)
+        out = np.stack([ref.knf_fbank(item, snip_edges=snip)[0] for item in y])
+        return out.reshape(lead + out.shape[1:])
     raise ValueError(name)
 
 
-SR = {"whisper": 16000, "wav2lip": 16000, "hifigan": 22050, "bigvgan": 24000, "vocos": 24000}
+SR = {"whisper": 16000, "wav2lip": 16000, "hifigan": 22050, "bigvgan": 24000, "vocos": 24000,
+      "kaldi": 16000}
 CASES = [
     ("whisper", {}),
     ("whisper", {"n_mels": 128}),
@@ -155,7 +162,7 @@ def test_whisper_refuses_to_stream():
 
 
 def test_preset_errors_and_registry():
-    assert sorted(fastmel.PRESETS) == ["bigvgan", "hifigan", "vocos", "wav2lip", "whisper"]
+    assert sorted(fastmel.PRESETS) == ["bigvgan", "hifigan", "kaldi", "vocos", "wav2lip", "whisper"]
     with pytest.raises(ParameterError, match="preset 'tacotron'"):
         fastmel.preset("tacotron")
     with pytest.raises(ParameterError, match="n_mels"):
@@ -165,7 +172,9 @@ def test_preset_errors_and_registry():
     with pytest.raises(ParameterError, match="hop_length"):
         fastmel.preset("hifigan", hop_length=0)
     for name, cls in fastmel.PRESETS.items():  # each docstring cites its reference
-        assert cls.__doc__ and any(w in cls.__doc__ for w in ("audio.py", "meldataset", "Vocos")), (
+        assert cls.__doc__ and any(
+            w in cls.__doc__ for w in ("audio.py", "meldataset", "Vocos", "compute-fbank-feats")
+        ), (
             name
         )
 

@@ -1,0 +1,237 @@
+"""The ``kaldi`` preset equals Kaldi's fbank: in float64 a reference written from Kaldi's code
+(tests/references.py), in float32 kaldi-native-fbank itself; it streams as OnlineFbank does."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+import fastmel
+from fastmel import MelStream, ParameterError
+from fastmel.kaldi import KALDI_WINDOWS, kaldi_frame_sizes, kaldi_window
+from tests import references as ref
+from tests.conftest import KALDI_ATOL32, KALDI_ATOL64, KALDI_BANK_ATOL, KALDI_RTOL32, make_signal
+
+knf = pytest.importorskip("kaldi_native_fbank", reason="kaldi-native-fbank not installed")
+
+# Each option's values; GRID draws combinations in which every value appears (checked below).
+OPTIONS = {
+    "sr": [16000, 8000, 22050, 44100],
+    "n_mels": [80, 23, 40],
+    "window": list(KALDI_WINDOWS),
+    "preemphasis": [0.97, 0.0, 1.0],
+    "remove_dc_offset": [True, False],
+    "round_to_power_of_two": [True, False],
+    "snip_edges": [True, False],
+    "power": [2.0, 1.0],
+    "band": [(20.0, None), (0.0, -400.0), (100.0, 3800.0)],
+    "frames": [None, (512, 128), (401, 160), (300, 441)],
+}
+
+
+def _grid(n: int = 40, seed: int = 0) -> list[dict]:
+    rng, grid = random.Random(seed), []
+    for i in range(n):
+        kw = {k: v[i] if i < len(v) else rng.choice(v) for k, v in OPTIONS.items()}
+        win = (kw["frames"] or kaldi_frame_sizes(kw["sr"]))[0]
+        if win % 2:  # (Kaldi needs an even FFT size)
+            kw["round_to_power_of_two"] = True
+        for fewer in ({}, {"n_mels": 23}, {"n_mels": 23, "frames": None}):
+            kw.update(fewer)  # (until every bank holds an FFT bin)
+            try:
+                fastmel.preset("kaldi", **_kwargs(kw)[0])
+                break
+            except ParameterError:
+                continue
+        grid.append(kw)
+    return grid
+
+
+
+def _kwargs(kw: dict) -> tuple[dict, dict]:
+    """The preset's keywords and the references' for one grid point."""
+    ours = {k: v for k, v in kw.items() if k not in ("band", "frames")}
+    ours["fmin"], ours["fmax"] = kw["band"]
+    win, hop = kw["frames"] or kaldi_frame_sizes(kw["sr"])
+    ours["win_length"], ours["hop_length"] = win, hop
+    theirs = dict(sr=kw["sr"], n_mels=kw["n_mels"], low_freq=kw["band"][0],
+                  high_freq=kw["band"][1] or 0.0, frame_length=win, frame_shift=hop,
+                  window_type=kw["window"], preemph_coeff=kw["preemphasis"],
+                  remove_dc_offset=kw["remove_dc_offset"],
+                  round_to_power_of_two=kw["round_to_power_of_two"],
+                  snip_edges=kw["snip_edges"], use_power=kw["power"] == 2.0)  # fmt: skip
+    return ours, theirs
+
+
+GRID = _grid()
+
+
+def _audio(kind: str, sr: int, seconds: float = 1.0) -> np.ndarray:
+    if kind == "dc":  # speech on a DC offset (what remove_dc_offset is for)
+        return make_signal("speech", sr, seconds) + 0.25
+    if kind == "int16":  # speech at 16-bit scale, as Kaldi's tools read it
+        return np.round(make_signal("speech", sr, seconds) * 32767)
+    return make_signal(kind, sr, seconds)
+
+
+def _ids(kw: dict) -> str:
+    return ",".join(f"{k}={v}" for k, v in kw.items())
+
+
+def test_grid_covers_every_option_value():
+    for name, values in OPTIONS.items():
+        seen = {repr(kw[name]) for kw in GRID}
+        assert seen == {repr(v) for v in values} or name == "round_to_power_of_two", name
+
+
+def _energy_error(ours: np.ndarray, exact: np.ndarray) -> float:
+    """max |energy - exact energy| / max exact energy, from log features."""
+    e, exact_e = np.exp(ours.astype(np.float64)), np.exp(exact)
+    return float(np.abs(e - exact_e).max() / exact_e.max())
+
+
+@pytest.mark.parametrize("kw", GRID, ids=_ids)
+def test_equals_kaldi_computed_in_float64(kw):
+    # every signal, including those with bands that hold almost none of a frame's energy (a
+    # chirp's, speech on a DC offset kept), where float32 rounding shows in the log
+    ours, theirs = _kwargs(kw)
+    f64 = fastmel.preset("kaldi", **ours, dtype=torch.float64)
+    f32 = fastmel.preset("kaldi", **ours)
+    for kind in ("speech", "chirp", "dc", "noise", "int16"):
+        y = _audio(kind, kw["sr"]).astype(np.float32).astype(np.float64)
+        exact = ref.kaldi_fbank(y, **theirs)
+        got = f64(torch.from_numpy(y)).numpy()
+        assert got.shape == exact.shape, kind
+        err = np.abs(got - exact).max()
+        assert err <= KALDI_ATOL64, f"{kind}, float64: max|ours - ref| = {err:.3g}"
+        err = _energy_error(f32(torch.from_numpy(y.astype(np.float32))).numpy(), exact)
+        assert err <= KALDI_RTOL32, f"{kind}, float32: energy error {err:.3g} of the peak"
+
+
+@pytest.mark.parametrize("kw", GRID, ids=_ids)
+def test_float32_equals_kaldi_native_fbank(kw):
+    ours, theirs = _kwargs(kw)
+    front = fastmel.preset("kaldi", **ours)
+    kinds = ["speech", "voiced", "noise", "fullscale", "int16"]
+    for kind in kinds + ["dc"] * kw["remove_dc_offset"]:
+        y = _audio(kind, kw["sr"]).astype(np.float32)
+        expected, _ = ref.knf_fbank(y, **theirs)
+        got = front(torch.from_numpy(y)).numpy()
+        assert got.shape == expected.shape, kind
+        err = np.abs(got - expected).max()
+        assert err <= KALDI_ATOL32, f"{kind}: max|ours - knf| = {err:.3g}"
+
+
+@pytest.mark.parametrize("n", [1, 79, 80, 159, 160, 200, 399, 400, 401, 561])
+@pytest.mark.parametrize("snip_edges", [True, False])
+def test_short_signals_as_kaldi(n, snip_edges):
+    # snip_edges=False reads past both edges, reflecting as often as needed
+    y = make_signal("speech", 16000, 0.1)[:n]
+    front = fastmel.preset("kaldi", snip_edges=snip_edges, dtype=torch.float64)
+    expected = ref.kaldi_fbank(y, snip_edges=snip_edges)
+    if not expected.shape[-1]:  # Kaldi makes no frame; fastmel says so
+        with pytest.raises(ParameterError, match=f"y with {n} samples is shorter than one frame"):
+            front(torch.from_numpy(y))
+        return
+    assert np.abs(front(torch.from_numpy(y)).numpy() - expected).max() <= KALDI_ATOL64
+
+
+@pytest.mark.parametrize("name", KALDI_WINDOWS)
+@pytest.mark.parametrize("n", [400, 401, 551, 1024])
+def test_windows_equal_kaldi_native_fbank(name, n):
+    opts = knf.FrameExtractionOptions()
+    opts.window_type, opts.samp_freq, opts.frame_length_ms = name, 16000, (n + 0.5) / 16
+    theirs = np.asarray(knf.FeatureWindowFunction(opts).window, dtype=np.float32)
+    np.testing.assert_array_equal(kaldi_window(name, n).astype(np.float32), theirs)
+
+
+@pytest.mark.parametrize("sr,n_fft,n_mels,fmin,fmax", [
+    (16000, 512, 80, 20.0, 0.0), (16000, 512, 23, 20.0, 0.0), (8000, 256, 40, 20.0, -400.0),
+    (22050, 1024, 128, 0.0, 8000.0), (44100, 2048, 80, 100.0, 0.0), (16000, 400, 80, 20.0, 0.0),
+])  # fmt: skip
+def test_mel_banks_equal_kaldi_native_fbank(sr, n_fft, n_mels, fmin, fmax):
+    opts = knf.FbankOptions()
+    opts.frame_opts.samp_freq, opts.frame_opts.frame_length_ms = sr, (n_fft + 0.5) * 1000 / sr
+    opts.frame_opts.round_to_power_of_two = False
+    opts.mel_opts.num_bins, opts.mel_opts.low_freq, opts.mel_opts.high_freq = n_mels, fmin, fmax
+    theirs = np.asarray(knf.MelBanks(opts.mel_opts, opts.frame_opts, 1.0).get_matrix())
+    ours = fastmel.kaldi_mel_filters(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    assert ours.shape == theirs.shape == (n_mels, n_fft // 2 + 1) and ours.dtype == np.float32
+    assert not ours[:, -1].any()  # the Nyquist bin has no weight
+    assert np.abs(ours - theirs).max() <= KALDI_BANK_ATOL
+    exact = fastmel.kaldi_mel_filters(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax,
+                                      dtype=np.float64)  # fmt: skip
+    assert np.abs(exact - theirs).max() <= KALDI_BANK_ATOL
+
+
+CHUNKINGS = [[160], [1], [257, 0, 1023, 5], [4000], [399, 1]]
+
+
+@pytest.mark.parametrize("snip_edges", [True, False])
+@pytest.mark.parametrize("sizes", CHUNKINGS, ids=str)
+def test_stream_equals_offline_and_kaldi_native_fbank_frame_for_frame(snip_edges, sizes):
+    front = fastmel.preset("kaldi", snip_edges=snip_edges)
+    y = np.stack([_audio("speech", 16000), _audio("dc", 16000)]).astype(np.float32)
+    chunks, pos, i = [], 0, 0
+    while pos < y.shape[-1]:
+        chunks.append(min(sizes[i % len(sizes)], y.shape[-1] - pos))
+        pos, i = pos + chunks[-1], i + 1
+    stream, parts, ready, pos = MelStream(front), [], [], 0
+    for size in chunks:
+        parts.append(stream.push(torch.from_numpy(y[:, pos : pos + size])))
+        ready.append(stream.frames_emitted)
+        pos += size
+    parts.append(stream.flush())
+    streamed = torch.cat(parts, dim=-1)
+    assert torch.equal(streamed, front(torch.from_numpy(y))) or (
+        (streamed - front(torch.from_numpy(y))).abs().max() <= 1e-4
+    )
+    theirs, theirs_ready = ref.knf_fbank(y[0], snip_edges=snip_edges, chunks=chunks)
+    assert ready == theirs_ready  # each frame as soon as OnlineFbank gives it
+    assert np.abs(streamed[0].numpy() - theirs).max() <= KALDI_ATOL32
+
+
+def test_preset_defaults_and_overrides():
+    front = fastmel.preset("kaldi")
+    mel = front.mel
+    assert (mel.config.sr, mel.config.win_length, mel.config.hop_length) == (16000, 400, 160)
+    c = mel.config
+    assert (mel.fft_size, c.n_mels, c.fmin, c.fmax) == (512, 80, 20, 8000)
+    assert mel.window_type == "povey" and mel.preemphasis == 0.97 and mel.snip_edges
+    assert "fft_size=512" in repr(front) and "window='povey'" in repr(front)
+    assert kaldi_frame_sizes(22050) == (551, 220) and kaldi_frame_sizes(8000) == (200, 80)
+    assert fastmel.preset("kaldi", sr=8000).mel.fft_size == 256
+    assert fastmel.preset("kaldi", round_to_power_of_two=False).mel.fft_size == 400
+    assert front(torch.zeros(2, 3, 16000)).shape == (2, 3, 80, 98)
+
+
+def test_preset_follows_device_and_dtype():
+    y = torch.from_numpy(_audio("speech", 16000))
+    front = fastmel.preset("kaldi").double()
+    assert front(y).dtype == torch.float64
+    assert np.abs(front(y).numpy() - ref.kaldi_fbank(y.numpy())).max() <= KALDI_ATOL64
+    assert front.float()(y.float()).dtype == torch.float32
+
+
+@pytest.mark.parametrize("kw,error,match", [
+    (dict(window="hann_periodic"), ParameterError, "window='hann_periodic' must be one of"),
+    (dict(n_mels=2), ParameterError, "n_mels=2"),
+    (dict(n_mels=200), ParameterError, r"mel bank \d+ holds no FFT bin"),
+    (dict(fmin=8000.0), ParameterError, "fmin=8000 and fmax=8000"),
+    (dict(fmax=9000.0), ParameterError, "fmax=9000"),
+    (dict(fmin=-1.0), ParameterError, "fmin=-1"),
+    (dict(fmax=-8000.0), ParameterError, "fmax=0"),
+    (dict(win_length=401, round_to_power_of_two=False), ParameterError, "n_fft=401 must be even"),
+    (dict(win_length=1), ParameterError, "win_length=1"),
+    (dict(hop_length=0), ParameterError, "hop_length=0"),
+    (dict(preemphasis=1.5), ParameterError, "preemphasis=1.5 must be in"),
+    (dict(snip_edges="no"), TypeError, "snip_edges must be a bool"),
+    (dict(power=1.5), ParameterError, "power=1.5 must be 2.0"),
+    (dict(n_fft=512), TypeError, "n_fft"),
+])  # fmt: skip
+def test_preset_errors_name_the_parameter(kw, error, match):
+    with pytest.raises(error, match=match):
+        fastmel.preset("kaldi", **kw)
