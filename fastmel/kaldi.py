@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from .errors import ParameterError, check_real, check_size
 from .filters import check_sr
-from .spectrogram import MelSpectrogram
+from .spectrogram import MelSpectrogram, torch_dtype
 
 __all__ = ["KALDI_WINDOWS", "KaldiSpectrogram", "kaldi_frame_sizes", "kaldi_mel_filters",
            "kaldi_window"]  # fmt: skip
@@ -112,9 +112,7 @@ def kaldi_mel_filters(
         raise ParameterError(f"n_fft={n_fft} must be even (Kaldi's padded window length)")
     n_mels = check_size("n_mels", n_mels, minimum=3)
     fmax = _kaldi_fmax(sr, fmin, fmax)
-    dt = np.dtype(dtype)
-    if dt not in (np.float32, np.float64):
-        raise ParameterError(f"dtype={dtype!r} must be float32 or float64")
+    dt = np.dtype(np.float32 if torch_dtype(dtype) == torch.float32 else np.float64)
 
     def v(x: float) -> np.ndarray:  # (a 0-d array: arithmetic stays in dt)
         return np.asarray(x, dtype=dt)
@@ -161,8 +159,9 @@ class KaldiSpectrogram(MelSpectrogram):
     ----------
     sr : float
         Sampling rate.
-    win_length, hop_length : int
-        Frame length and shift in samples.
+    win_length, hop_length : int or None
+        Frame length and shift in samples (None: 25 ms and 10 ms, rounded down as
+        kaldi-native-fbank does).
     window : str
         One of :data:`KALDI_WINDOWS` (see :func:`kaldi_window`).
     preemphasis : float in [0, 1]
@@ -186,8 +185,8 @@ class KaldiSpectrogram(MelSpectrogram):
         self,
         *,
         sr: float,
-        win_length: int,
-        hop_length: int,
+        win_length: int | None = None,
+        hop_length: int | None = None,
         window: str = "povey",
         preemphasis: float = 0.97,
         remove_dc_offset: bool = True,
@@ -199,8 +198,9 @@ class KaldiSpectrogram(MelSpectrogram):
         fmax: float | None = None,
         dtype: Any = np.float32,
     ) -> None:
-        win = check_size("win_length", win_length, minimum=2)
-        hop = check_size("hop_length", hop_length)
+        default_win, default_hop = kaldi_frame_sizes(check_sr(sr))
+        win = check_size("win_length", default_win if win_length is None else win_length, minimum=2)
+        hop = check_size("hop_length", default_hop if hop_length is None else hop_length)
         self._kaldi_window = kaldi_window(window, win)
         self.window_type = window
         k = check_real("preemphasis", preemphasis)
@@ -216,8 +216,7 @@ class KaldiSpectrogram(MelSpectrogram):
         self.preemphasis, self.remove_dc_offset = float(k), bool(remove_dc_offset)
         self.snip_edges = bool(snip_edges)
         self.fft_size = 1 << (win - 1).bit_length() if round_to_power_of_two else win
-        fmax = _kaldi_fmax(check_sr(sr), fmin, fmax)
-        kaldi_mel_filters(sr=sr, n_fft=self.fft_size, n_mels=n_mels, fmin=fmin, fmax=fmax)
+        fmax = _kaldi_fmax(sr, fmin, fmax)  # (the banks are checked as they are built)
         framing: dict[str, Any] = dict(center=False)
         if snip_edges:
             frame, self._offset = win, 0
@@ -252,7 +251,7 @@ class KaldiSpectrogram(MelSpectrogram):
 
     def _windowed(self, frames: torch.Tensor) -> torch.Tensor:
         win = self._win.shape[-1]
-        x = frames if frames.shape[-1] == win else frames[..., self._offset : self._offset + win]
+        x = frames[..., self._offset : self._offset + win]  # (a view: Kaldi's samples)
         if self.remove_dc_offset:
             x = x - x.mean(dim=-1, keepdim=True)
         if k := self.preemphasis:  # x[i] - k x[i - 1], and x[0] - k x[0]

@@ -17,8 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from .errors import ParameterError, check_size
-from .filters import check_sr
-from .kaldi import KaldiSpectrogram, kaldi_frame_sizes
+from .kaldi import KaldiSpectrogram
 from .spectrogram import MelSpectrogram, check_signal
 
 __all__ = ["PRESETS", "BigVGAN", "FrontEnd", "HiFiGAN", "Kaldi", "Vocos", "Wav2Lip", "Whisper",
@@ -256,32 +255,9 @@ class Kaldi(FrontEnd):
 
     MEL = dict(sr=16000)
 
-    def __init__(
-        self,
-        *,
-        sr: float = 16000,
-        n_mels: int = 80,
-        fmin: float = 20.0,
-        fmax: float | None = None,
-        win_length: int | None = None,
-        hop_length: int | None = None,
-        window: str = "povey",
-        preemphasis: float = 0.97,
-        remove_dc_offset: bool = True,
-        round_to_power_of_two: bool = True,
-        snip_edges: bool = True,
-        power: float = 2.0,
-        dtype: Any = np.float32,
-    ) -> None:
+    def __init__(self, *, sr: float = 16000, n_mels: int = 80, **options: Any) -> None:
         torch.nn.Module.__init__(self)
-        win, hop = kaldi_frame_sizes(check_sr(sr))
-        self.mel = KaldiSpectrogram(
-            sr=sr, win_length=win if win_length is None else win_length,
-            hop_length=hop if hop_length is None else hop_length, window=window,
-            preemphasis=preemphasis, remove_dc_offset=remove_dc_offset,
-            round_to_power_of_two=round_to_power_of_two, snip_edges=snip_edges, power=power,
-            n_mels=n_mels, fmin=fmin, fmax=fmax, dtype=dtype,
-        )  # fmt: skip
+        self.mel = KaldiSpectrogram(sr=sr, n_mels=n_mels, **options)
         self.preemphasis = 0.0  # (Kaldi's is per frame, inside self.mel)
 
     def postprocess(self, M: torch.Tensor) -> torch.Tensor:
