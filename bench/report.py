@@ -154,6 +154,44 @@ def stream_table(streams: list[dict]) -> list[str]:
     return lines
 
 
+def frontends_table(records: list[dict]) -> list[str]:
+    """Each preset against its model's own front end (bench/frontends.py)."""
+    lines = [
+        "| preset | audio | fastmel preset | the model's code | x fastmel | max abs diff "
+        "| the model's code |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    keys = dict.fromkeys((r["preset"], r["seconds"]) for r in records)
+    for name, seconds in keys:
+        rows = {r["peer"]: r for r in records if (r["preset"], r["seconds"]) == (name, seconds)}
+        ours, theirs = rows.get("fastmel preset"), rows.get("model's code", {})
+        if ours is None or "skipped" in theirs:
+            lines.append(f"| {name} | {_length(seconds)} | | does not run: "
+                         f"{theirs.get('skipped', '')} | | | |")  # fmt: skip
+            continue
+        lines.append(
+            f"| {name} | {_length(seconds)} | {_fmt_us(ours['median_us'])} "
+            f"(p90 {_fmt_us(ours['p90_us'])}) | {_fmt_us(theirs['median_us'])} "
+            f"(p90 {_fmt_us(theirs['p90_us'])}) | {theirs['ratio_to_fastmel']:.2f} "
+            f"| {ours['max_abs_diff']:.1e} | {theirs['code']} |"
+        )
+    return lines
+
+
+def push_table(records: list[dict]) -> list[str]:
+    """One push into each stream: median, p90, p99 and the ratio to the first row."""
+    lines = ["| implementation | median | p90 | p99 | x fastmel |", "|---|---|---|---|---|"]
+    for r in records:
+        if "skipped" in r:
+            lines.append(f"| {r['peer']} | does not run: {r['skipped']} | | | |")
+            continue
+        lines.append(
+            f"| {r['peer']} | {_fmt_us(r['median_us'])} | {_fmt_us(r['p90_us'])} | "
+            f"{_fmt_us(r['p99_us'])} | {r['ratio_to_fastmel']:.2f} |"
+        )
+    return lines
+
+
 def plot(result: dict, path: Path) -> None:
     import matplotlib
 
@@ -222,6 +260,33 @@ def section(result: dict, json_path: Path) -> list[str]:
         s = result["streaming"][0]
         out += [f"### Streaming: one push of {s['chunk']} samples (Wav2Lip settings, 1 thread)", ""]
         out += stream_table(result["streaming"]) + [""]
+    if result.get("frontends"):
+        out += (
+            [
+                "### Model front ends: each preset against its model's code (1 thread, batch 1)",
+                "",
+                "Inputs: the speech sample at the preset's rate. `max abs diff`: the largest "
+                "difference between the two outputs, in the preset's output units (log or dB "
+                "scale); the tests hold each preset to its tolerance in `tests/conftest.py`.",
+                "",
+            ]
+            + frontends_table(result["frontends"])
+            + [""]
+        )
+    if result.get("frontend_stream"):
+        r = result["frontend_stream"][0]
+        out += (
+            [
+                f"### Kaldi fbank stream: one push of {r['chunk']} samples (16 kHz, 1 thread)",
+                "",
+                "Both streams emit each frame once its samples have arrived; over 30 s of pushes "
+                "their outputs differ by at most "
+                f"{r.get('max_abs_diff', float('nan')):.1e} (log units).",
+                "",
+            ]
+            + push_table(result["frontend_stream"])
+            + [""]
+        )
     skipped = sorted({(r["peer"], r["skipped"]) for r in records if "skipped" in r})
     for setting in SETTINGS:
         sel = [r for r in records if r["setting"] == setting]

@@ -91,15 +91,15 @@ def versions() -> dict[str, str]:
     return out
 
 
-def speech(setting: Setting, seconds: float, batch: int) -> np.ndarray:
-    """The bundled speech sample at the setting's rate, tiled to ``seconds``; items are shifted."""
+def speech(sr: int, seconds: float, batch: int) -> np.ndarray:
+    """The bundled speech sample at rate ``sr``, tiled to ``seconds``; items are shifted."""
     from importlib import resources
 
     from fastmel.io import load
 
     with resources.as_file(resources.files("fastmel") / "data" / "speech.wav") as path:
-        y, _ = load(path, sr=setting.sr)
-    n = max(1, int(round(seconds * setting.sr)))
+        y, _ = load(path, sr=sr)
+    n = max(1, int(round(seconds * sr)))
     tiled = np.resize(y, n + batch * 997)
     items = np.stack([tiled[i * 997 : i * 997 + n] for i in range(batch)])
     return np.ascontiguousarray(items if batch > 1 else items[0], dtype=np.float32)
@@ -138,7 +138,7 @@ def offline_scenario(
     budget_s: float,
     block: int = 1,
 ) -> list[dict]:
-    y = speech(setting, seconds, batch)
+    y = speech(setting.sr, seconds, batch)
     torch._dynamo.reset()  # compiled peers: this scenario's graphs only, never the recompile limit
     fns, skipped = {}, {}
     for name in peers:
@@ -197,7 +197,7 @@ def stream_scenario(
     """One push of 40 ms: MelStream (and on a GPU its CUDA-graph runner) against
     recomputing the module over the last window."""
     chunk = int(round(STREAM_CHUNK_S * setting.sr))
-    y = speech(setting, 30.0, batch)
+    y = speech(setting.sr, 30.0, batch)
     yt = torch.from_numpy(y).to(device)
     module = fastmel.MelSpectrogram(**setting.kwargs()).to(device)
     chunks = list(yt.split(chunk, dim=-1))[:-1]  # equal sizes only
@@ -287,6 +287,18 @@ def run(
             + ", ".join(f"{r['peer']} {r['median_us']:.1f} us" for r in rec),
             file=sys.stderr,
         )
+    frontends, frontend_stream = [], []
+    if not gpu:  # (Wav2Lip's and Kaldi's code run on the CPU only)
+        from bench.frontends import FRONTEND_LENGTHS_S, kaldi_stream_scenario, preset_scenario
+
+        for pname in fastmel.PRESETS:
+            for seconds in FRONTEND_LENGTHS_S[:1] if quick else FRONTEND_LENGTHS_S:
+                rec = preset_scenario(pname, seconds, budget)
+                frontends += rec
+                print(f"preset {pname} {seconds:g} s: " + ", ".join(
+                    f"{r['peer']} {r['median_us']:.1f} us" for r in rec if "median_us" in r
+                ), file=sys.stderr, flush=True)  # fmt: skip
+        frontend_stream = kaldi_stream_scenario(budget)
     name = machine_name(device)
     result = dict(
         machine=dict(
@@ -306,6 +318,8 @@ def run(
         duration_s=round(time.time() - started, 1),
         offline=records,
         streaming=streams,
+        frontends=frontends,
+        frontend_stream=frontend_stream,
     )
     out = out or RESULTS / f"{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

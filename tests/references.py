@@ -1,12 +1,16 @@
 """Reference front ends written from each model's published code semantics (not from fastmel).
 
 Each function follows the cited source step by step, in the library the model used
-(NumPy/scipy/librosa for Wav2Lip, torch for Whisper, HiFi-GAN, BigVGAN and Vocos).
+(NumPy/scipy/librosa for Wav2Lip, torch for Whisper, HiFi-GAN, BigVGAN and Vocos). The
+constants (mel banks, windows) are built once per setting, as each model's code caches them,
+so that ``bench/frontends.py`` times these functions as the models run them.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from typing import Literal
 
 import librosa
 import numpy as np
@@ -15,25 +19,37 @@ import torch
 import torch.nn.functional as F
 
 
+@functools.cache
+def mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float = 0.0,
+              fmax: float | None = None) -> torch.Tensor:  # fmt: skip
+    """librosa's mel bank as the models build it (float32), once per setting."""
+    return torch.from_numpy(librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin,
+                                                fmax=fmax))  # fmt: skip
+
+
+hann_window = functools.cache(torch.hann_window)
+
+
 def whisper_log_mel(audio: torch.Tensor, n_mels: int = 80) -> torch.Tensor:
     """openai-whisper ``whisper/audio.py::log_mel_spectrogram`` (its filters are librosa's)."""
     window = torch.hann_window(400)
     stft = torch.stft(audio, 400, 160, window=window, return_complex=True)
     magnitudes = stft[..., :-1].abs() ** 2
-    filters = torch.from_numpy(librosa.filters.mel(sr=16000, n_fft=400, n_mels=n_mels))
+    filters = mel_basis(16000, 400, n_mels)
     mel_spec = filters @ magnitudes
     log_spec = torch.clamp(mel_spec, min=1e-10).log10()
     log_spec = torch.maximum(log_spec, log_spec.max() - 8.0)
     return (log_spec + 4.0) / 4.0
 
 
-def wav2lip_mel(wav: np.ndarray, pad_mode: str = "constant") -> np.ndarray:
+def wav2lip_mel(wav: np.ndarray, pad_mode: Literal["constant", "reflect"] = "constant"
+                ) -> np.ndarray:  # fmt: skip
     """Wav2Lip ``audio.py::melspectrogram`` with ``hparams.py`` (float64, as NumPy computes)."""
     y = scipy.signal.lfilter([1, -0.97], [1], wav)  # preemphasis
     D = librosa.stft(y=y, n_fft=800, hop_length=200, win_length=800, pad_mode=pad_mode)
-    mel_basis = librosa.filters.mel(sr=16000, n_fft=800, n_mels=80, fmin=55, fmax=7600)
+    basis = mel_basis(16000, 800, 80, 55, 7600).numpy()
     min_level = np.exp(-100 / 20 * np.log(10))
-    S = 20 * np.log10(np.maximum(min_level, np.dot(mel_basis, np.abs(D)))) - 20
+    S = 20 * np.log10(np.maximum(min_level, np.dot(basis, np.abs(D)))) - 20
     min_level_db, max_abs_value = -100, 4  # symmetric_mels, allow_clipping_in_normalization
     return np.clip((2 * max_abs_value) * ((S - min_level_db) / (-min_level_db)) - max_abs_value,
                    -max_abs_value, max_abs_value)  # fmt: skip
@@ -42,12 +58,11 @@ def wav2lip_mel(wav: np.ndarray, pad_mode: str = "constant") -> np.ndarray:
 def hifigan_mel(y: torch.Tensor, n_fft: int, num_mels: int, sampling_rate: int, hop_size: int,
                 win_size: int, fmin: float, fmax: float | None) -> torch.Tensor:  # fmt: skip
     """HiFi-GAN / BigVGAN ``meldataset.py::mel_spectrogram`` (center=False)."""
-    mel = torch.from_numpy(librosa.filters.mel(sr=sampling_rate, n_fft=n_fft, n_mels=num_mels,
-                                               fmin=fmin, fmax=fmax))  # fmt: skip
+    mel = mel_basis(sampling_rate, n_fft, num_mels, fmin, fmax)
     pad = int((n_fft - hop_size) / 2)
     y = F.pad(y.unsqueeze(1), (pad, pad), mode="reflect").squeeze(1)
     spec = torch.stft(y, n_fft, hop_length=hop_size, win_length=win_size,
-                      window=torch.hann_window(win_size), center=False, pad_mode="reflect",
+                      window=hann_window(win_size), center=False, pad_mode="reflect",
                       normalized=False, onesided=True, return_complex=True)  # fmt: skip
     spec = torch.view_as_real(spec)
     spec = torch.sqrt(spec.pow(2).sum(-1) + 1e-9)
@@ -55,6 +70,7 @@ def hifigan_mel(y: torch.Tensor, n_fft: int, num_mels: int, sampling_rate: int, 
     return torch.log(torch.clamp(spec, min=1e-5) * 1)
 
 
+@functools.cache
 def torchaudio_fbank(n_freqs: int, f_min: float, f_max: float, n_mels: int, sample_rate: int):
     """``torchaudio.functional.melscale_fbanks`` (HTK scale, no norm), float32 torch ops.
 
@@ -81,7 +97,7 @@ def vocos_mel(audio: torch.Tensor) -> torch.Tensor:
     power=1): reflect-padded STFT with a periodic Hann window, |X|, torchaudio's bank; then
     ``log(clip(x, 1e-7))``.
     """
-    spec = torch.stft(audio, 1024, 256, window=torch.hann_window(1024), center=True,
+    spec = torch.stft(audio, 1024, 256, window=hann_window(1024), center=True,
                       pad_mode="reflect", return_complex=True).abs()  # fmt: skip
     fb = torch.from_numpy(torchaudio_fbank(513, 0.0, 12000.0, 100, 24000))
     mel = torch.matmul(spec.transpose(-1, -2), fb).transpose(-1, -2)

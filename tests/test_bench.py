@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import fastmel
 from bench import report
 from bench.peers import SETTINGS, Unavailable, as_numpy, build, reference
 from bench.run import offline_scenario, rel_err
 from bench.timing import time_interleaved
+from tests.conftest import KALDI_ATOL32, PRESET_ATOL
 
 
 def test_timer_interleaves_and_times_every_call():
@@ -104,3 +106,42 @@ def test_stream_scenario_times_push_and_the_naive_peer():
     peers = {r["peer"]: r for r in records}
     assert set(peers) == {"fastmel MelStream.push", "naive (module over last n_fft + chunk)"}
     assert peers["fastmel MelStream.push"]["max_rel_err"] < 1e-5
+
+
+@pytest.mark.parametrize("name", list(fastmel.PRESETS))
+def test_preset_scenario_times_the_preset_against_the_models_code(name):
+    from bench.frontends import CODE, FASTMEL, preset_scenario
+
+    if name == "kaldi":
+        pytest.importorskip("kaldi_native_fbank")
+    records = preset_scenario(name, 0.5, 0.02)
+    peers = {r["peer"]: r for r in records}
+    assert set(peers) == {FASTMEL, CODE} and peers[CODE]["code"]
+    assert peers[FASTMEL]["ratio_to_fastmel"] == 1.0 and peers[CODE]["median_us"] > 0
+    assert peers[FASTMEL]["max_abs_diff"] <= PRESET_ATOL[name]
+
+
+def test_kaldi_stream_scenario_pushes_both_streams_alike():
+    pytest.importorskip("kaldi_native_fbank")
+    from bench.frontends import FASTMEL_PUSH, KNF_PUSH, kaldi_stream_scenario
+
+    records = kaldi_stream_scenario(0.02)
+    assert [r["peer"] for r in records] == [FASTMEL_PUSH, KNF_PUSH]
+    assert all(r["chunk"] == 640 and r["max_abs_diff"] <= KALDI_ATOL32 for r in records)
+
+
+def test_report_tables_of_front_ends_and_pushes():
+    def rec(peer, us, **kw):
+        return dict(preset="kaldi", seconds=1.0, peer=peer, median_us=us, p90_us=us * 1.2,
+                    ratio_to_fastmel=us / 400, max_abs_diff=2e-4, **kw)  # fmt: skip
+
+    records = [rec("fastmel preset", 400.0, code=""), rec("model's code", 2000.0, code="knf")]
+    lines = report.frontends_table(records)
+    assert lines[2] == ("| kaldi | 1 s | 400.0 us (p90 480.0 us) | 2.00 ms (p90 2.40 ms) | 5.00 "
+                        "| 2.0e-04 | knf |")  # fmt: skip
+    absent = dict(preset="kaldi", seconds=1.0, peer="model's code", skipped="no knf")
+    skipped = [rec("fastmel preset", 400.0), absent]
+    assert "does not run: no knf" in report.frontends_table(skipped)[2]
+    pushes = [dict(rec("a", 100.0), p99_us=150.0, ratio_to_fastmel=1.0),
+              dict(rec("b", 50.0), p99_us=60.0, ratio_to_fastmel=0.5)]  # fmt: skip
+    assert report.push_table(pushes)[3] == "| b | 50.0 us | 60.0 us | 60.0 us | 0.50 |"

@@ -1,0 +1,141 @@
+"""Model front ends: each fastmel preset against the code its model runs.
+
+``model_code(name, y)`` is the model's own front end on ``y``: openai-whisper's
+``log_mel_spectrogram`` and kaldi-native-fbank's ``OnlineFbank`` themselves where they are
+installed, and otherwise the model's code as ``tests/references.py`` transcribes it (with
+its constants cached, as the models cache them). Needs a source checkout (``tests``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+import fastmel
+from bench.peers import Unavailable, as_numpy
+from bench.run import cycling_push, speech, threads, timing_records
+from bench.timing import time_interleaved
+
+FRONTEND_LENGTHS_S = [1.0, 10.0]
+STREAM_CHUNK_S = 0.04
+FASTMEL, CODE = "fastmel preset", "model's code"
+FASTMEL_PUSH = "fastmel MelStream(preset('kaldi')).push"
+KNF_PUSH = "kaldi-native-fbank OnlineFbank.accept_waveform"
+
+
+def sample_rate(name: str) -> int:
+    return int(fastmel.preset(name).mel.config.sr)
+
+
+def knf_options(sr: int = 16000, n_mels: int = 80):
+    """kaldi-native-fbank's options for Kaldi's fbank (its defaults, ``n_mels`` bins, no
+    dither), as the ``kaldi`` preset's defaults."""
+    try:
+        import kaldi_native_fbank as knf  # pyright: ignore[reportMissingImports]
+    except ImportError as e:
+        raise Unavailable(f"kaldi-native-fbank: {e}") from None
+    opts = knf.FbankOptions()
+    opts.frame_opts.dither, opts.frame_opts.samp_freq = 0.0, sr
+    opts.mel_opts.num_bins = n_mels
+    return knf, opts
+
+
+def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
+    """What runs the model's own front end, and a zero-argument callable running it on
+    ``y`` (shape (n,))."""
+    from tests import references as ref
+
+    yt = torch.from_numpy(y)
+    if name == "whisper":
+        try:
+            from whisper.audio import log_mel_spectrogram  # pyright: ignore[reportMissingImports]
+        except ImportError:
+            return "openai-whisper's code (tests/references.py)", lambda: ref.whisper_log_mel(yt)
+        return "openai-whisper log_mel_spectrogram", lambda: log_mel_spectrogram(yt)
+    if name == "wav2lip":
+        return "Wav2Lip audio.py (NumPy, librosa; tests/references.py)", lambda: ref.wav2lip_mel(y)
+    if name in ("hifigan", "bigvgan"):
+        args = (1024, 80, 22050, 256, 1024, 0, 8000) if name == "hifigan" else (
+            1024, 100, 24000, 256, 1024, 0, None)  # fmt: skip
+        label = f"{'HiFi-GAN' if name == 'hifigan' else 'BigVGAN'} meldataset.py (torch; "
+        return label + "tests/references.py)", lambda: ref.hifigan_mel(yt[None], *args)[0]
+    if name == "vocos":
+        return "Vocos' torchaudio steps (torch; tests/references.py)", lambda: ref.vocos_mel(yt)
+    if name == "kaldi":
+        knf, opts = knf_options(sample_rate(name))
+
+        def run() -> np.ndarray:
+            fbank = knf.OnlineFbank(opts)
+            fbank.accept_waveform(opts.frame_opts.samp_freq, y)
+            fbank.input_finished()
+            return np.stack([fbank.get_frame(i) for i in range(fbank.num_frames_ready)], 1)
+
+        return "kaldi-native-fbank OnlineFbank", run
+    raise ValueError(f"unknown preset {name!r}")
+
+
+def max_abs_diff(a: object, b: object) -> float:
+    a, b = as_numpy(a).astype(np.float64), as_numpy(b).astype(np.float64)
+    if a.shape != b.shape:
+        raise AssertionError(f"shapes differ: {a.shape} and {b.shape}")
+    return float(np.abs(a - b).max())
+
+
+def preset_scenario(name: str, seconds: float, budget_s: float) -> list[dict]:
+    """fastmel's preset against the model's code on ``seconds`` of speech (1 thread, batch 1)."""
+    y = speech(sample_rate(name), seconds, 1)
+    front, yt = fastmel.preset(name), torch.from_numpy(y)
+    scenario = dict(preset=name, seconds=seconds, batch=1, threads=1, device="cpu")
+    try:
+        code, theirs = model_code(name, y)
+    except Unavailable as e:
+        return [dict(scenario, peer=CODE, skipped=str(e))]
+    fns = {FASTMEL: lambda: front(yt), CODE: theirs}
+    with threads(1):
+        err = max_abs_diff(fns[FASTMEL](), theirs())
+        times = time_interleaved(fns, budget_s=budget_s)
+    records = timing_records(times, FASTMEL, scenario)
+    for r in records:
+        r.update(max_abs_diff=err, code=code if r["peer"] == CODE else "")
+    return records
+
+
+def kaldi_stream_scenario(budget_s: float) -> list[dict]:
+    """One push of 40 ms into a Kaldi fbank stream: ``MelStream(preset("kaldi"))`` against
+    ``OnlineFbank.accept_waveform`` with the frames it makes ready read out (1 thread)."""
+    sr = sample_rate("kaldi")
+    chunk = int(round(STREAM_CHUNK_S * sr))
+    scenario = dict(preset="kaldi", chunk=chunk, batch=1, threads=1, device="cpu")
+    try:
+        knf, opts = knf_options(sr)
+    except Unavailable as e:
+        return [dict(scenario, peer=KNF_PUSH, skipped=str(e))]
+    y = speech(sr, 30.0, 1)
+    chunks = [y[i : i + chunk] for i in range(0, len(y) - chunk + 1, chunk)]
+    stream = fastmel.MelStream(fastmel.preset("kaldi"))
+    state: dict = {}
+
+    def knf_push() -> np.ndarray:
+        if state.get("i", len(chunks)) == len(chunks):
+            state.update(fbank=knf.OnlineFbank(opts), i=0, done=0)
+        fbank = state["fbank"]
+        fbank.accept_waveform(sr, chunks[state["i"]])
+        state["i"] += 1
+        ready, done = fbank.num_frames_ready, state["done"]
+        state["done"] = ready
+        frames = [fbank.get_frame(i) for i in range(done, ready)]
+        return np.stack(frames, 1) if frames else np.zeros((opts.mel_opts.num_bins, 0), "f4")
+
+    fns = {FASTMEL_PUSH: cycling_push(stream, [torch.from_numpy(c) for c in chunks]),
+           KNF_PUSH: knf_push}  # fmt: skip
+    with threads(1):
+        outs = {name: [fn() for _ in chunks] for name, fn in fns.items()}
+        ours, theirs = (np.concatenate([as_numpy(o) for o in v], -1) for v in outs.values())
+        err = max_abs_diff(ours, theirs)
+        times = time_interleaved(fns, budget_s=budget_s, rounds=11, max_calls=2000)
+    records = timing_records(times, FASTMEL_PUSH, scenario)
+    for r in records:
+        r["max_abs_diff"] = err
+    return records
