@@ -102,31 +102,34 @@ def preset_scenario(name: str, seconds: float, budget_s: float) -> list[dict]:
     return records
 
 
-def kaldi_stream_scenario(budget_s: float) -> list[dict]:
-    """One push of 40 ms into a Kaldi fbank stream: ``MelStream(preset("kaldi"))`` against
-    ``OnlineFbank.accept_waveform`` with the frames it makes ready read out (1 thread)."""
+def kaldi_stream_scenario(budget_s: float, batch: int = 1) -> list[dict]:
+    """One push of 40 ms into ``batch`` Kaldi fbank streams: ``MelStream(preset("kaldi"))``
+    fed ``(batch, chunk)`` against ``batch`` ``OnlineFbank`` objects, each fed its row with
+    ``accept_waveform`` and the frames it makes ready read out (1 thread)."""
     sr = sample_rate("kaldi")
     chunk = int(round(STREAM_CHUNK_S * sr))
-    scenario = dict(preset="kaldi", chunk=chunk, batch=1, threads=1, device="cpu")
+    scenario = dict(preset="kaldi", chunk=chunk, batch=batch, threads=1, device="cpu")
     try:
         knf, opts = knf_options(sr)
     except Unavailable as e:
         return [dict(scenario, peer=KNF_PUSH, skipped=str(e))]
-    y = speech(sr, 30.0, 1)
-    chunks = [y[i : i + chunk] for i in range(0, len(y) - chunk + 1, chunk)]
+    y = speech(sr, 30.0, batch).reshape(batch, -1)
+    chunks = [y[:, i : i + chunk] for i in range(0, y.shape[-1] - chunk + 1, chunk)]
     stream = fastmel.MelStream(fastmel.preset("kaldi"))
     state: dict = {}
 
     def knf_push() -> np.ndarray:
         if state.get("i", len(chunks)) == len(chunks):
-            state.update(fbank=knf.OnlineFbank(opts), i=0, done=0)
-        fbank = state["fbank"]
-        fbank.accept_waveform(sr, chunks[state["i"]])
+            state.update(fbanks=[knf.OnlineFbank(opts) for _ in range(batch)], i=0, done=0)
+        rows, done = chunks[state["i"]], state["done"]
+        out = []
+        for fbank, row in zip(state["fbanks"], rows, strict=True):
+            fbank.accept_waveform(sr, row)
+            frames = [fbank.get_frame(i) for i in range(done, fbank.num_frames_ready)]
+            out.append(np.stack(frames, 1) if frames else np.zeros((opts.mel_opts.num_bins, 0)))
         state["i"] += 1
-        ready, done = fbank.num_frames_ready, state["done"]
-        state["done"] = ready
-        frames = [fbank.get_frame(i) for i in range(done, ready)]
-        return np.stack(frames, 1) if frames else np.zeros((opts.mel_opts.num_bins, 0), "f4")
+        state["done"] = fbank.num_frames_ready  # (the same for every stream)
+        return np.stack(out)
 
     fns = {FASTMEL_PUSH: cycling_push(stream, [torch.from_numpy(c) for c in chunks]),
            KNF_PUSH: knf_push}  # fmt: skip

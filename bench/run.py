@@ -298,7 +298,8 @@ def run(
                 print(f"preset {pname} {seconds:g} s: " + ", ".join(
                     f"{r['peer']} {r['median_us']:.1f} us" for r in rec if "median_us" in r
                 ), file=sys.stderr, flush=True)  # fmt: skip
-        frontend_stream = kaldi_stream_scenario(budget)
+        for batch in STREAM_BATCHES:
+            frontend_stream += kaldi_stream_scenario(budget, batch)
     name = machine_name(device)
     result = dict(
         machine=dict(

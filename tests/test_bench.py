@@ -125,9 +125,11 @@ def test_kaldi_stream_scenario_pushes_both_streams_alike():
     pytest.importorskip("kaldi_native_fbank")
     from bench.frontends import FASTMEL_PUSH, KNF_PUSH, kaldi_stream_scenario
 
-    records = kaldi_stream_scenario(0.02)
-    assert [r["peer"] for r in records] == [FASTMEL_PUSH, KNF_PUSH]
-    assert all(r["chunk"] == 640 and r["max_abs_diff"] <= KALDI_ATOL32 for r in records)
+    for batch in (1, 3):
+        records = kaldi_stream_scenario(0.02, batch)
+        assert [r["peer"] for r in records] == [FASTMEL_PUSH, KNF_PUSH]
+        assert all(r["chunk"] == 640 and r["batch"] == batch for r in records)
+        assert records[0]["max_abs_diff"] <= KALDI_ATOL32
 
 
 def test_report_tables_of_front_ends_and_pushes():
@@ -142,6 +144,8 @@ def test_report_tables_of_front_ends_and_pushes():
     absent = dict(preset="kaldi", seconds=1.0, peer="model's code", skipped="no knf")
     skipped = [rec("fastmel preset", 400.0), absent]
     assert "does not run: no knf" in report.frontends_table(skipped)[2]
-    pushes = [dict(rec("a", 100.0), p99_us=150.0, ratio_to_fastmel=1.0),
-              dict(rec("b", 50.0), p99_us=60.0, ratio_to_fastmel=0.5)]  # fmt: skip
-    assert report.push_table(pushes)[3] == "| b | 50.0 us | 60.0 us | 60.0 us | 0.50 |"
+    pushes = [dict(rec("a", 100.0), batch=1, p99_us=150.0, ratio_to_fastmel=1.0),
+              dict(rec("b", 50.0), batch=1, p99_us=60.0, ratio_to_fastmel=0.5)]  # fmt: skip
+    assert report.push_table(pushes)[3] == (
+        "| 1 | b | 50.0 us | 60.0 us | 60.0 us | 0.50 | 2.0e-04 |"
+    )
