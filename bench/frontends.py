@@ -128,7 +128,7 @@ def kaldi_stream_scenario(budget_s: float, batch: int = 1) -> list[dict]:
             frames = [fbank.get_frame(i) for i in range(done, fbank.num_frames_ready)]
             out.append(np.stack(frames, 1) if frames else np.zeros((opts.mel_opts.num_bins, 0)))
         state["i"] += 1
-        state["done"] = fbank.num_frames_ready  # (the same for every stream)
+        state["done"] = state["fbanks"][0].num_frames_ready  # (the same for every stream)
         return np.stack(out)
 
     fns = {FASTMEL_PUSH: cycling_push(stream, [torch.from_numpy(c) for c in chunks]),
