@@ -161,6 +161,23 @@ def test_whisper_refuses_to_stream():
         MelStream(fastmel.preset("whisper"))
 
 
+@pytest.mark.parametrize("name", ["wav2lip", "kaldi"])
+def test_pushes_under_inference_mode_mix_with_others(name):
+    # (the README suggests inference_mode for CPU streams; these presets work in place)
+    y = _audio(SR[name], 1.0, batch=2)
+    front, stream = fastmel.preset(name), MelStream(fastmel.preset(name))
+    chunks = list(y.split(640, dim=-1))
+    parts = []
+    for i, chunk in enumerate(chunks):
+        if i % 3 == 1:
+            parts.append(stream.push(chunk))
+        else:
+            with torch.inference_mode():
+                parts.append(stream.push(chunk))
+    parts.append(stream.flush())
+    assert max_abs(torch.cat(parts, dim=-1), front(y)) <= 1e-4
+
+
 def test_preset_errors_and_registry():
     assert sorted(fastmel.PRESETS) == ["bigvgan", "hifigan", "kaldi", "vocos", "wav2lip", "whisper"]
     with pytest.raises(ParameterError, match="preset 'tacotron'"):
