@@ -15,18 +15,18 @@ import torch
 
 import fastmel
 from bench.peers import Unavailable, as_numpy
-from bench.run import cycling_push, speech, threads, timing_records
+from bench.run import STREAM_CHUNK_S, cycling_push, speech, threads, timing_records
 from bench.timing import time_interleaved
 
 FRONTEND_LENGTHS_S = [1.0, 10.0]
-STREAM_CHUNK_S = 0.04
 FASTMEL, CODE = "fastmel preset", "model's code"
 FASTMEL_PUSH = "fastmel MelStream(preset('kaldi')).push"
 KNF_PUSH = "kaldi-native-fbank OnlineFbank.accept_waveform"
 
 
 def sample_rate(name: str) -> int:
-    return int(fastmel.preset(name).mel.config.sr)
+    """The preset's default rate (as the CLI reads it)."""
+    return int(fastmel.PRESETS[name].MEL["sr"])
 
 
 def knf_options(sr: int = 16000, n_mels: int = 80):
@@ -40,6 +40,12 @@ def knf_options(sr: int = 16000, n_mels: int = 80):
     opts.frame_opts.dither, opts.frame_opts.samp_freq = 0.0, sr
     opts.mel_opts.num_bins = n_mels
     return knf, opts
+
+
+def knf_frames(fbank, start: int, n_mels: int) -> np.ndarray:
+    """The frames ``fbank`` has ready from ``start`` on, ``(n_mels, k)``."""
+    frames = [fbank.get_frame(i) for i in range(start, fbank.num_frames_ready)]
+    return np.stack(frames, 1) if frames else np.zeros((n_mels, 0), np.float32)
 
 
 def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
@@ -70,7 +76,7 @@ def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
             fbank = knf.OnlineFbank(opts)
             fbank.accept_waveform(opts.frame_opts.samp_freq, y)
             fbank.input_finished()
-            return np.stack([fbank.get_frame(i) for i in range(fbank.num_frames_ready)], 1)
+            return knf_frames(fbank, 0, opts.mel_opts.num_bins)
 
         return "kaldi-native-fbank OnlineFbank", run
     raise ValueError(f"unknown preset {name!r}")
@@ -125,8 +131,7 @@ def kaldi_stream_scenario(budget_s: float, batch: int = 1) -> list[dict]:
         out = []
         for fbank, row in zip(state["fbanks"], rows, strict=True):
             fbank.accept_waveform(sr, row)
-            frames = [fbank.get_frame(i) for i in range(done, fbank.num_frames_ready)]
-            out.append(np.stack(frames, 1) if frames else np.zeros((opts.mel_opts.num_bins, 0)))
+            out.append(knf_frames(fbank, done, opts.mel_opts.num_bins))
         state["i"] += 1
         state["done"] = state["fbanks"][0].num_frames_ready  # (the same for every stream)
         return np.stack(out)
