@@ -1,9 +1,10 @@
 """Model front ends: each fastmel preset against the code its model runs.
 
 ``model_code(name, y)`` is the model's own front end on ``y``: openai-whisper's
-``log_mel_spectrogram`` and kaldi-native-fbank's ``OnlineFbank`` themselves where they are
-installed, and otherwise the model's code as ``tests/references.py`` transcribes it (with
-its constants cached, as the models cache them). Needs a source checkout (``tests``).
+``log_mel_spectrogram`` and kaldi-native-fbank's ``OnlineFbank`` themselves (Whisper's
+transcription where openai-whisper is not installed), and Wav2Lip's, HiFi-GAN's, BigVGAN's,
+Vocos' and NeMo's code as ``tests/references.py`` transcribes it (with its constants
+cached, as the models cache them). Needs a source checkout (``tests``).
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
             return knf_frames(fbank, 0, opts.mel_opts.num_bins)
 
         return "kaldi-native-fbank OnlineFbank", run
+    if name == "nemo":
+        return "NeMo features.py (torch; tests/references.py)", lambda: ref.nemo_features(yt)
     raise ValueError(f"unknown preset {name!r}")
 
 

@@ -4,7 +4,8 @@ Each preset is a :class:`FrontEnd`: an optional causal pre-filter (pre-emphasis)
 :class:`MelSpectrogram` configured as the model's code computes it, and post-processing
 (log compression, normalisation). ``fastmel.preset(name, **overrides)`` builds one;
 ``PRESETS`` lists the names. Post-processing is per frame for every preset but Whisper,
-whose normalisation takes a max over the whole input; the causal ones stream
+whose normalisation takes a max over the whole input, and NeMo's per-feature
+normalisation (mean and std over the whole input); the causal ones stream
 (``fastmel.MelStream(fastmel.preset("wav2lip"))``).
 """
 
@@ -16,12 +17,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .errors import ParameterError, check_size
+from .errors import ParameterError, check_real, check_size
 from .kaldi import KaldiSpectrogram
 from .spectrogram import MelSpectrogram, check_signal
 
-__all__ = ["PRESETS", "BigVGAN", "FrontEnd", "HiFiGAN", "Kaldi", "Vocos", "Wav2Lip", "Whisper",
-           "preset"]  # fmt: skip
+__all__ = ["PRESETS", "BigVGAN", "FrontEnd", "HiFiGAN", "Kaldi", "NeMo", "Vocos", "Wav2Lip",
+           "Whisper", "preset"]  # fmt: skip
 
 FLT_EPSILON = float(np.finfo(np.float32).eps)  # (Kaldi's log floor, whatever the dtype)
 
@@ -43,6 +44,8 @@ class FrontEnd(torch.nn.Module):
 
     #: whether the output of frame t depends only on samples up to frame t (streamable)
     causal: bool = True
+    #: what a preset that is not causal computes over the whole input (for error messages)
+    whole_input_statistic = ""
     #: the defaults of the preset's MelSpectrogram
     MEL: dict[str, Any] = {}
 
@@ -68,6 +71,12 @@ class FrontEnd(torch.nn.Module):
 
     def postprocess(self, M: torch.Tensor) -> torch.Tensor:
         """Frame-wise post-processing of the mel spectrogram ``(..., n_mels, frames)``."""
+        return M
+
+    def finish(self, M: torch.Tensor, n_frames: int) -> torch.Tensor:
+        """The post-processed frames that end a signal of ``n_frames`` frames, ``M``
+        ``(..., n_mels, k)`` (its last k), as the model ends it: the stream's flush passes
+        its frames through this (NeMo sets its last frame to 0)."""
         return M
 
     if TYPE_CHECKING:  # nn.Module.__call__ is typed Any: calls get forward's types
@@ -105,6 +114,7 @@ class Whisper(FrontEnd):
     """
 
     causal = False
+    whole_input_statistic = "its normalisation by the max"
     TORCH_WINDOW = True
     MEL = dict(sr=16000, n_fft=400, hop_length=160, n_mels=80, pad_mode="reflect", power=2.0)
 
@@ -267,6 +277,112 @@ class Kaldi(FrontEnd):
         return torch.log(torch.clamp(M, min=FLT_EPSILON))
 
 
+# NeMo's log guard, log(x + 2**-24), and the constant added to each band's std.
+NEMO_LOG_GUARD, NEMO_STD_FLOOR = 2.0**-24, 1e-5
+# NeMo's window names: torch's symmetric (periodic=False) windows, built in float32.
+NEMO_WINDOWS = {"hann": torch.hann_window, "hamming": torch.hamming_window,
+                "blackman": torch.blackman_window, "bartlett": torch.bartlett_window,
+                "none": None}  # fmt: skip
+
+
+class NeMo(FrontEnd):
+    """NVIDIA NeMo's ``AudioToMelSpectrogramPreprocessor`` (``FilterbankFeatures`` in
+    ``nemo/collections/asr/parts/preprocessing/features.py``), in eval mode (no dither).
+
+    The front end of NeMo's speech models (Parakeet, Canary, FastConformer, Sortformer...):
+    pre-emphasis 0.97 over the whole signal, 25 ms frames every 10 ms (400/160 samples at
+    16 kHz) windowed by ``torch.hann_window(win_length, periodic=False)`` and zero-padded to
+    the next power of two (512), centred with zeros, power spectrum, librosa's Slaney mel
+    filters from 0 Hz to Nyquist, ``log(x + 2**-24)``, then each band normalised over the
+    valid frames: ``(x - mean) / (std + 1e-5)``, std with the ``n - 1`` denominator.
+
+    NeMo counts ``n // hop_length`` valid frames (its ``processed_length``), one fewer than
+    the centred STFT has: the last frame, and any added by ``pad_to``, are set to 0.
+
+    Parameters
+    ----------
+    n_mels : int > 0
+        NeMo's ``features``: 128 for Parakeet (v2, v3), Canary and Nemotron streaming; 80 for
+        older (Fast)Conformers.
+    normalize : {"per_feature", None}
+        ``"per_feature"`` as above (not causal: it needs the whole input); None is the
+        streaming models' ``"NA"``: each frame on its own, and the preset streams.
+    pad_to : int >= 0
+        Zero frames appended up to a multiple of ``pad_to`` (NeMo's default 16; the released
+        Parakeet and Canary configs set 0).
+    window : {"hann", "hamming", "blackman", "bartlett", "none"}
+        NeMo's ``window``.
+    preemphasis : float
+        NeMo's ``preemph`` (0 disables it).
+    sr : float
+        Sampling rate; ``win_length`` and ``hop_length`` default to ``int(0.025 * sr)`` and
+        ``int(0.01 * sr)``, ``n_fft`` to the next power of two of ``win_length``, as NeMo's
+        ``window_size`` and ``window_stride`` in seconds.
+
+    Notes
+    -----
+    NeMo batches items of different lengths as zero-padded audio with their lengths; this
+    preset takes equal-length items ``(..., n)``: compute items of other lengths on their own.
+    """
+
+    MEL = dict(sr=16000, n_mels=128, fmin=0.0, fmax=None, power=2.0, pad_mode="constant")
+
+    def __init__(self, *, n_mels: int = 128, normalize: str | None = "per_feature",
+                 pad_to: int = 0, window: Any = "hann", preemphasis: float = 0.97,
+                 **mel_overrides: Any) -> None:  # fmt: skip
+        if normalize not in ("per_feature", None):
+            raise ParameterError(f"normalize={normalize!r} must be 'per_feature' or None")
+        for name in ("center", "pad_mode"):
+            if name in mel_overrides:
+                raise ParameterError(f"{name} is fixed for NeMo (centred, zero padding)")
+        # NeMo's sizes: window_size 0.025 s and window_stride 0.01 s, truncated to samples,
+        # and n_fft = 2 ** ceil(log2(win_length))
+        sr = check_real("sr", mel_overrides.get("sr", self.MEL["sr"]))
+        for name, seconds in (("win_length", 0.025), ("hop_length", 0.01)):
+            if mel_overrides.get(name) is None:
+                mel_overrides[name] = int(seconds * sr)
+        win = check_size("win_length", mel_overrides["win_length"])
+        if mel_overrides.get("n_fft") is None:
+            mel_overrides["n_fft"] = 1 << (win - 1).bit_length()
+        if isinstance(window, str):
+            if window not in NEMO_WINDOWS:
+                raise ParameterError(f"window={window!r} must be one of {sorted(NEMO_WINDOWS)}")
+            make = NEMO_WINDOWS[window]
+            window = make(win, periodic=False) if make else torch.ones(win)
+        super().__init__(preemphasis=preemphasis, n_mels=n_mels, window=window, **mel_overrides)
+        self.causal = normalize is None
+        self.whole_input_statistic = (
+            "normalize='per_feature' (each band's mean and std; normalize=None streams)"
+        )
+        self.normalize = normalize
+        self.pad_to = check_size("pad_to", pad_to, minimum=0)
+
+    def postprocess(self, M: torch.Tensor) -> torch.Tensor:
+        return torch.log(M.add_(NEMO_LOG_GUARD))  # (M is ours)
+
+    def finish(self, M: torch.Tensor, n_frames: int) -> torch.Tensor:
+        return self._masked(M[..., :-1], n_frames)
+
+    def _masked(self, valid: torch.Tensor, n_frames: int) -> torch.Tensor:
+        """``valid`` followed by the frames NeMo sets to 0: the last of ``n_frames`` and
+        those up to a multiple of ``pad_to``."""
+        zeros = 1 + (-n_frames % self.pad_to if self.pad_to else 0)
+        return torch.cat([valid, valid.new_zeros(valid.shape[:-1] + (zeros,))], dim=-1)
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        self.mel.check_input(y)
+        L = self.postprocess(self.mel(self.preemphasize(y.to(self.mel.dtype))))
+        valid = L[..., :-1]
+        if self.normalize == "per_feature" and valid.shape[-1]:
+            mean = valid.mean(dim=-1, keepdim=True)
+            valid = valid - mean
+            n = valid.shape[-1]
+            # (one valid frame: NeMo's 0/0 std becomes 0)
+            std = (valid.square().sum(dim=-1, keepdim=True) / (n - 1)).sqrt() if n > 1 else 0.0
+            valid = valid / (std + NEMO_STD_FLOOR)
+        return self._masked(valid, L.shape[-1])
+
+
 PRESETS: dict[str, type[FrontEnd]] = {
     "whisper": Whisper,
     "wav2lip": Wav2Lip,
@@ -274,6 +390,7 @@ PRESETS: dict[str, type[FrontEnd]] = {
     "bigvgan": BigVGAN,
     "vocos": Vocos,
     "kaldi": Kaldi,
+    "nemo": NeMo,
 }
 
 
@@ -283,7 +400,8 @@ def preset(name: str, **overrides: Any) -> FrontEnd:
     Parameters
     ----------
     name : str
-        One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "vocos", "kaldi".
+        One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "vocos", "kaldi",
+        "nemo".
     **overrides
         The preset's own options (e.g. ``n_mels=128`` and ``max_over="item"`` for Whisper,
         ``pad_mode="reflect"`` for Wav2Lip) or any :class:`MelSpectrogram` keyword

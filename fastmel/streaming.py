@@ -93,8 +93,8 @@ class MelStream:
         if isinstance(module, FrontEnd):
             if not module.causal:
                 raise ParameterError(
-                    f"{type(module).__name__} cannot stream: its normalisation takes a max over "
-                    "the whole input, which no chunk can know; compute it offline"
+                    f"{type(module).__name__} cannot stream: {module.whole_input_statistic} "
+                    "needs the whole input, which no chunk can know; compute it offline"
                 )
             self.front_end, module = module, module.mel
         if not isinstance(module, MelSpectrogram):
@@ -295,4 +295,7 @@ class MelStream:
         elif self._pad:
             assert self._buf is not None
             self._append(self._right_pad(self._buf))
-        return self._out(self._emit())
+        last = self._post(self._emit())
+        if self.front_end is not None:
+            last = self.front_end.finish(last, self._next_frame)
+        return self._kind.give(last)

@@ -120,6 +120,13 @@ PRESET_ATOL = {"whisper": 1e-5, "wav2lip": 5e-4, "hifigan": 2e-5, "bigvgan": 2e-
 # within KALDI_BANK_ATOL of fastmel's (worst measured 5.2e-06, weights <= 1).
 KALDI_ATOL64, KALDI_RTOL32, KALDI_ATOL32, KALDI_BANK_ATOL = 1e-7, 2e-5, 1e-3, 2e-5
 PRESET_ATOL["kaldi"] = KALDI_ATOL32
+# NeMo's features (tests/test_nemo.py), in its output units (log, or normalised log). float32
+# against its float32 torch steps within PRESET_ATOL (worst measured 8.0e-04, in a chirp's
+# near-silent bands without normalisation: log(x + 2**-24) has no floor to hide float32 FFT
+# noise there, and NeMo's own float32 steps are 5.3e-04 from float64 there); float64 against
+# those steps in float64 within NEMO_ATOL64 (worst measured 3.6e-10 on silence, where the
+# normalisation divides rounding-level deviations by its 1e-5 std floor; ~1e-13 elsewhere).
+PRESET_ATOL["nemo"], NEMO_ATOL64 = 2e-3, 1e-8
 # The same for ONNX graphs (tests/test_export.py), which compute the DFT by matrix products
 # (fastmel/dft.py): as accurate as an FFT, but not rounded as the references' own float32
 # torch.stft is, which the tolerances above rely on. Near the log floor of HiFi-GAN, BigVGAN

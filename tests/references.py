@@ -1,7 +1,7 @@
 """Reference front ends written from each model's published code semantics (not from fastmel).
 
 Each function follows the cited source step by step, in the library the model used
-(NumPy/scipy/librosa for Wav2Lip, torch for Whisper, HiFi-GAN, BigVGAN and Vocos). The
+(NumPy/scipy/librosa for Wav2Lip, torch for Whisper, HiFi-GAN, BigVGAN, Vocos and NeMo). The
 constants (mel banks, windows) are built once per setting, as each model's code caches them,
 so that ``bench/frontends.py`` times these functions as the models run them.
 """
@@ -20,11 +20,11 @@ import torch.nn.functional as F
 
 
 @functools.cache
-def mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float = 0.0,
-              fmax: float | None = None) -> torch.Tensor:  # fmt: skip
+def mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float = 0.0, fmax: float | None = None,
+              dtype: type = np.float32) -> torch.Tensor:  # fmt: skip
     """librosa's mel bank as the models build it (float32), once per setting."""
     return torch.from_numpy(librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin,
-                                                fmax=fmax))  # fmt: skip
+                                                fmax=fmax, dtype=dtype))  # fmt: skip
 
 
 hann_window = functools.cache(torch.hann_window)
@@ -102,6 +102,50 @@ def vocos_mel(audio: torch.Tensor) -> torch.Tensor:
     fb = torch.from_numpy(torchaudio_fbank(513, 0.0, 12000.0, 100, 24000))
     mel = torch.matmul(spec.transpose(-1, -2), fb).transpose(-1, -2)
     return torch.log(torch.clip(mel, min=1e-7))
+
+
+def nemo_features(audio: torch.Tensor, n_mels: int = 128, normalize: str | None = "per_feature",
+                  pad_to: int = 0, window: str = "hann", sr: int = 16000
+                  ) -> torch.Tensor:  # fmt: skip
+    """NeMo ``FilterbankFeatures.forward`` (``preprocessing/features.py``) in eval mode, as
+    ``AudioToMelSpectrogramPreprocessor`` configures it (25 ms windows, 10 ms hops), on items
+    ``(..., n)`` of one length.
+
+    Follows its steps: the lengths ``seq_len``, pre-emphasis keeping the first sample, a
+    centred zero-padded ``torch.stft`` with its float32 symmetric window, the magnitude
+    ``sqrt(re^2 + im^2)`` raised to ``mag_power`` 2, librosa's Slaney bank (float32, or
+    float64 for float64 audio), ``log(x + 2**-24)``, the masked per-feature mean and
+    n-1 std over the valid frames, frames past ``seq_len`` set to 0, then ``pad_to``.
+    """
+    win, hop = int(0.025 * sr), int(0.01 * sr)
+    n_fft = 2 ** math.ceil(math.log2(win))
+    lead, x = audio.shape[:-1], audio.reshape(-1, audio.shape[-1])
+    seq_len = torch.full((x.shape[0],), x.shape[1])
+    seq_len = torch.floor_divide(seq_len + n_fft // 2 * 2 - n_fft, hop)
+    x = torch.cat((x[:, :1], x[:, 1:] - 0.97 * x[:, :-1]), dim=1)
+    make = {"hann": torch.hann_window, "hamming": torch.hamming_window,
+            "blackman": torch.blackman_window, "bartlett": torch.bartlett_window}.get(window)
+    weights = make(win, periodic=False) if make else None  # ("none": torch.stft's ones)
+    spec = torch.stft(x, n_fft, hop_length=hop, win_length=win,
+                      window=None if weights is None else weights.to(x.dtype), center=True,
+                      pad_mode="constant", return_complex=True)  # fmt: skip
+    spec = torch.sqrt(torch.view_as_real(spec).pow(2).sum(-1)).pow(2.0)
+    dtype = np.float64 if x.dtype == torch.float64 else np.float32
+    fb = mel_basis(sr, n_fft, n_mels, 0.0, sr / 2, dtype)
+    feats = torch.log(torch.matmul(fb, spec) + 2**-24)
+    frames = feats.shape[-1]
+    valid = torch.arange(frames).expand(x.shape[0], frames) < seq_len.unsqueeze(1)
+    if normalize == "per_feature":
+        count = valid.sum(dim=1).unsqueeze(1)
+        mean = torch.where(valid.unsqueeze(1), feats, 0.0).sum(dim=2) / count
+        centred = torch.where(valid.unsqueeze(1), feats - mean.unsqueeze(2), 0.0)
+        std = torch.sqrt(centred.pow(2).sum(dim=2) / (count - 1.0))
+        std = std.masked_fill(std.isnan(), 0.0) + 1e-5
+        feats = (feats - mean.unsqueeze(2)) / std.unsqueeze(2)
+    feats = feats.masked_fill(~valid.unsqueeze(1), 0.0)
+    if pad_to and frames % pad_to:
+        feats = F.pad(feats, (0, pad_to - frames % pad_to), value=0.0)
+    return feats.reshape(lead + feats.shape[1:])
 
 
 def wav2lip_windows(mel: np.ndarray, fps: float) -> list[np.ndarray]:

@@ -36,7 +36,7 @@ def _on_gpu(name: str) -> tuple[torch.nn.Module, torch.Tensor]:
 
 
 @needs_cuda
-@pytest.mark.parametrize("module", ["mel", "wav2lip", "hifigan", "kaldi"])
+@pytest.mark.parametrize("module", ["mel", "wav2lip", "hifigan", "kaldi", "nemo"])
 def test_runner_replays_the_module(module):
     m, y = _on_gpu(module)
     run = fastmel.cuda_graph(m, torch.zeros_like(y))
@@ -105,7 +105,7 @@ def test_runner_rejects_other_shapes_and_cpu_examples():
 
 
 @needs_cuda
-@pytest.mark.parametrize("module", ["mel", "wav2lip", "whisper"])
+@pytest.mark.parametrize("module", ["mel", "wav2lip", "whisper", "nemo"])
 def test_reduce_overhead_compile_has_no_graph_breaks(module):
     m, y = _on_gpu(module)
     torch._dynamo.reset()

@@ -35,6 +35,17 @@ def assert_preset(name: str, ours, reference, what: str = "") -> float:
     return err
 
 
+def stream_in_sizes(stream: MelStream, y: torch.Tensor, sizes: list[int]) -> torch.Tensor:
+    """All of ``stream``'s frames for ``y`` pushed in chunks of ``sizes`` (cycled), then flushed."""
+    parts, pos, i = [], 0, 0
+    while pos < y.shape[-1]:
+        n = sizes[i % len(sizes)]
+        parts.append(stream.push(y[..., pos : pos + n]))
+        pos, i = pos + n, i + 1
+    parts.append(stream.flush())
+    return torch.cat(parts, dim=-1)
+
+
 def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndarray:
     if name == "whisper":
         return ref.whisper_log_mel(y, kw.get("n_mels", 80))
@@ -54,11 +65,13 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
         snip = kw.get("snip_edges", True)
         out = np.stack([ref.knf_fbank(item, snip_edges=snip)[0] for item in y])
         return out.reshape(lead + out.shape[1:])
+    if name == "nemo":  # (more in tests/test_nemo.py)
+        return ref.nemo_features(y, **kw)
     raise ValueError(name)
 
 
 SR = {"whisper": 16000, "wav2lip": 16000, "hifigan": 22050, "bigvgan": 24000, "vocos": 24000,
-      "kaldi": 16000}
+      "kaldi": 16000, "nemo": 16000}
 CASES = [
     ("whisper", {}),
     ("whisper", {"n_mels": 128}),
@@ -67,7 +80,10 @@ CASES = [
     ("hifigan", {}),
     ("bigvgan", {}),
     ("vocos", {}),
+    ("nemo", {}),
+    ("nemo", {"normalize": None}),
 ]
+STREAMING = [(n, kw) for n, kw in CASES if fastmel.preset(n, **kw).causal]
 
 
 @pytest.mark.parametrize("name,kw", CASES, ids=[f"{n}{kw}" for n, kw in CASES])
@@ -136,29 +152,22 @@ def test_vocos_filterbank_against_torchaudio_when_it_imports():
                                rtol=0, atol=1e-7)  # fmt: skip
 
 
-@pytest.mark.parametrize("name,kw", [c for c in CASES if c[0] != "whisper"],
-                         ids=[f"{n}{kw}" for n, kw in CASES if n != "whisper"])  # fmt: skip
+@pytest.mark.parametrize("name,kw", STREAMING, ids=[f"{n}{kw}" for n, kw in STREAMING])
 @pytest.mark.parametrize("sizes", [[640], [1], [257, 0, 1023, 5], [4096]], ids=str)
 def test_causal_presets_stream_exactly(name, kw, sizes):
     front = fastmel.preset(name, **kw)
     y = _audio(SR[name], 1.0, batch=2)
-    stream = MelStream(front)
-    parts, pos, i = [], 0, 0
-    while pos < y.shape[-1]:
-        n = sizes[i % len(sizes)]
-        parts.append(stream.push(y[..., pos : pos + n]))
-        pos, i = pos + n, i + 1
-    parts.append(stream.flush())
-    streamed = torch.cat(parts, dim=-1)
+    streamed = stream_in_sizes(MelStream(front), y, sizes)
     offline = front(y)
     assert streamed.shape == offline.shape
     assert max_abs(streamed, offline) <= 1e-4, "stream differs from offline"
     assert_preset(name, streamed[0], reference_output(name, y[0], **kw), "streamed")
 
 
-def test_whisper_refuses_to_stream():
+@pytest.mark.parametrize("name", ["whisper", "nemo"])
+def test_presets_normalised_over_the_whole_input_refuse_to_stream(name):
     with pytest.raises(ParameterError, match="cannot stream"):
-        MelStream(fastmel.preset("whisper"))
+        MelStream(fastmel.preset(name))
 
 
 @pytest.mark.parametrize("name", ["wav2lip", "kaldi"])
@@ -179,7 +188,8 @@ def test_pushes_under_inference_mode_mix_with_others(name):
 
 
 def test_preset_errors_and_registry():
-    assert sorted(fastmel.PRESETS) == ["bigvgan", "hifigan", "kaldi", "vocos", "wav2lip", "whisper"]
+    assert sorted(fastmel.PRESETS) == ["bigvgan", "hifigan", "kaldi", "nemo", "vocos", "wav2lip",
+                                       "whisper"]  # fmt: skip
     with pytest.raises(ParameterError, match="preset 'tacotron'"):
         fastmel.preset("tacotron")
     with pytest.raises(ParameterError, match="n_mels"):
@@ -190,7 +200,8 @@ def test_preset_errors_and_registry():
         fastmel.preset("hifigan", hop_length=0)
     for name, cls in fastmel.PRESETS.items():  # each docstring cites its reference
         assert cls.__doc__ and any(
-            w in cls.__doc__ for w in ("audio.py", "meldataset", "Vocos", "compute-fbank-feats")
+            w in cls.__doc__
+            for w in ("audio.py", "meldataset", "Vocos", "compute-fbank-feats", "features.py")
         ), (
             name
         )
@@ -220,7 +231,7 @@ def test_worst_preset_errors_are_reported(record_property):
         assert err <= tol
 
 
-@pytest.mark.parametrize("name", ["wav2lip", "whisper"])
+@pytest.mark.parametrize("name", ["wav2lip", "whisper", "nemo"])
 def test_presets_compile_without_graph_breaks(name):
     torch._dynamo.reset()
     front = fastmel.preset(name)
