@@ -90,6 +90,25 @@ def test_batch_items_are_normalised_each_on_its_own():
         check(out[i, 0], ref.nemo_features(y[i, 0]), PRESET_ATOL["nemo"], f"item {i}")
 
 
+def test_per_feature_equals_transformers_parakeet_feature_extractor():
+    # Hugging Face's port of NeMo's front end for Parakeet: a second implementation. Its
+    # batches pad items to the longest and mask them as NeMo does: each item computed on
+    # its own by the preset equals its row, up to that row's own frames, then zeros.
+    transformers = pytest.importorskip("transformers", reason="transformers not installed")
+    lengths = {"speech": 1.5, "noise": 1.2, "voiced": 0.7}
+    items = [audio(kind, seconds=seconds) for kind, seconds in lengths.items()]
+    for n_mels in (80, 128):
+        extractor = transformers.ParakeetFeatureExtractor(feature_size=n_mels)
+        theirs = extractor([y.numpy() for y in items], sampling_rate=16000, return_tensors="pt")
+        front = fastmel.preset("nemo", n_mels=n_mels)
+        for i, y in enumerate(items):
+            row = theirs["input_features"][i].T
+            ours = front(y)
+            check(ours, row[:, : ours.shape[-1]], PRESET_ATOL["nemo"], f"{n_mels} mels, item {i}")
+            assert not row[:, ours.shape[-1] - 1 :].any()
+            assert int(theirs["attention_mask"][i].sum()) == y.shape[-1] // 160
+
+
 @pytest.mark.parametrize("pad_to", [0, 16])
 @pytest.mark.parametrize("sizes", [[640], [1], [159, 0, 161, 2000], [8000]], ids=str)
 def test_unnormalised_features_stream_exactly(pad_to, sizes):
