@@ -39,7 +39,8 @@ class FrontEnd(torch.nn.Module):
 
     Shape
     -----
-    ``(..., n) -> (..., n_mels, frames)`` (Whisper drops the last frame).
+    ``(..., n) -> (..., n_mels, frames)`` (Whisper drops the last frame; NeMo sets it to 0
+    and appends ``pad_to``'s zero frames).
     """
 
     #: whether the output of frame t depends only on samples up to frame t (streamable)

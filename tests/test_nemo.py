@@ -95,6 +95,10 @@ def test_per_feature_equals_transformers_parakeet_feature_extractor():
     # batches pad items to the longest and mask them as NeMo does: each item computed on
     # its own by the preset equals its row, up to that row's own frames, then zeros.
     transformers = pytest.importorskip("transformers", reason="transformers not installed")
+    try:  # (a dummy class that raises where transformers does not support this torch)
+        transformers.ParakeetFeatureExtractor()
+    except ImportError as e:
+        pytest.skip(f"transformers' ParakeetFeatureExtractor does not run here: {e}")
     lengths = {"speech": 1.5, "noise": 1.2, "voiced": 0.7}
     items = [audio(kind, seconds=seconds) for kind, seconds in lengths.items()]
     for n_mels in (80, 128):
