@@ -327,6 +327,9 @@ class NeMo(FrontEnd):
     """
 
     MEL = dict(sr=16000, n_mels=128, fmin=0.0, fmax=None, power=2.0, pad_mode="constant")
+    whole_input_statistic = (
+        "normalize='per_feature' (each band's mean and std; normalize=None streams)"
+    )
 
     def __init__(self, *, n_mels: int = 128, normalize: str | None = "per_feature",
                  pad_to: int = 0, window: Any = "hann", preemphasis: float = 0.97,
@@ -352,9 +355,6 @@ class NeMo(FrontEnd):
             window = make(win, periodic=False) if make else torch.ones(win)
         super().__init__(preemphasis=preemphasis, n_mels=n_mels, window=window, **mel_overrides)
         self.causal = normalize is None
-        self.whole_input_statistic = (
-            "normalize='per_feature' (each band's mean and std; normalize=None streams)"
-        )
         self.normalize = normalize
         self.pad_to = check_size("pad_to", pad_to, minimum=0)
 
@@ -371,8 +371,7 @@ class NeMo(FrontEnd):
         return torch.cat([valid, valid.new_zeros(valid.shape[:-1] + (zeros,))], dim=-1)
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
-        self.mel.check_input(y)
-        L = self.postprocess(self.mel(self.preemphasize(y.to(self.mel.dtype))))
+        L = super().forward(y)
         valid = L[..., :-1]
         if self.normalize == "per_feature" and valid.shape[-1]:
             mean = valid.mean(dim=-1, keepdim=True)

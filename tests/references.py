@@ -104,6 +104,15 @@ def vocos_mel(audio: torch.Tensor) -> torch.Tensor:
     return torch.log(torch.clip(mel, min=1e-7))
 
 
+@functools.cache
+def _nemo_window(window: str, length: int) -> torch.Tensor | None:
+    """NeMo's window buffer: torch's symmetric window of that name (None: "none", which
+    torch.stft takes as ones), built once as NeMo registers it."""
+    make = {"hann": torch.hann_window, "hamming": torch.hamming_window,
+            "blackman": torch.blackman_window, "bartlett": torch.bartlett_window}.get(window)
+    return make(length, periodic=False) if make else None
+
+
 def nemo_features(audio: torch.Tensor, n_mels: int = 128, normalize: str | None = "per_feature",
                   pad_to: int = 0, window: str = "hann", sr: int = 16000
                   ) -> torch.Tensor:  # fmt: skip
@@ -123,9 +132,7 @@ def nemo_features(audio: torch.Tensor, n_mels: int = 128, normalize: str | None 
     seq_len = torch.full((x.shape[0],), x.shape[1])
     seq_len = torch.floor_divide(seq_len + n_fft // 2 * 2 - n_fft, hop)
     x = torch.cat((x[:, :1], x[:, 1:] - 0.97 * x[:, :-1]), dim=1)
-    make = {"hann": torch.hann_window, "hamming": torch.hamming_window,
-            "blackman": torch.blackman_window, "bartlett": torch.bartlett_window}.get(window)
-    weights = make(win, periodic=False) if make else None  # ("none": torch.stft's ones)
+    weights = _nemo_window(window, win)
     spec = torch.stft(x, n_fft, hop_length=hop, win_length=win,
                       window=None if weights is None else weights.to(x.dtype), center=True,
                       pad_mode="constant", return_complex=True)  # fmt: skip
