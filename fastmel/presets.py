@@ -11,7 +11,7 @@ normalisation (mean and std over the whole input); the causal ones stream
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import torch
@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from .errors import ParameterError, check_real, check_size
 from .kaldi import KaldiSpectrogram
 from .spectrogram import MelSpectrogram, check_signal
+from .tracing import is_compiling
 
 __all__ = ["PRESETS", "BigVGAN", "FrontEnd", "HiFiGAN", "Kaldi", "NeMo", "Vocos", "Wav2Lip",
            "Whisper", "preset"]  # fmt: skip
@@ -40,7 +41,7 @@ class FrontEnd(torch.nn.Module):
     Shape
     -----
     ``(..., n) -> (..., n_mels, frames)`` (Whisper drops the last frame; NeMo sets it to 0
-    and appends ``pad_to``'s zero frames).
+    and appends ``pad_to``'s zero frames, and also takes each item's ``lengths``).
     """
 
     #: whether the output of frame t depends only on samples up to frame t (streamable)
@@ -322,8 +323,12 @@ class NeMo(FrontEnd):
 
     Notes
     -----
-    NeMo batches items of different lengths as zero-padded audio with their lengths; this
-    preset takes equal-length items ``(..., n)``: compute items of other lengths on their own.
+    Items of different lengths go in one batch as NeMo batches them: zero-padded to one
+    length ``n``, with ``lengths`` giving each item's own (``forward(y, lengths=lengths)``).
+    Each item's pre-emphasised samples past its length are set to 0 (so whatever pads it
+    is ignored), its statistics are taken over its own :meth:`feature_lengths` frames, and
+    its frames past those are 0: each row equals the item computed on its own, up to its
+    length in frames, then zeros. Streams take equal-length items.
     """
 
     MEL = dict(sr=16000, n_mels=128, fmin=0.0, fmax=None, power=2.0, pad_mode="constant")
@@ -370,7 +375,36 @@ class NeMo(FrontEnd):
         zeros = 1 + (-n_frames % self.pad_to if self.pad_to else 0)
         return torch.cat([valid, valid.new_zeros(valid.shape[:-1] + (zeros,))], dim=-1)
 
-    def forward(self, y: torch.Tensor) -> torch.Tensor:
+    if TYPE_CHECKING:
+
+        def __call__(self, y: torch.Tensor, lengths: Any = None) -> torch.Tensor: ...
+
+    def feature_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
+        """NeMo's valid frame counts (its ``processed_signal_length``) for items of
+        ``lengths`` samples: ``(lengths + n_fft // 2 * 2 - n_fft) // hop_length``, at least
+        0 (``lengths // hop_length`` for an even ``n_fft``)."""
+        c = self.mel.config
+        return ((lengths + c.n_fft // 2 * 2 - c.n_fft) // c.hop_length).clamp_min(0)
+
+    def forward(self, y: torch.Tensor, lengths: Any = None) -> torch.Tensor:
+        """NeMo's features of ``y``.
+
+        Parameters
+        ----------
+        y : torch.Tensor [shape=(..., n)]
+            Audio, real floating point.
+        lengths : torch.Tensor or sequence of int [shape=(...)], optional
+            Each item's length in samples, ``0 <= lengths <= n`` (NeMo's ``length``), for
+            items zero-padded to ``n``; None: every item is ``n`` samples long.
+
+        Returns
+        -------
+        M : torch.Tensor [shape=(..., n_mels, frames)]
+            ``frames = 1 + n // hop_length`` (for an even ``n_fft``), up to a multiple of
+            ``pad_to``; each item's frames from ``feature_lengths(lengths)`` on are 0.
+        """
+        if lengths is not None:
+            return self._forward_padded(y, lengths)
         L = super().forward(y)
         valid = L[..., :-1]
         if self.normalize == "per_feature" and valid.shape[-1]:
@@ -381,6 +415,55 @@ class NeMo(FrontEnd):
             std = (valid.square().sum(dim=-1, keepdim=True) / (n - 1)).sqrt() if n > 1 else 0.0
             valid = valid / (std + NEMO_STD_FLOOR)
         return self._masked(valid, L.shape[-1])
+
+    def _forward_padded(self, y: torch.Tensor, lengths: Any) -> torch.Tensor:
+        """``forward`` for items of their own ``lengths``, as NeMo masks a padded batch."""
+        self.mel.check_input(y)
+        lengths = self._check_lengths(lengths, y)
+        x = self.preemphasize(y.to(self.mel.dtype))
+        # NeMo zeroes the samples past each length after pre-emphasis (the first of them
+        # would otherwise hold -k times the item's last sample)
+        past = torch.arange(x.shape[-1], device=x.device) >= lengths.unsqueeze(-1)
+        L = self.postprocess(self.mel(x.masked_fill(past, 0.0)))
+        count = self.feature_lengths(lengths).unsqueeze(-1).unsqueeze(-1)  # (..., 1, 1)
+        valid = torch.arange(L.shape[-1], device=L.device) < count  # (..., 1, frames)
+        if self.normalize == "per_feature":
+            n = count.to(L.dtype)
+            mean = torch.where(valid, L, 0.0).sum(dim=-1, keepdim=True) / n
+            centred = torch.where(valid, L - mean, 0.0)
+            std = (centred.square().sum(dim=-1, keepdim=True) / (n - 1)).sqrt()
+            std = torch.where(std.isnan(), 0.0, std)  # (one valid frame: 0/0, as NeMo)
+            L = (L - mean) / (std + NEMO_STD_FLOOR)
+        L = torch.where(valid, L, 0.0)
+        if self.pad_to and L.shape[-1] % self.pad_to:
+            L = F.pad(L, (0, self.pad_to - L.shape[-1] % self.pad_to))
+        return L
+
+    def _check_lengths(self, lengths: Any, y: torch.Tensor) -> torch.Tensor:
+        """``lengths`` as an integer tensor of ``y``'s leading shape on its device; its
+        values are checked where that needs no device synchronisation (a CPU tensor)."""
+        if not isinstance(lengths, torch.Tensor):
+            try:
+                lengths = torch.as_tensor(lengths)
+            except (TypeError, ValueError, RuntimeError):
+                raise TypeError(
+                    f"lengths must be a tensor or a sequence of ints, got {type(lengths).__name__}"
+                ) from None
+        if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
+            raise TypeError(f"lengths must hold integers, got dtype {lengths.dtype}")
+        if lengths.shape != y.shape[:-1]:
+            raise ParameterError(
+                f"lengths has shape {tuple(lengths.shape)}; it must be y's leading shape "
+                f"{tuple(y.shape[:-1])} (one length per item)"
+            )
+        if lengths.device.type == "cpu" and lengths.numel() and not is_compiling():
+            low, high = int(lengths.min()), int(lengths.max())
+            if low < 0 or high > y.shape[-1]:
+                raise ParameterError(
+                    f"lengths must lie in [0, {y.shape[-1]}] (the padded length), got "
+                    f"values from {low} to {high}"
+                )
+        return lengths.to(y.device)
 
 
 PRESETS: dict[str, type[FrontEnd]] = {
@@ -394,6 +477,10 @@ PRESETS: dict[str, type[FrontEnd]] = {
 }
 
 
+@overload
+def preset(name: Literal["nemo"], **overrides: Any) -> NeMo: ...  # (its call takes lengths)
+@overload
+def preset(name: str, **overrides: Any) -> FrontEnd: ...
 def preset(name: str, **overrides: Any) -> FrontEnd:
     """The named model front end as a torch module.
 

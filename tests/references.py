@@ -113,14 +113,15 @@ def _nemo_window(window: str, length: int) -> torch.Tensor | None:
     return make(length, periodic=False) if make else None
 
 
-def nemo_features(audio: torch.Tensor, n_mels: int = 128, normalize: str | None = "per_feature",
-                  pad_to: int = 0, window: str = "hann", sr: int = 16000
-                  ) -> torch.Tensor:  # fmt: skip
+def nemo_features(audio: torch.Tensor, lengths: torch.Tensor | None = None, n_mels: int = 128,
+                  normalize: str | None = "per_feature", pad_to: int = 0, window: str = "hann",
+                  sr: int = 16000) -> torch.Tensor:  # fmt: skip
     """NeMo ``FilterbankFeatures.forward`` (``preprocessing/features.py``) in eval mode, as
     ``AudioToMelSpectrogramPreprocessor`` configures it (25 ms windows, 10 ms hops), on items
-    ``(..., n)`` of one length.
+    ``(..., n)`` zero-padded from their ``lengths`` ``(...)`` (None: all ``n`` long).
 
-    Follows its steps: the lengths ``seq_len``, pre-emphasis keeping the first sample, a
+    Follows its steps: the lengths ``seq_len`` (0 for empty items), pre-emphasis keeping the
+    first sample and zeroing the samples past each length, a
     centred zero-padded ``torch.stft`` with its float32 symmetric window, the magnitude
     ``sqrt(re^2 + im^2)`` raised to ``mag_power`` 2, librosa's Slaney bank (float32, or
     float64 for float64 audio), ``log(x + 2**-24)``, the masked per-feature mean and
@@ -129,9 +130,15 @@ def nemo_features(audio: torch.Tensor, n_mels: int = 128, normalize: str | None 
     win, hop = int(0.025 * sr), int(0.01 * sr)
     n_fft = 2 ** math.ceil(math.log2(win))
     lead, x = audio.shape[:-1], audio.reshape(-1, audio.shape[-1])
-    seq_len = torch.full((x.shape[0],), x.shape[1])
-    seq_len = torch.floor_divide(seq_len + n_fft // 2 * 2 - n_fft, hop)
+    if lengths is None:
+        seq_len_time = torch.full((x.shape[0],), x.shape[1])
+    else:
+        seq_len_time = lengths.reshape(-1)
+    seq_len = torch.floor_divide(seq_len_time + n_fft // 2 * 2 - n_fft, hop)
+    seq_len = torch.where(seq_len_time == 0, torch.zeros_like(seq_len), seq_len)
+    timemask = torch.arange(x.shape[1]).unsqueeze(0) < seq_len_time.unsqueeze(1)
     x = torch.cat((x[:, :1], x[:, 1:] - 0.97 * x[:, :-1]), dim=1)
+    x = x.masked_fill(~timemask, 0.0)
     weights = _nemo_window(window, win)
     spec = torch.stft(x, n_fft, hop_length=hop, win_length=win,
                       window=None if weights is None else weights.to(x.dtype), center=True,

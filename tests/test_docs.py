@@ -20,7 +20,9 @@ CPU_BLOCKS = [b for b in BLOCKS if b not in CUDA_BLOCKS + EXPORT_BLOCKS]
 
 def _reader_inputs() -> dict:
     audio = torch.randn(16000)
-    return {"audio": audio, "chunks": list(audio.split(640)), "y_example": torch.randn(16000)}
+    batch = torch.nn.utils.rnn.pad_sequence([audio, audio[:7000]], batch_first=True)
+    return {"audio": audio, "chunks": list(audio.split(640)), "y_example": torch.randn(16000),
+            "batch": batch, "lengths": torch.tensor([16000, 7000])}  # fmt: skip
 
 
 def test_the_readme_has_examples():
@@ -43,6 +45,8 @@ def test_readme_cpu_examples_run():
     assert namespace["M"].shape == (80, 81)
     assert namespace["speech"].shape == (16000,) and namespace["sr"] == 16000
     assert namespace["feats"].shape == (80, 81)
+    assert namespace["parakeet"].shape == (2, 128, 101)
+    assert not namespace["parakeet"][1, :, 7000 // 160 :].any()
     assert namespace["mfcc"].shape == (13, 32)
 
 

@@ -92,8 +92,9 @@ def test_batch_items_are_normalised_each_on_its_own():
 
 def test_per_feature_equals_transformers_parakeet_feature_extractor():
     # Hugging Face's port of NeMo's front end for Parakeet: a second implementation. Its
-    # batches pad items to the longest and mask them as NeMo does: each item computed on
-    # its own by the preset equals its row, up to that row's own frames, then zeros.
+    # batches pad items to the longest and mask them as NeMo does: the preset given the
+    # padded batch and its lengths equals the whole batch, and each item computed on its own
+    # equals its row, up to that row's own frames, then zeros.
     transformers = pytest.importorskip("transformers", reason="transformers not installed")
     try:  # (a dummy class that raises where transformers does not support this torch)
         transformers.ParakeetFeatureExtractor()
@@ -105,12 +106,114 @@ def test_per_feature_equals_transformers_parakeet_feature_extractor():
         extractor = transformers.ParakeetFeatureExtractor(feature_size=n_mels)
         theirs = extractor([y.numpy() for y in items], sampling_rate=16000, return_tensors="pt")
         front = fastmel.preset("nemo", n_mels=n_mels)
+        padded = torch.nn.utils.rnn.pad_sequence(items, batch_first=True)
+        lengths = torch.tensor([y.shape[-1] for y in items])
+        batch = front(padded, lengths=lengths)
+        check(batch, theirs["input_features"].transpose(1, 2), PRESET_ATOL["nemo"], "batch")
+        assert torch.equal(front.feature_lengths(lengths), theirs["attention_mask"].sum(1))
         for i, y in enumerate(items):
             row = theirs["input_features"][i].T
             ours = front(y)
             check(ours, row[:, : ours.shape[-1]], PRESET_ATOL["nemo"], f"{n_mels} mels, item {i}")
             assert not row[:, ours.shape[-1] - 1 :].any()
             assert int(theirs["attention_mask"][i].sum()) == y.shape[-1] // 160
+
+
+# Items of a padded batch, in samples: empty, under one hop, one and two valid frames, a hop's
+# multiple, 0.7 s, and the longest (1.5 s), which sets the padded length
+PADDED_LENGTHS = [0, 100, 161, 320, 4800, 11200, 24000]
+
+
+def padded_batch(dtype=torch.float32, junk: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Speech, noise, chirp... cut to PADDED_LENGTHS, padded to the longest with zeros (or
+    with loud noise when ``junk``, which NeMo's masks make irrelevant)."""
+    kinds = ["speech", "noise", "chirp", "voiced", "speech", "fullscale", "noise"]
+    n = max(PADDED_LENGTHS)
+    y = torch.stack([audio(k, seconds=n / 16000, dtype=dtype) for k in kinds])
+    lengths = torch.tensor(PADDED_LENGTHS)
+    past = torch.arange(n) >= lengths.unsqueeze(1)
+    return y.masked_fill(past, 0.0) + (3.0 * torch.randn(y.shape, dtype=dtype) * past if junk
+                                       else 0.0), lengths  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=str)
+@pytest.mark.parametrize("normalize", ["per_feature", None])
+@pytest.mark.parametrize("pad_to", [0, 16])
+def test_padded_batch_with_lengths_equals_nemos_steps(dtype, normalize, pad_to):
+    y, lengths = padded_batch(dtype)
+    front = fastmel.preset("nemo", normalize=normalize, pad_to=pad_to, dtype=dtype)
+    ours = front(y, lengths=lengths)
+    atol = PRESET_ATOL["nemo"] if dtype == torch.float32 else NEMO_ATOL64
+    check(ours, ref.nemo_features(y, lengths, normalize=normalize, pad_to=pad_to), atol, "batch")
+
+
+@pytest.mark.parametrize("normalize", ["per_feature", None])
+@pytest.mark.parametrize("pad_to", [0, 16])
+def test_each_padded_item_equals_itself_alone_then_zeros(normalize, pad_to):
+    # whatever pads an item (here loud noise) is ignored, as NeMo zeroes it after pre-emphasis
+    y, lengths = padded_batch(torch.float64, junk=True)
+    front = fastmel.preset("nemo", normalize=normalize, pad_to=pad_to, dtype=torch.float64)
+    ours = front(y, lengths=lengths.tolist())
+    valid = front.feature_lengths(lengths)
+    for i, n in enumerate(PADDED_LENGTHS):
+        assert int(valid[i]) == n // 160
+        if n:  # (an empty item has no features of its own: its row is all zeros)
+            alone = front(y[i, :n])[:, : 1 + n // 160]
+            check(ours[i, :, : alone.shape[-1]], alone, NEMO_ATOL64, f"item {i} ({n} samples)")
+        assert not ours[i, :, n // 160 :].any(), f"item {i}: frames past its length must be 0"
+
+
+def test_lengths_keep_any_leading_shape_and_full_lengths_change_nothing():
+    y = torch.stack([audio(k, seconds=0.5) for k in SIGNALS[:4]]).reshape(2, 2, -1)
+    front = fastmel.preset("nemo", pad_to=16)
+    full = front(y, lengths=torch.full((2, 2), y.shape[-1]))
+    check(full, front(y), 1e-6, "full lengths against none")
+    lengths = torch.tensor([[8000, 3000], [5000, 160]])
+    flat = front(y.reshape(4, -1), lengths=lengths.reshape(4))
+    check(front(y, lengths=lengths).reshape(4, 128, -1), flat, 0.0, "(2, 2) against (4,)")
+
+
+def test_padded_batch_takes_gradients_and_compiles_without_graph_breaks():
+    y, lengths = padded_batch(torch.float64)
+    front = fastmel.preset("nemo", dtype=torch.float64)
+    x = y[1:4, :1200].clone().requires_grad_()
+    short = torch.tensor([1200, 700, 400])
+    assert torch.autograd.gradcheck(lambda x: front(x, lengths=short)[..., :8, :9], (x,),
+                                    eps=1e-6, atol=1e-4, fast_mode=True)  # fmt: skip
+    torch._dynamo.reset()
+    compiled = torch.compile(front, fullgraph=True)
+    check(compiled(y, lengths=lengths), front(y, lengths=lengths), 1e-9, "compiled")
+
+
+@pytest.mark.parametrize(
+    "lengths,error,match",
+    [
+        (torch.tensor([16000.0, 8000.0]), TypeError, "lengths must hold integers"),
+        (torch.tensor([True, False]), TypeError, "lengths must hold integers"),
+        ("16000", TypeError, "lengths must be a tensor or a sequence of ints"),
+        (torch.tensor([16000]), ParameterError, r"lengths has shape \(1,\); .* \(2,\)"),
+        (torch.tensor([16001, 5]), ParameterError, r"\[0, 16000\].* from 5 to 16001"),
+        ([-1, 5], ParameterError, r"\[0, 16000\].* from -1 to 5"),
+    ],
+)
+def test_bad_lengths_are_named(lengths, error, match):
+    with pytest.raises(error, match=match):
+        fastmel.preset("nemo")(torch.zeros(2, 16000), lengths=lengths)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
+def test_padded_batch_on_cuda_needs_no_sync_and_equals_the_cpu():
+    y, lengths = padded_batch()
+    front = fastmel.preset("nemo")
+    expected = front(y, lengths=lengths)
+    gpu, y, lengths = front.cuda(), y.cuda(), lengths.cuda()
+    gpu(y, lengths=lengths)  # (warm: cuFFT plans)
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        out = gpu(y, lengths=lengths)
+    finally:
+        torch.cuda.set_sync_debug_mode(0)
+    check(out.cpu(), expected, PRESET_ATOL["nemo"], "CUDA against CPU")
 
 
 @pytest.mark.parametrize("pad_to", [0, 16])

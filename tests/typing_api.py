@@ -32,6 +32,10 @@ def offline(y: np.ndarray, t: torch.Tensor) -> None:
     mel = fastmel.MelSpectrogram(sr=16000)
     assert_type(mel(t), torch.Tensor)  # (nn.Module's own __call__ is typed Any)
     assert_type(fastmel.preset("whisper")(t), torch.Tensor)
+    nemo = fastmel.preset("nemo")  # (typed NeMo: its call also takes lengths)
+    assert_type(nemo(t, lengths=[16000]), torch.Tensor)
+    assert_type(nemo.feature_lengths(torch.tensor([16000])), torch.Tensor)
+    fastmel.preset("whisper")(t, lengths=[16000])  # type: ignore[call-arg]
     assert_type(fastmel.MFCC(sr=16000)(t), torch.Tensor)
     fastmel.melspectrogram(y=[0.0, 1.0])  # type: ignore[type-var]
     fastmel.melspectrogram(y, sr=16000)  # type: ignore[call-arg]  # keyword-only, as librosa
