@@ -13,7 +13,9 @@ import torch
 
 import fastmel
 from tests.conftest import ONNX_PRESET_ATOL, assert_parity, make_signal
+from tests.references import nemo_features
 from tests.test_module import KW, MODULE_KINDS
+from tests.test_nemo import padded_batch
 from tests.test_presets import SR, max_abs, reference_output
 
 if not hasattr(torch.compiler, "is_exporting"):  # what fastmel.tracing reads exports by
@@ -95,6 +97,24 @@ def test_onnx_presets_equal_their_model_front_end(name):
         y = audio(sr, seconds)
         err = max_abs(run(session, y), reference_output(name, torch.from_numpy(y)))
         assert err <= ONNX_PRESET_ATOL[name], f"{name}, {seconds} s: max|ours - ref| = {err:.3g}"
+
+
+def test_onnx_nemo_takes_a_padded_batch_and_its_lengths():
+    # NeMo's preprocessor as ONNX deployments run it: (audio, lengths) in, any batch size
+    # and padded length, each item masked by its own length
+    batch, n = torch.export.Dim("batch"), torch.export.Dim("n", min=512)
+    y, lengths = padded_batch()
+    with contextlib.redirect_stdout(io.StringIO()):
+        program = torch.onnx.export(fastmel.preset("nemo").eval(), (y, lengths), dynamo=True,
+                                    dynamic_shapes=({0: batch, 1: n}, {0: batch}))  # fmt: skip
+    session = ort.InferenceSession(program.model_proto.SerializeToString(),
+                                   providers=["CPUExecutionProvider"])  # fmt: skip
+    names = [i.name for i in session.get_inputs()]
+    short = (y[3:6, :9000].contiguous(), torch.tensor([320, 4800, 9000]))
+    for audio_in, lengths_in in ((y, lengths), short):
+        feeds = dict(zip(names, (audio_in.numpy(), lengths_in.numpy()), strict=True))
+        err = max_abs(session.run(None, feeds)[0], nemo_features(audio_in, lengths_in))
+        assert err <= ONNX_PRESET_ATOL["nemo"], f"{tuple(audio_in.shape)}: {err:.3g}"
 
 
 def test_onnx_mfcc_equals_librosa():
