@@ -287,6 +287,14 @@ NEMO_WINDOWS = {"hann": torch.hann_window, "hamming": torch.hamming_window,
                 "none": None}  # fmt: skip
 
 
+def _mean(L: torch.Tensor, n: Any) -> torch.Tensor:
+    """Each band's sum over its frames ``L`` ``(..., n_mels, frames)``, accumulated in
+    float64, over ``n``: a band of equal values (digital silence) then has exactly that mean,
+    so it normalises to 0 as in exact arithmetic, where a float32 sum's rounding, divided by
+    the 1e-5 std floor, would leave up to ~0.3 (NeMo's own float32 steps do)."""
+    return (L.sum(dim=-1, keepdim=True, dtype=torch.float64) / n).to(L.dtype)
+
+
 class NeMo(FrontEnd):
     """NVIDIA NeMo's ``AudioToMelSpectrogramPreprocessor`` (``FilterbankFeatures`` in
     ``nemo/collections/asr/parts/preprocessing/features.py``), in eval mode (no dither).
@@ -408,7 +416,7 @@ class NeMo(FrontEnd):
         L = super().forward(y)
         valid = L[..., :-1]
         if self.normalize == "per_feature" and valid.shape[-1]:
-            mean = valid.mean(dim=-1, keepdim=True)
+            mean = _mean(valid, valid.shape[-1])
             valid = valid - mean
             n = valid.shape[-1]
             # (one valid frame: NeMo's 0/0 std becomes 0)
@@ -429,7 +437,7 @@ class NeMo(FrontEnd):
         valid = torch.arange(L.shape[-1], device=L.device) < count  # (..., 1, frames)
         if self.normalize == "per_feature":
             n = count.to(L.dtype)
-            mean = torch.where(valid, L, 0.0).sum(dim=-1, keepdim=True) / n
+            mean = _mean(torch.where(valid, L, 0.0), n)
             centred = torch.where(valid, L - mean, 0.0)
             std = (centred.square().sum(dim=-1, keepdim=True) / (n - 1)).sqrt()
             std = torch.where(std.isnan(), 0.0, std)  # (one valid frame: 0/0, as NeMo)

@@ -44,6 +44,21 @@ def test_float64_equals_nemos_steps_in_float64(signal, normalize):
     check(ours, ref.nemo_features(y, normalize=normalize), NEMO_ATOL64, signal)
 
 
+def test_float32_silence_normalises_to_exact_zeros():
+    # Every frame of a silent band is log(2**-24): NeMo's steps in float64 give 0 (to their
+    # sum's rounding), and the preset in float32 gives exactly 0, alone or padded in a batch.
+    # NeMo's own float32 steps leave their sum's rounding divided by the 1e-5 std floor
+    # (0.16 here, measured), so silence is checked against float64 instead.
+    y, lengths = padded_batch()
+    silent = torch.zeros(2, y.shape[-1])
+    front = fastmel.preset("nemo")
+    assert ref.nemo_features(silent.double()).abs().max() <= NEMO_ATOL64
+    assert front(silent).abs().max() == 0
+    batch = front(torch.cat([y, silent]), lengths=torch.cat([lengths, torch.tensor([9000, 24000])]))
+    assert batch[-2:].abs().max() == 0
+    check(batch[:-2], ref.nemo_features(y, lengths), PRESET_ATOL["nemo"], "the other items")
+
+
 @pytest.mark.parametrize("window", ["hann", "hamming", "blackman", "bartlett", "none"])
 def test_windows_are_torchs_symmetric_ones(window):
     y = audio("speech", dtype=torch.float64)
