@@ -125,6 +125,25 @@ def test_whisper_against_openai_whisper_when_installed():
         assert_preset("whisper", ours, theirs, f"padding={padding}")
 
 
+def test_whisper_equals_transformers_whisper_feature_extractor():
+    # Hugging Face's WhisperFeatureExtractor (how transformers' Whisper pipelines compute the
+    # features; a second implementation, in NumPy by default and in torch with device=):
+    # each item padded or trimmed to 30 s and normalised by its own max, as max_over="item"
+    transformers = pytest.importorskip("transformers", reason="transformers not installed")
+    n = 480000  # 30 s, whisper.audio.N_SAMPLES
+    items = [make_signal(kind, 16000, seconds).astype(np.float32)
+             for kind, seconds in (("speech", 3.0), ("chirp", 12.0), ("noise", 31.0))]  # fmt: skip
+    y = torch.stack([torch.nn.functional.pad(torch.from_numpy(x[:n]), (0, n - len(x[:n])))
+                     for x in items])  # fmt: skip
+    for n_mels in (80, 128):
+        extractor = transformers.WhisperFeatureExtractor(feature_size=n_mels)
+        ours = fastmel.preset("whisper", n_mels=n_mels, max_over="item")(y)
+        for device in (None, "cpu"):  # NumPy, then torch
+            kw = {"device": device} if device else {}
+            theirs = extractor(items, sampling_rate=16000, return_tensors="np", **kw)
+            assert_preset("whisper", ours, theirs["input_features"], f"{n_mels}, {device}")
+
+
 @pytest.mark.parametrize("padding", [0, 1, 159, 16000])
 def test_whisper_padding_appends_zeros_as_the_reference(padding):
     y = torch.stack([_audio(16000, 1.0), 0.1 * _audio(16000, 1.0)])
