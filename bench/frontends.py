@@ -4,7 +4,9 @@
 ``log_mel_spectrogram`` and kaldi-native-fbank's ``OnlineFbank`` themselves (Whisper's
 transcription where openai-whisper is not installed), and Wav2Lip's, HiFi-GAN's, BigVGAN's,
 Vocos' and NeMo's code as ``tests/references.py`` transcribes it (with its constants
-cached, as the models cache them). Needs a source checkout (``tests``).
+cached, as the models cache them). Whisper and NeMo are also timed against the feature
+extractor transformers' pipelines run (``transformers_extractor``). Needs a source checkout
+(``tests``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from bench.run import STREAM_CHUNK_S, cycling_push, speech, threads, timing_reco
 from bench.timing import time_interleaved
 
 FRONTEND_LENGTHS_S = [1.0, 10.0]
-FASTMEL, CODE = "fastmel preset", "model's code"
+FASTMEL, CODE, EXTRACTOR = "fastmel preset", "model's code", "transformers extractor"
 FASTMEL_PUSH = "fastmel MelStream(preset('kaldi')).push"
 KNF_PUSH = "kaldi-native-fbank OnlineFbank.accept_waveform"
 
@@ -85,6 +87,25 @@ def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
     raise ValueError(f"unknown preset {name!r}")
 
 
+def transformers_extractor(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
+    """transformers' feature extractor for the preset's model, computing what the preset
+    computes on ``y`` (shape (n,)): its name and a zero-argument callable."""
+    try:
+        import transformers  # pyright: ignore[reportMissingImports]
+
+        if name == "whisper":  # (the item's own length rather than 30 s, as the preset)
+            whisper = transformers.WhisperFeatureExtractor()
+            return "transformers WhisperFeatureExtractor", lambda: whisper(
+                y, sampling_rate=16000, padding="longest", return_tensors="np"
+            )["input_features"][0]
+        parakeet = transformers.ParakeetFeatureExtractor(feature_size=128)  # (the preset's)
+    except ImportError as e:  # (also transformers' classes refusing this torch)
+        raise Unavailable(f"transformers: {e}") from None
+    return "transformers ParakeetFeatureExtractor", lambda: parakeet(
+        y, sampling_rate=16000, return_tensors="np"
+    )["input_features"][0].T
+
+
 def max_abs_diff(a: object, b: object) -> float:
     a, b = as_numpy(a).astype(np.float64), as_numpy(b).astype(np.float64)
     if a.shape != b.shape:
@@ -93,22 +114,32 @@ def max_abs_diff(a: object, b: object) -> float:
 
 
 def preset_scenario(name: str, seconds: float, budget_s: float) -> list[dict]:
-    """fastmel's preset against the model's code on ``seconds`` of speech (1 thread, batch 1)."""
+    """fastmel's preset against the model's code (and, for Whisper and NeMo, transformers'
+    extractor) on ``seconds`` of speech (1 thread, batch 1). Each peer's record holds the
+    largest difference of its output from the preset's (the preset's own: from the code's)."""
     y = speech(sample_rate(name), seconds, 1)
     front, yt = fastmel.preset(name), torch.from_numpy(y)
     scenario = dict(preset=name, seconds=seconds, batch=1, threads=1, device="cpu")
-    try:
-        code, theirs = model_code(name, y)
-    except Unavailable as e:
-        return [dict(scenario, peer=CODE, skipped=str(e))]
-    fns = {FASTMEL: lambda: front(yt), CODE: theirs}
+    fns: dict[str, Callable[[], object]] = {FASTMEL: lambda: front(yt)}
+    labels, skipped = {}, []
+    peers = [(CODE, model_code)] + ([(EXTRACTOR, transformers_extractor)]
+                                    if name in ("whisper", "nemo") else [])  # fmt: skip
+    for peer, make in peers:
+        try:
+            labels[peer], fns[peer] = make(name, y)
+        except Unavailable as e:
+            skipped.append(dict(scenario, peer=peer, skipped=str(e)))
+    if len(fns) == 1:
+        return skipped
     with threads(1):
-        err = max_abs_diff(fns[FASTMEL](), theirs())
+        ours = fns[FASTMEL]()
+        errs = {peer: max_abs_diff(ours, fn()) for peer, fn in fns.items() if peer != FASTMEL}
         times = time_interleaved(fns, budget_s=budget_s)
     records = timing_records(times, FASTMEL, scenario)
     for r in records:
-        r.update(max_abs_diff=err, code=code if r["peer"] == CODE else "")
-    return records
+        peer = r["peer"]
+        r.update(max_abs_diff=errs.get(peer, errs.get(CODE, np.nan)), code=labels.get(peer, ""))
+    return records + skipped
 
 
 def kaldi_stream_scenario(budget_s: float, batch: int = 1) -> list[dict]:
