@@ -85,6 +85,8 @@ def versions() -> dict[str, str]:
         "kaldi_native_fbank",
         "torchaudio",
         "scipy",
+        "whisper",  # openai-whisper (bench/frontends.py)
+        "transformers",
     ):
         with contextlib.suppress(Exception):
             out[mod] = __import__(mod).__version__
