@@ -457,8 +457,9 @@ class NeMo(FrontEnd):
                 raise TypeError(
                     f"lengths must be a tensor or a sequence of ints, got {type(lengths).__name__}"
                 ) from None
-        if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
-            raise TypeError(f"lengths must hold integers, got dtype {lengths.dtype}")
+        dtype = lengths.dtype  # (its attributes, which torch 2.1's dynamo traces)
+        if dtype.is_floating_point or dtype.is_complex or dtype == torch.bool:
+            raise TypeError(f"lengths must hold integers, got dtype {dtype}")
         if lengths.shape != y.shape[:-1]:
             raise ParameterError(
                 f"lengths has shape {tuple(lengths.shape)}; it must be y's leading shape "
