@@ -287,12 +287,22 @@ NEMO_WINDOWS = {"hann": torch.hann_window, "hamming": torch.hamming_window,
                 "none": None}  # fmt: skip
 
 
-def _mean(L: torch.Tensor, n: Any) -> torch.Tensor:
-    """Each band's sum over its frames ``L`` ``(..., n_mels, frames)``, accumulated in
-    float64, over ``n``: a band of equal values (digital silence) then has exactly that mean,
-    so it normalises to 0 as in exact arithmetic, where a float32 sum's rounding, divided by
-    the 1e-5 std floor, would leave up to ~0.3 (NeMo's own float32 steps do)."""
-    return (L.sum(dim=-1, keepdim=True, dtype=torch.float64) / n).to(L.dtype)
+def _per_feature(L: torch.Tensor, n: Any, valid: torch.Tensor | None = None) -> torch.Tensor:
+    """NeMo's per-feature normalisation of ``L`` ``(..., n_mels, frames)`` over the ``n``
+    frames ``valid`` marks (``(..., 1, frames)``; None: all): ``(x - mean) / (std + 1e-5)``,
+    std with ``n - 1`` (one valid frame: NeMo's 0/0 std becomes 0). The mean is summed in
+    float64, so that a band of equal values (digital silence) has exactly that mean and
+    normalises to 0 as in exact arithmetic, where a float32 sum's rounding, divided by the
+    1e-5 std floor, would leave up to ~0.3 (NeMo's own float32 steps do)."""
+    kept = L if valid is None else torch.where(valid, L, 0.0)
+    mean = (kept.sum(dim=-1, keepdim=True, dtype=torch.float64) / n).to(L.dtype)
+    centred = L - mean if valid is None else torch.where(valid, L - mean, 0.0)
+    std = (centred.square().sum(dim=-1, keepdim=True) / (n - 1)).sqrt()
+    if isinstance(n, int):  # one count, known here: no NaN check on the hot path
+        std = std if n > 1 else torch.zeros_like(std)
+    else:
+        std = torch.where(std.isnan(), 0.0, std)
+    return centred / (std + NEMO_STD_FLOOR)
 
 
 class NeMo(FrontEnd):
@@ -411,41 +421,27 @@ class NeMo(FrontEnd):
             ``frames = 1 + n // hop_length`` (for an even ``n_fft``), up to a multiple of
             ``pad_to``; each item's frames from ``feature_lengths(lengths)`` on are 0.
         """
-        if lengths is not None:
-            return self._forward_padded(y, lengths)
-        L = super().forward(y)
-        valid = L[..., :-1]
-        if self.normalize == "per_feature" and valid.shape[-1]:
-            mean = _mean(valid, valid.shape[-1])
-            valid = valid - mean
-            n = valid.shape[-1]
-            # (one valid frame: NeMo's 0/0 std becomes 0)
-            std = (valid.square().sum(dim=-1, keepdim=True) / (n - 1)).sqrt() if n > 1 else 0.0
-            valid = valid / (std + NEMO_STD_FLOOR)
-        return self._masked(valid, L.shape[-1])
-
-    def _forward_padded(self, y: torch.Tensor, lengths: Any) -> torch.Tensor:
-        """``forward`` for items of their own ``lengths``, as NeMo masks a padded batch."""
-        self.mel.check_input(y)
-        lengths = self._check_lengths(lengths, y)
-        x = self.preemphasize(y.to(self.mel.dtype))
-        # NeMo zeroes the samples past each length after pre-emphasis (the first of them
-        # would otherwise hold -k times the item's last sample)
-        past = torch.arange(x.shape[-1], device=x.device) >= lengths.unsqueeze(-1)
-        L = self.postprocess(self.mel(x.masked_fill(past, 0.0)))
-        count = self.feature_lengths(lengths).unsqueeze(-1).unsqueeze(-1)  # (..., 1, 1)
-        valid = torch.arange(L.shape[-1], device=L.device) < count  # (..., 1, frames)
-        if self.normalize == "per_feature":
+        valid = None  # (..., 1, frames - 1): the frames of each item's own length
+        if lengths is None:
+            L = super().forward(y)
+            n: Any = L.shape[-1] - 1  # NeMo's valid frames: all but the last
+        else:
+            self.mel.check_input(y)
+            lengths = self._check_lengths(lengths, y)
+            x = self.preemphasize(y.to(self.mel.dtype))
+            # NeMo zeroes the samples past each length after pre-emphasis (the first of them
+            # would otherwise hold -k times the item's last sample)
+            past = torch.arange(x.shape[-1], device=x.device) >= lengths.unsqueeze(-1)
+            L = self.postprocess(self.mel(x.masked_fill(past, 0.0)))
+            count = self.feature_lengths(lengths).unsqueeze(-1).unsqueeze(-1)  # (..., 1, 1)
+            valid = torch.arange(L.shape[-1] - 1, device=L.device) < count
             n = count.to(L.dtype)
-            mean = _mean(torch.where(valid, L, 0.0), n)
-            centred = torch.where(valid, L - mean, 0.0)
-            std = (centred.square().sum(dim=-1, keepdim=True) / (n - 1)).sqrt()
-            std = torch.where(std.isnan(), 0.0, std)  # (one valid frame: 0/0, as NeMo)
-            L = (L - mean) / (std + NEMO_STD_FLOOR)
-        L = torch.where(valid, L, 0.0)
-        if self.pad_to and L.shape[-1] % self.pad_to:
-            L = F.pad(L, (0, self.pad_to - L.shape[-1] % self.pad_to))
-        return L
+        frames = L[..., :-1]
+        if self.normalize == "per_feature" and frames.shape[-1]:
+            frames = _per_feature(frames, n, valid)
+        if valid is not None:
+            frames = torch.where(valid, frames, 0.0)
+        return self._masked(frames, L.shape[-1])
 
     def _check_lengths(self, lengths: Any, y: torch.Tensor) -> torch.Tensor:
         """``lengths`` as an integer tensor of ``y``'s leading shape on its device; its
