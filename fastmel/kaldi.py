@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import torch
-import torch.nn.functional as F
 
 from .errors import ParameterError, check_real, check_size
 from .filters import check_sr
@@ -216,6 +215,7 @@ class KaldiSpectrogram(MelSpectrogram):
         self.preemphasis, self.remove_dc_offset = float(k), bool(remove_dc_offset)
         self.snip_edges = bool(snip_edges)
         self.fft_size = 1 << (win - 1).bit_length() if round_to_power_of_two else win
+        self._dft_size = self.fft_size
         fmax = _kaldi_fmax(sr, fmin, fmax)  # (the banks are checked as they are built)
         framing: dict[str, Any] = dict(center=False)
         if snip_edges:
@@ -249,16 +249,29 @@ class KaldiSpectrogram(MelSpectrogram):
     def _fused_frames(self, y: torch.Tensor) -> None:
         return None  # (the Triton kernel windows librosa's frames, not Kaldi's)
 
+    _derived = (*MelSpectrogram._derived, "_win_from_1")
+
+    def _build_constants(self, device: torch.device, dtype: torch.dtype) -> None:
+        super()._build_constants(device, dtype)
+        # Povey's, Hann's and the sine window weigh a frame's first sample by 0, so its
+        # pre-emphasised value (Kaldi's x[0] - k x[0]) need not be made: such frames go to
+        # the FFT from their second sample, without the concatenation that makes it. A frame
+        # shifted by one sample has the same power and magnitude spectrum.
+        zero_first = self.preemphasis and self._kaldi_window[0] == 0
+        self._win_from_1 = self._win[1:] if zero_first else None
+
     def _windowed(self, frames: torch.Tensor) -> torch.Tensor:
+        # (the FFT zero-pads the frames to fft_size: see _dft_size)
         win = self._win.shape[-1]
         x = frames[..., self._offset : self._offset + win]  # (a view: Kaldi's samples)
         # (alpha= rather than Python-scalar operands, which cost several us each on a CPU)
         if self.remove_dc_offset:  # x - sum(x) / win
             x = torch.sub(x, x.sum(dim=-1, keepdim=True), alpha=1.0 / win)
         if k := self.preemphasis:  # x[i] - k x[i - 1], and x[0] - k x[0]
+            if self._win_from_1 is not None:  # (x[1:] is ours: windowed in place)
+                return torch.sub(x[..., 1:], x[..., :-1], alpha=k).mul_(self._win_from_1)
             x = torch.sub(x, torch.cat([x[..., :1], x[..., :-1]], dim=-1), alpha=k)
-        x = x * self._win
-        return x if self.fft_size == win else F.pad(x, (0, self.fft_size - win))
+        return x * self._win
 
     def extra_repr(self) -> str:
         c = self.config

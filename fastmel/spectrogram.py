@@ -125,6 +125,10 @@ class MelSpectrogram(torch.nn.Module):
     _ramp: torch.Tensor | None
     #: use the Triton kernel where it applies (see Notes); False: PyTorch ops only
     fused: bool = True
+    #: the DFT length when the windowed frames are shorter (zero-padded by the FFT)
+    _dft_size: int | None = None
+    # attributes _build_constants derives from the buffers (rebuilt, never pickled)
+    _derived: tuple[str, ...] = ("_banded", "_frames", "_win", "_dtype", "_fft64", "_win64")
 
     def __init__(
         self,
@@ -239,7 +243,7 @@ class MelSpectrogram(torch.nn.Module):
         # buffers; what derives from them is rebuilt where they are loaded, so that a module
         # saved on a GPU with Triton and loaded on a CPU does not keep a CUDA kernel path.
         state = self.__dict__.copy()
-        for derived in ("_banded", "_frames", "_win", "_dtype", "_fft64", "_win64"):
+        for derived in self._derived:
             state.pop(derived, None)
         return state
 
@@ -274,13 +278,16 @@ class MelSpectrogram(torch.nn.Module):
         """Mel spectrum of frames ``(..., k, n_fft)`` -> ``(..., n_mels, k)``."""
         if not frames.numel():  # an empty batch of streams (torch's CPU rfft fails on it)
             return frames.new_zeros(frames.shape[:-2] + (self.config.n_mels, frames.shape[-2]))
-        windowed = self._windowed(frames)
+        windowed, n = self._windowed(frames), self._dft_size
         if is_onnx_export():  # the DFT as matrix products, built when traced (fastmel/dft.py)
+            if n is not None:
+                windowed = F.pad(windowed, (0, n - windowed.shape[-1]))
             return self._mel_of_pairs(rdft_pairs(windowed))
-        return self._mel(torch.fft.rfft(windowed, dim=-1))
+        return self._mel(torch.fft.rfft(windowed, n=n, dim=-1))
 
     def _windowed(self, frames: torch.Tensor) -> torch.Tensor:
-        """The frames ``(..., k, n_fft)`` ready for the DFT: multiplied by the window."""
+        """The frames ``(..., k, n_fft)`` ready for the DFT (zero-padded to ``_dft_size``
+        when that is set): multiplied by the window."""
         if self._win64 is not None:  # (power < 1: see _fft64)
             return frames.double() * self._win64
         return frames * self._win

@@ -17,6 +17,7 @@ from .errors import ParameterError
 from .padding import edge_samples, pad_after, pad_before, pad_both
 from .presets import FrontEnd
 from .spectrogram import MelSpectrogram
+from .tracing import is_compiling
 
 __all__ = ["MelStream", "StreamState"]
 
@@ -68,10 +69,12 @@ class MelStream:
     State is O(n_fft) samples per stream: each pushed sample is windowed into at most
     ``ceil(n_fft / hop)`` frames, and each frame is transformed once. Chunks ``(..., n)``
     advance all leading-shape streams together with the same kernels. ``push`` never
-    synchronises with the device: every branch depends on chunk lengths only. The stream
-    keeps copies of what it needs, never views of a chunk, so a capture buffer refilled in
-    place between pushes is safe to push. :meth:`state` and :meth:`resume` snapshot and
-    restore (or fork) a stream between pushes.
+    synchronises with the device: every branch depends on chunk lengths only. Pushes run
+    under ``torch.inference_mode()`` and return ordinary tensors, until a chunk requires
+    grad: from then on the stream records autograd, so that frames completed later carry
+    the gradient of every sample they read. The stream keeps copies of what it needs, never
+    views of a chunk, so a capture buffer refilled in place between pushes is safe to push.
+    :meth:`state` and :meth:`resume` snapshot and restore (or fork) a stream between pushes.
 
     Examples
     --------
@@ -122,6 +125,7 @@ class MelStream:
         self._finished = False
         self._previous: torch.Tensor | None = None  # last sample, for pre-emphasis
         self._kind = StreamKind("chunk", "(..., n)")  # NumPy in, NumPy out
+        self._grad = False  # whether a chunk required grad (then no push runs without autograd)
 
     @property
     def edge_samples(self) -> int:
@@ -170,6 +174,8 @@ class MelStream:
         self._buf, self._buf_start, self._n_in = state.buf, state.buf_start, state.n_in
         self._next_frame, self._head, self._previous = state.next_frame, state.head, state.previous
         held = state.buf if state.buf is not None else state.head
+        self._grad = any(t is not None and t.requires_grad
+                         for t in (state.buf, state.head, state.previous))  # fmt: skip
         self._lead = None if held is None else tuple(held.shape[:-1])
         self._kind.numpy = state.numpy
         self._finished = False
@@ -248,9 +254,23 @@ class MelStream:
             The newly completed frames (k >= 0) in the module's dtype: a tensor on the
             module's device, or a NumPy array for NumPy chunks (as the flush then).
         """
+        chunk = self._check_chunk(chunk)
+        self._grad = self._grad or chunk.requires_grad
+        if self._grad or torch.is_inference_mode_enabled() or is_compiling():
+            return self._kind.give(self._push(chunk))
+        # Autograd's bookkeeping is about a tenth of a short push on a CPU (a dozen small
+        # ops): skipped under inference_mode. The frames are cloned out of it, since the
+        # caller's model may save them for backward or write them in place, which inference
+        # tensors refuse; what the stream keeps may stay an inference tensor (see the test
+        # that mixes pushes inside and outside inference_mode).
+        with torch.inference_mode():
+            frames = self._push(chunk)
+        return self._kind.give(frames if self._kind.numpy else frames.clone())
+
+    def _push(self, chunk: torch.Tensor) -> torch.Tensor:
+        """The post-processed frames ``chunk`` completes."""
         # What the stream keeps is its own copy, never a view of the caller's chunk: a
         # capture buffer refilled in place between pushes must not change the stream's past.
-        chunk = self._check_chunk(chunk)
         self._n_in += chunk.shape[-1]
         fe = self.front_end
         if fe is not None and fe.preemphasis and chunk.shape[-1]:
@@ -258,17 +278,14 @@ class MelStream:
         if self._pad and self._buf is None:  # the left pad is not made yet
             self._head = chunk.clone() if self._head is None else torch.cat([self._head, chunk], -1)
             if self._head.shape[-1] < self._edge:
-                return self._out(chunk.new_empty(chunk.shape[:-1] + (self._n_mels, 0)))
+                return self._post(chunk.new_empty(chunk.shape[:-1] + (self._n_mels, 0)))
             left = pad_before(self._head, self._pad, self.module.config.pad_mode, self.module._ramp)
             chunk, self._head = torch.cat([left, self._head], -1), None
         self._append(chunk)
-        return self._out(self._emit())
+        return self._post(self._emit())
 
     def _post(self, frames: torch.Tensor) -> torch.Tensor:
         return frames if self.front_end is None else self.front_end.postprocess(frames)
-
-    def _out(self, frames: torch.Tensor) -> Any:
-        return self._kind.give(self._post(frames))
 
     def flush(self) -> Any:
         """End the stream: return the remaining frames (the right edge, padded by pad_mode).

@@ -115,7 +115,7 @@ PRESET_ATOL = {"whisper": 1e-5, "wav2lip": 5e-4, "hifigan": 2e-5, "bigvgan": 2e-
 # relative to the output's peak as RTOL (worst measured 9.1e-06; kaldi-native-fbank's own
 # float32 output measured 9.5e-06 there). Against kaldi-native-fbank itself, on signals whose
 # bands all hold a fair share of the energy (speech, noise, int16-scale speech, a DC offset
-# removed), float32 within KALDI_ATOL32 log units (worst measured 2.6e-04: both round in
+# removed), float32 within KALDI_ATOL32 log units (worst measured 4.3e-04: both round in
 # float32, with different FFTs). Its mel banks, built in float32 with its libm's logf,
 # within KALDI_BANK_ATOL of fastmel's (worst measured 5.2e-06, weights <= 1).
 KALDI_ATOL64, KALDI_RTOL32, KALDI_ATOL32, KALDI_BANK_ATOL = 1e-7, 2e-5, 1e-3, 2e-5
@@ -133,4 +133,8 @@ PRESET_ATOL["nemo"], NEMO_ATOL64 = 2e-3, 1e-8
 # torch.stft is, which the tolerances above rely on. Near the log floor of HiFi-GAN, BigVGAN
 # and Vocos that difference shows (worst measured, ONNX Runtime 1.32: 3.95e-04, 7.6e-05,
 # 5.5e-05); HiFi-GAN's float32 reference is itself 7.6e-05 from the float64 preset there.
-ONNX_PRESET_ATOL = {**PRESET_ATOL, "hifigan": 1e-3, "bigvgan": 2e-4, "vocos": 2e-4}
+# ONNX Runtime's matrix products differ by instruction set: Whisper's graph measured 1.03e-05
+# from openai-whisper on an AVX-512 CPU (9.1e-06 from the float64 preset, where openai-whisper's
+# own float32 steps are 5.0e-06 from it), over the 1e-5 that held on the previous machine.
+ONNX_PRESET_ATOL = {**PRESET_ATOL, "whisper": 2e-5, "hifigan": 1e-3, "bigvgan": 2e-4,
+                    "vocos": 2e-4}  # fmt: skip

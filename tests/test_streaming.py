@@ -312,3 +312,36 @@ def test_stream_on_device(device):
     out = run_stream(MelStream(m), y, [640] * 25)
     assert out.device.type == device
     assert_parity(out, m(y), torch.float32)
+
+
+@pytest.mark.parametrize("name", [None, "wav2lip", "kaldi"])
+def test_pushed_frames_are_ordinary_tensors(name):
+    # Pushes run under inference_mode; what they return must not be an inference tensor,
+    # which a model being trained could not save for backward, nor the caller write to.
+    stream = MelStream(MODULES[0] if name is None else fastmel.preset(name))
+    layer = torch.nn.Linear(stream.module.config.n_mels, 3)
+    for chunk in torch.randn(2, 3200).split(640, dim=-1):
+        frames = stream.push(chunk)
+        assert not frames.is_inference() and not frames.requires_grad
+        layer(frames.transpose(-1, -2)).square().sum().backward()  # saves frames for backward
+        frames.mul_(2.0)
+    assert not stream.flush().is_inference()
+    with torch.inference_mode():  # (the caller's own inference_mode is left as it is)
+        assert MelStream(MODULES[0]).push(torch.randn(1000)).is_inference()
+
+
+@pytest.mark.parametrize("name", [None, "wav2lip", "kaldi"])
+def test_gradients_through_a_stream_equal_the_offline_ones(name):
+    # A chunk that requires grad turns autograd on for the rest of the stream, so a frame
+    # completed by a later push still carries the gradient of the samples it read earlier.
+    front = (MelSpectrogram(sr=16000, n_fft=400, hop_length=160, n_mels=40, dtype=torch.float64)
+             if name is None else fastmel.preset(name, dtype=torch.float64))  # fmt: skip
+    y = torch.from_numpy(make_signal("speech", 16000, 0.3)).requires_grad_()
+    weight = torch.randn(front(y.detach()).shape, dtype=torch.float64)
+    (expected,) = torch.autograd.grad((front(y) * weight).sum(), y)
+    stream = MelStream(front)
+    head, rest = y[:500], y.detach()[500:]  # (the later chunks require no grad)
+    parts = [stream.push(head)] + [stream.push(c) for c in rest.split(700)] + [stream.flush()]
+    (got,) = torch.autograd.grad((torch.cat(parts, dim=-1) * weight).sum(), y)
+    assert_parity(got[:500], expected[:500], torch.float64, "gradient of the first 500 samples")
+    assert got[500:].abs().max() == 0 and got[:500].abs().max() > 0
