@@ -286,8 +286,8 @@ class MelSpectrogram(torch.nn.Module):
         return self._mel(torch.fft.rfft(windowed, n=n, dim=-1))
 
     def _windowed(self, frames: torch.Tensor) -> torch.Tensor:
-        """The frames ``(..., k, n_fft)`` ready for the DFT (zero-padded to ``_dft_size``
-        when that is set): multiplied by the window."""
+        """The frames ``(..., k, n_fft)`` ready for the DFT: multiplied by the window (a
+        subclass may return fewer samples per frame; the DFT zero-pads them to ``_dft_size``)."""
         if self._win64 is not None:  # (power < 1: see _fft64)
             return frames.double() * self._win64
         return frames * self._win
