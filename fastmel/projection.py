@@ -7,6 +7,13 @@ with the bins its filters cover, cuts the work to 11-45 % of dense for G = 2..8 
 configurations, at the price of one more GEMM call per group; the number of groups is
 chosen per call from the (static) number of frames. Skipped terms are exact zeros, so the
 result differs from the dense product only by summation order.
+
+On CPU the groups are computed transposed, ``block (filters, cols) @ S.T``: the GEMM's
+contiguous output dimension is then the frames rather than a group's few filters, which
+MKL serves with full vector lanes (401 frames by 300 columns, one core of an AMD EPYC: 15
+filters took 146 us the other way against 62 us transposed, 4 filters 142 against 26 us),
+and the result comes out in the ``(n_mels, frames)`` layout callers return. A few frames
+(streaming) take one plain ``S @ P`` instead, which is cheaper there.
 """
 
 from __future__ import annotations
@@ -25,11 +32,18 @@ MAX_GROUPS = 8
 # for 2048 filters. Beyond that (no common front end has so many) one group is used, so that
 # building a module never takes quadratic memory (100 000 filters would need 150 GB).
 MAX_SPLIT_MELS = 2048
-# Cost model for choosing the number of groups on CPU, from timings of float32 GEMMs on
-# one core of the development machine: ~0.02 ns per multiply-add and ~6 us of fixed cost
-# per extra GEMM call (dispatch, slicing, the final concatenation).
-NS_PER_MAC = 0.02
-NS_PER_GROUP = 6000.0
+# CPU cost model (ns), fitted to float32 GEMMs on one core (MKL, AVX-512; 8 configurations,
+# 1-801 frames; median error 7-9 %):
+# - one product S @ P over r rows: NS_CALL + r * NS_PER_MAC * (multiply-adds per row);
+# - a transposed plan of G groups: G * NS_PER_GROUP + R * (NS_PER_MAC_T * (multiply-adds
+#   per row) + G * NS_PER_GROUP_ROW), where R is r rounded up to whole ROW_TILEs (the GEMM
+#   vectorises the frames in tiles; a partial tile costs about a full one).
+NS_CALL = 4400.0
+NS_PER_MAC = 0.0228
+NS_PER_GROUP = 4850.0
+NS_PER_MAC_T = 0.0279
+NS_PER_GROUP_ROW = 6.7
+ROW_TILE = 16
 # Slicing S to the band's columns before the product costs this much more on CPU than
 # multiplying the whole of S by the whole projection, zeros included (one op fewer, and a
 # contiguous operand): measured 3-6 us for 1-16 frames of four common configurations.
@@ -42,7 +56,7 @@ NS_PER_SLICE = 4000.0
 LINEAR_MAX_ROWS = 16
 LINEAR_ON_CPU = False  # (tests set it to run the branch on CPU)
 
-# One group: (first column of S, end column of S, projection block (cols, filters)).
+# One group: (first column of S, end column of S, projection block (filters, cols)).
 Plan = list[tuple[int, int, torch.Tensor]]
 
 
@@ -93,7 +107,7 @@ def band_partitions(basis: np.ndarray, max_groups: int = MAX_GROUPS) -> list[lis
 
 
 class BandedProjection:
-    """``S @ projection`` group by group, with the grouping chosen from the number of rows.
+    """``S @ projection``, returned transposed: ``(..., k, K) -> (..., n_mels, k)``.
 
     Parameters
     ----------
@@ -108,26 +122,29 @@ class BandedProjection:
     def __init__(self, projection: torch.Tensor, basis: np.ndarray, interleaved: bool) -> None:
         k = 2 if interleaved else 1
         self.plans: list[Plan] = [
-            [(k * blo, k * bhi, projection[k * blo : k * bhi, a:b].contiguous())
+            [(k * blo, k * bhi, projection[k * blo : k * bhi, a:b].T.contiguous())
              for blo, bhi, a, b in groups]
             for groups in band_partitions(basis)
         ]  # fmt: skip
-        lo, hi, one = self.plans[0][0]
-        self._one_t = one.T.contiguous()  # (filters, cols), for F.linear
+        lo, hi, one_t = self.plans[0][0]
+        self._lo, self._cols = lo, hi - lo
+        self._one_t = one_t  # (filters, cols): F.linear's weight
+        self._one = one_t.T.contiguous()  # (cols, filters): S @ P
         # float32 values widened, for products TF32/bf16 would round (fastmel/precision.py)
-        wide = precision.wants_float64_constants(one.device, one.dtype)
-        self._one64 = one.double() if wide else None
+        wide = precision.wants_float64_constants(one_t.device, one_t.dtype)
+        self._one64 = self._one.double() if wide else None
         # Up to this many rows, the one-group product goes faster over all of S's columns
         # on CPU (see NS_PER_SLICE): the zeros it multiplies cost less than the slice.
-        skipped_macs = (projection.shape[0] - (hi - lo)) * one.shape[1]
+        n_mels = one_t.shape[0]
+        skipped_macs = (projection.shape[0] - (hi - lo)) * n_mels
         self._full = projection
         self._full_max_rows = int(NS_PER_SLICE / (NS_PER_MAC * max(skipped_macs, 1)))
-        # Modelled cost of plan g for r rows: r * slope[g] + intercept[g]. Precompute, for
-        # increasing row counts, where the cheapest plan changes (the lower envelope).
-        slope = [
-            NS_PER_MAC * sum((hi - lo) * p.shape[1] for lo, hi, p in plan) for plan in self.plans
-        ]
-        intercept = [NS_PER_GROUP * len(plan) for plan in self.plans]
+        # Modelled cost of transposed plan g for R rows (whole tiles): R * slope[g] +
+        # intercept[g]. Precompute, for increasing R, where the cheapest plan changes.
+        macs = np.array([sum((hi - lo) * p.shape[0] for lo, hi, p in plan) for plan in self.plans])
+        groups = np.array([len(plan) for plan in self.plans])
+        slope = NS_PER_MAC_T * macs + NS_PER_GROUP_ROW * groups
+        intercept = NS_PER_GROUP * groups
         self._from_rows: list[int] = [0]
         self._plan_index: list[int] = [0]
         rows, g = 0, 0
@@ -140,39 +157,54 @@ class BandedProjection:
             rows = max(rows, int(at))
             self._from_rows.append(rows)
             self._plan_index.append(g)
+        # Up to this many rows one plain product S @ P is modelled cheapest (the last row
+        # count where it beats every transposed plan; few rows are streaming's pushes).
+        r = np.arange(1, 64 * ROW_TILE + 1)
+        tiles = -(-r // ROW_TILE) * ROW_TILE
+        plain = NS_CALL + r * NS_PER_MAC * (hi - lo) * n_mels
+        grouped = (tiles[:, None] * slope + intercept).min(axis=1)
+        wins = np.flatnonzero(plain <= grouped)
+        self._plain_max_rows = int(r[wins[-1]]) if wins.size else 0
 
     def plan_for(self, rows: int, device_type: str) -> Plan:
-        """The cheapest plan for ``rows`` frames on CPU; one GEMM on other devices."""
+        """The cheapest transposed plan for ``rows`` frames on CPU; one group elsewhere."""
         if device_type != "cpu":
             return self.plans[0]
+        tiles = -(-rows // ROW_TILE) * ROW_TILE
         index = 0
         for i, start in enumerate(self._from_rows):
-            if rows >= start:  # a plain loop (<= 8 steps) traces under torch.compile
+            if tiles >= start:  # a plain loop (<= 8 steps) traces under torch.compile
                 index = self._plan_index[i]  # (dynamo < 2.3 cannot trace zip(strict=))
         return self.plans[index]
 
     def __call__(self, S: torch.Tensor) -> torch.Tensor:
-        """``(..., k, K) -> (..., k, n_mels)``."""
-        lo, hi, p = self.plans[0][0]
+        """``(..., k, K) -> (..., n_mels, k)``."""
         if is_exporting():  # one graph for every number of frames: the one-group product
-            return torch.matmul(S.narrow(-1, lo, hi - lo), p)
+            return torch.matmul(self._band(S), self._one).mT
         if self._one64 is not None and precision.float64_products(S):  # TF32/bf16 set
-            return torch.matmul(S.narrow(-1, lo, hi - lo).double(), self._one64).to(S.dtype)
+            return torch.matmul(self._band(S).double(), self._one64).to(S.dtype).mT
         rows = S.numel() // max(S.shape[-1], 1)
-        if rows <= LINEAR_MAX_ROWS and (S.is_cuda or LINEAR_ON_CPU):
-            return F.linear(S.narrow(-1, lo, hi - lo), self._one_t)
-        if len(self._from_rows) == 1 or rows < self._from_rows[1]:
-            # few frames (streaming): one GEMM, over all columns if that is cheaper on CPU;
-            # narrow() is a cheaper slice than S[..., lo:hi]
-            if rows <= self._full_max_rows and not S.is_cuda:
-                return torch.matmul(S, self._full)
-            return torch.matmul(S.narrow(-1, lo, hi - lo), p)
-        return apply_plan(S, self.plan_for(rows, S.device.type))
+        if S.is_cuda or LINEAR_ON_CPU:
+            if rows <= LINEAR_MAX_ROWS:
+                return F.linear(self._band(S), self._one_t).mT
+            if S.is_cuda:
+                return torch.matmul(self._band(S), self._one).mT
+        if rows > self._plain_max_rows:
+            return apply_plan(S, self.plan_for(rows, "cpu"))
+        # few frames (streaming): one GEMM, over all columns where that is cheaper
+        if rows <= self._full_max_rows:
+            return torch.matmul(S, self._full).mT
+        return torch.matmul(self._band(S), self._one).mT
+
+    def _band(self, S: torch.Tensor) -> torch.Tensor:
+        """The columns of S the one-group product reads."""
+        return S.narrow(-1, self._lo, self._cols)  # (a cheaper slice than S[..., lo:hi])
 
 
 def apply_plan(S: torch.Tensor, plan: Plan) -> torch.Tensor:
-    """``S @ projection`` computed group by group: ``(..., k, K) -> (..., k, n_mels)``."""
-    if len(plan) == 1:
-        lo, hi, p = plan[0]
-        return torch.matmul(S.narrow(-1, lo, hi - lo), p)
-    return torch.cat([torch.matmul(S.narrow(-1, lo, hi - lo), p) for lo, hi, p in plan], dim=-1)
+    """``S @ projection`` computed group by group, transposed: ``(..., k, K) ->
+    (..., n_mels, k)``, one product ``block @ S.T`` per group over all of S's rows."""
+    St = S.reshape(-1, S.shape[-1]).t()  # (K, rows); St[lo:hi] is a cheap slice
+    parts = [torch.mm(p, St[lo:hi]) for lo, hi, p in plan]
+    out = parts[0] if len(parts) == 1 else torch.cat(parts)  # (n_mels, rows)
+    return out.unflatten(1, S.shape[:-1]).movedim(0, -2)

@@ -300,7 +300,7 @@ class MelSpectrogram(torch.nn.Module):
             # projection sums each pair. view(dtype) drops gradients: autograd goes below,
             # and so do traces (dynamo < 2.3 gives a complex-to-real view the wrong shape).
             S = X.view(self._dtype)
-            return self._banded(S.mul_(S)).transpose(-1, -2)
+            return self._banded(S.mul_(S))
         return self._mel_of_pairs(torch.view_as_real(X))
 
     def _mel_of_pairs(self, sq: torch.Tensor) -> torch.Tensor:
@@ -320,7 +320,7 @@ class MelSpectrogram(torch.nn.Module):
             S = S.sqrt() if power == 1.0 else S.pow(power / 2)
             if S.dtype != self._dtype:  # from the float64 transform of a power < 1
                 S = S.to(self._dtype)
-        return self._banded(S).transpose(-1, -2)
+        return self._banded(S)
 
     if TYPE_CHECKING:  # nn.Module.__call__ is typed Any: calls get forward's types
 

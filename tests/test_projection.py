@@ -7,7 +7,8 @@ import pytest
 import torch
 
 import fastmel
-from fastmel.projection import NS_PER_GROUP, NS_PER_MAC, apply_plan, band_partitions
+from fastmel import projection as proj
+from fastmel.projection import apply_plan, band_partitions
 from tests.conftest import assert_parity
 
 CONFIGS = [
@@ -22,12 +23,17 @@ CONFIGS = [
 def test_every_grouping_equals_the_dense_projection(kw):
     m = fastmel.MelSpectrogram(**kw)
     S = torch.rand(3, 37, m._projection.shape[0])
-    dense = S @ m._projection
+    dense = (S @ m._projection).mT  # (3, n_mels, 37)
     assert len(m._banded.plans) == min(8, kw["n_mels"])
     for plan in m._banded.plans:
         assert_parity(apply_plan(S, plan), dense, torch.float32, f"{len(plan)} groups")
         # groups are consecutive filters covering every filter once
-        assert sum(p.shape[1] for _, _, p in plan) == kw["n_mels"]
+        assert sum(p.shape[0] for _, _, p in plan) == kw["n_mels"]
+    for rows in (1, 3, 37, 200):  # every route of the call, any leading shape
+        for shape in ((rows,), (2, rows), (2, 1, rows)):
+            S = torch.rand(*shape, m._projection.shape[0])
+            dense = (S @ m._projection).mT
+            assert_parity(m._banded(S), dense, torch.float32, f"{shape}")
 
 
 def test_partitions_cover_all_non_zeros_and_shrink_the_work():
@@ -43,18 +49,45 @@ def test_partitions_cover_all_non_zeros_and_shrink_the_work():
         previous = macs
 
 
-def test_plan_choice_follows_the_cost_model():
-    banded = fastmel.MelSpectrogram(sr=16000, n_fft=800, n_mels=80, fmin=55, fmax=7600)._banded
-    assert len(banded.plan_for(4, "cpu")) <= 2
-    assert len(banded.plan_for(100_000, "cpu")) == 8
+def grouped_cost(plan, rows):
+    tiles = -(-rows // proj.ROW_TILE) * proj.ROW_TILE
+    macs = sum((hi - lo) * p.shape[0] for lo, hi, p in plan)
+    g = len(plan)
+    return g * proj.NS_PER_GROUP + tiles * (proj.NS_PER_MAC_T * macs + g * proj.NS_PER_GROUP_ROW)
+
+
+@pytest.mark.parametrize("kw", CONFIGS, ids=str)
+def test_plan_choice_follows_the_cost_model(kw, monkeypatch):
+    banded = fastmel.MelSpectrogram(**kw)._banded
     assert len(banded.plan_for(100_000, "cuda")) == 1
-    for rows in (1, 10, 81, 400, 801, 5000):  # the cheapest modelled plan at every size
-        costs = [
-            rows * NS_PER_MAC * sum((hi - lo) * p.shape[1] for lo, hi, p in plan)
-            + NS_PER_GROUP * len(plan)
-            for plan in banded.plans
-        ]
+    for rows in (1, 10, 17, 33, 81, 400, 801, 5000):  # the cheapest modelled plan
+        costs = [grouped_cost(plan, rows) for plan in banded.plans]
         assert banded.plan_for(rows, "cpu") is banded.plans[int(np.argmin(costs))], rows
+    # one plain product exactly up to the last row count where it is modelled cheapest
+    plain = []
+    matmul = torch.matmul
+    monkeypatch.setattr(torch, "matmul", lambda a, b: plain.append(1) or matmul(a, b))
+    n_mels, cols = banded._one_t.shape
+    for rows in range(1, 1025):
+        cheaper = proj.NS_CALL + rows * proj.NS_PER_MAC * cols * n_mels <= min(
+            grouped_cost(plan, rows) for plan in banded.plans
+        )
+        if cheaper:
+            assert rows <= banded._plain_max_rows
+        elif rows in (banded._plain_max_rows + 1, 1024):
+            plain.clear()
+            banded(torch.rand(rows, banded._full.shape[0]))
+            assert not plain, rows
+    plain.clear()
+    banded(torch.rand(banded._plain_max_rows, banded._full.shape[0]))
+    assert plain == [1]
+
+
+def test_many_frames_take_more_groups():
+    banded = fastmel.MelSpectrogram(sr=16000, n_fft=800, n_mels=80, fmin=55, fmax=7600)._banded
+    assert banded._plain_max_rows >= 4  # a 40 ms push takes one product
+    assert len(banded.plan_for(81, "cpu")) >= 3
+    assert len(banded.plan_for(100_000, "cpu")) == 8
 
 
 @pytest.mark.parametrize("kw", CONFIGS, ids=str)
