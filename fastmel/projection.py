@@ -204,7 +204,8 @@ class BandedProjection:
 def apply_plan(S: torch.Tensor, plan: Plan) -> torch.Tensor:
     """``S @ projection`` computed group by group, transposed: ``(..., k, K) ->
     (..., n_mels, k)``, one product ``block @ S.T`` per group over all of S's rows."""
-    St = S.reshape(-1, S.shape[-1]).t()  # (K, rows); St[lo:hi] is a cheap slice
+    flat = S.dim() == 2
+    St = (S if flat else S.reshape(-1, S.shape[-1])).t()  # (K, rows): St[lo:hi] is cheap
     parts = [torch.mm(p, St[lo:hi]) for lo, hi, p in plan]
     out = parts[0] if len(parts) == 1 else torch.cat(parts)  # (n_mels, rows)
-    return out.unflatten(1, S.shape[:-1]).movedim(0, -2)
+    return out if flat else out.unflatten(1, S.shape[:-1]).movedim(0, -2)
