@@ -185,8 +185,8 @@ class MelSpectrogram(torch.nn.Module):
         # The projection the hot path uses: for power 2 the basis with each column repeated
         # for the real and imaginary parts, so that |X|^2 summation happens inside the matmul
         # (a sum over the (re, im) pair, or complex abs(), costs several times more on CPU).
-        # Stored (F or 2F, n_mels) contiguous: frames-major `S @ proj` is the fastest GEMM
-        # orientation for few frames (about 6x faster than `basis @ S.T` for 4 frames).
+        # Stored (F or 2F, n_mels) contiguous, for the frames-major `S @ proj` of few frames;
+        # more frames take its bands transposed (fastmel/projection.py).
         proj = basis.repeat_interleave(2, dim=1) if self.config.power == 2.0 else basis
         proj = proj.T.contiguous()
         for name, value in (("window", window), ("mel_basis", basis), ("_projection", proj)):
