@@ -8,6 +8,7 @@ import torch
 
 import fastmel
 from fastmel import ParameterError
+from tests.conftest import assert_parity
 
 Y = np.random.default_rng(0).standard_normal(4000).astype(np.float32)
 
@@ -19,6 +20,9 @@ def test_parameter_error_is_a_value_error():
 BAD_AUDIO = [
     ("nan", np.array([0.0, np.nan, 1.0] * 1000, dtype=np.float32), ParameterError, "finite"),
     ("inf", np.array([0.0, np.inf, 1.0] * 1000), ParameterError, "finite"),
+    ("-inf", np.array([0.0, -np.inf, 1.0] * 1000, dtype=np.float32), ParameterError, "finite"),
+    ("inf-inf", np.array([np.inf, -np.inf, 1.0] * 1000), ParameterError, "finite"),
+    ("nan-batch", np.stack([Y, np.append(Y[:-1], np.nan)]), ParameterError, "NaN"),
     ("int", np.arange(4000, dtype=np.int16), ParameterError, "floating"),
     ("complex", Y.astype(np.complex64), ParameterError, "floating"),
     ("empty", np.zeros(0, dtype=np.float32), ParameterError, "empty"),
@@ -35,6 +39,24 @@ def test_function_rejects_bad_audio(name, y, exc, match):
     if isinstance(y, np.ndarray) and y.ndim and name != "int":  # and as a tensor
         with pytest.raises(exc, match=match):
             fastmel.melspectrogram(y=torch.from_numpy(y), sr=16000)
+
+
+def test_function_accepts_finite_audio_whose_sum_overflows():
+    # The finite check sums the audio first; a sum that overflows is not an error.
+    import librosa
+
+    # 4000 samples of +-3e4 in float16 sum past its range (65504); their spectra do not
+    # (fastmel computes float16 audio in float32, as librosa does)
+    y = np.where(Y < 0, -3e4, 3e4).astype(np.float16)
+    y[:2000] = 3e4
+    assert not np.isfinite(torch.from_numpy(y).sum().item())
+    got = fastmel.melspectrogram(y=y, sr=16000, n_fft=512)
+    assert_parity(got, librosa.feature.melspectrogram(y=y, sr=16000, n_fft=512), torch.float32)
+    # float32 audio whose sum overflows: refused by neither (no parity here: such samples,
+    # ~1e35, square past float32's range in either library)
+    y32 = y.astype(np.float32) * np.float32(1e31)
+    assert not np.isfinite(torch.from_numpy(y32).sum().item())
+    assert fastmel.melspectrogram(y=y32, sr=16000, n_fft=512).shape == got.shape
 
 
 BAD_PARAMS = [
@@ -81,6 +103,18 @@ def test_bad_parameters_name_themselves(kw, exc, match):
 
 
 S_POWER = np.abs(Y.reshape(40, 100))
+
+
+def test_a_cached_valid_call_does_not_answer_an_equal_invalid_one():
+    # 512.0 == 512 and hashes as it: the configuration cache must still refuse the float
+    fastmel.melspectrogram(y=Y, sr=16000, n_fft=512)
+    with pytest.raises(TypeError, match="n_fft"):
+        fastmel.melspectrogram(y=Y, sr=16000, n_fft=512.0)
+    fastmel.melspectrogram(S=S_POWER, sr=16000, n_mels=16)  # (the basis cache of S=)
+    with pytest.raises(TypeError, match="n_mels"):
+        fastmel.melspectrogram(S=S_POWER, sr=16000, n_mels=16.0)
+
+
 OTHER_BAD = [
     (
         "mfcc",
