@@ -32,8 +32,8 @@ MAX_GROUPS = 8
 # for 2048 filters. Beyond that (no common front end has so many) one group is used, so that
 # building a module never takes quadratic memory (100 000 filters would need 150 GB).
 MAX_SPLIT_MELS = 2048
-# CPU cost model (ns), fitted to float32 GEMMs on one core (MKL, AVX-512; 8 configurations,
-# 1-801 frames; median error 7-9 %):
+# CPU cost model (ns), fitted to float32 GEMMs on one core of an AMD EPYC (MKL, AVX-512; 8
+# configurations, 1-801 frames; median error 7-9 %; not re-measured on other CPUs):
 # - one product S @ P over r rows: NS_CALL + r * NS_PER_MAC * (multiply-adds per row);
 # - a transposed plan of G groups: G * NS_PER_GROUP + R * (NS_PER_MAC_T * (multiply-adds
 #   per row) + G * NS_PER_GROUP_ROW), where R is r rounded up to whole ROW_TILEs (the GEMM
@@ -167,7 +167,8 @@ class BandedProjection:
         self._plain_max_rows = int(r[wins[-1]]) if wins.size else 0
 
     def plan_for(self, rows: int, device_type: str) -> Plan:
-        """The cheapest transposed plan for ``rows`` frames on CPU; one group elsewhere."""
+        """The cheapest transposed plan for ``rows`` frames on CPU (modelled); one group on
+        other devices, which take the one-group product untransposed (see ``__call__``)."""
         if device_type != "cpu":
             return self.plans[0]
         tiles = -(-rows // ROW_TILE) * ROW_TILE
