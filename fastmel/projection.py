@@ -18,6 +18,8 @@ and the result comes out in the ``(n_mels, frames)`` layout callers return. A fe
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -55,6 +57,12 @@ NS_PER_SLICE = 4000.0
 # from 81 rows on S @ P was faster (`python -m bench.gpu_probe gemm`, torch 2.11 + CUDA 13).
 LINEAR_MAX_ROWS = 16
 LINEAR_ON_CPU = False  # (tests set it to run the branch on CPU)
+
+
+def whole_tiles(rows: Any) -> Any:
+    """``rows`` (an int or an array of them) rounded up to whole ROW_TILEs."""
+    return -(-rows // ROW_TILE) * ROW_TILE
+
 
 # One group: (first column of S, end column of S, projection block (filters, cols)).
 Plan = list[tuple[int, int, torch.Tensor]]
@@ -160,9 +168,8 @@ class BandedProjection:
         # Up to this many rows one plain product S @ P is modelled cheapest (the last row
         # count where it beats every transposed plan; few rows are streaming's pushes).
         r = np.arange(1, 64 * ROW_TILE + 1)
-        tiles = -(-r // ROW_TILE) * ROW_TILE
         plain = NS_CALL + r * NS_PER_MAC * (hi - lo) * n_mels
-        grouped = (tiles[:, None] * slope + intercept).min(axis=1)
+        grouped = (whole_tiles(r)[:, None] * slope + intercept).min(axis=1)
         wins = np.flatnonzero(plain <= grouped)
         self._plain_max_rows = int(r[wins[-1]]) if wins.size else 0
 
@@ -171,7 +178,7 @@ class BandedProjection:
         other devices, which take the one-group product untransposed (see ``__call__``)."""
         if device_type != "cpu":
             return self.plans[0]
-        tiles = -(-rows // ROW_TILE) * ROW_TILE
+        tiles = whole_tiles(rows)
         index = 0
         for i, start in enumerate(self._from_rows):
             if tiles >= start:  # a plain loop (<= 8 steps) traces under torch.compile

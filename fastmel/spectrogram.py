@@ -37,22 +37,22 @@ _TORCH_PAD = {"reflect": "reflect", "edge": "replicate"}  # (one kernel where it
 _HALF = (torch.float16, torch.bfloat16)
 
 
-_DTYPES = {np.float32: torch.float32, np.float64: torch.float64}  # (the common arguments)
+_DTYPES = {np.float32: torch.float32, np.float64: torch.float64}
 
 
 def torch_dtype(dtype: Any) -> torch.dtype:
     """Map a NumPy or torch floating dtype to the torch dtype computations run in."""
     if dtype is np.float32 or dtype is np.float64:  # (np.dtype() costs ~1 us per call)
         return _DTYPES[dtype]
+    dt: torch.dtype | None
     if isinstance(dtype, torch.dtype):
         dt = dtype
     else:
         try:
-            dt = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[
-                np.dtype(dtype)
-            ]
-        except (KeyError, TypeError):
+            nd = np.dtype(dtype)
+        except TypeError:
             raise ParameterError(f"dtype={dtype!r} must be float32 or float64") from None
+        dt = _DTYPES.get(nd.type) if nd.isnative else None  # (">f4": no compute dtype)
     if dt not in (torch.float32, torch.float64):
         raise ParameterError(f"dtype={dtype!r} must be float32 or float64")
     return dt

@@ -50,7 +50,7 @@ def test_partitions_cover_all_non_zeros_and_shrink_the_work():
 
 
 def grouped_cost(plan, rows):
-    tiles = -(-rows // proj.ROW_TILE) * proj.ROW_TILE
+    tiles = -(-rows // proj.ROW_TILE) * proj.ROW_TILE  # (not proj.whole_tiles: checks it)
     macs = sum((hi - lo) * p.shape[0] for lo, hi, p in plan)
     g = len(plan)
     return g * proj.NS_PER_GROUP + tiles * (proj.NS_PER_MAC_T * macs + g * proj.NS_PER_GROUP_ROW)
