@@ -173,11 +173,9 @@ class BandedProjection:
         wins = np.flatnonzero(plain <= grouped)
         self._plain_max_rows = int(r[wins[-1]]) if wins.size else 0
 
-    def plan_for(self, rows: int, device_type: str) -> Plan:
-        """The cheapest transposed plan for ``rows`` frames on CPU (modelled); one group on
-        other devices, which take the one-group product untransposed (see ``__call__``)."""
-        if device_type != "cpu":
-            return self.plans[0]
+    def plan_for(self, rows: int) -> Plan:
+        """The cheapest transposed plan for ``rows`` frames on CPU (modelled). Other devices
+        take the one-group product untransposed (see ``__call__``)."""
         tiles = whole_tiles(rows)
         index = 0
         for i, start in enumerate(self._from_rows):
@@ -198,7 +196,7 @@ class BandedProjection:
             if S.is_cuda:
                 return torch.matmul(self._band(S), self._one).mT
         if rows > self._plain_max_rows:
-            return apply_plan(S, self.plan_for(rows, "cpu"))
+            return apply_plan(S, self.plan_for(rows))
         # few frames (streaming): one GEMM, over all columns where that is cheaper
         if rows <= self._full_max_rows:
             return torch.matmul(S, self._full).mT
