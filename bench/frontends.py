@@ -2,11 +2,11 @@
 
 ``model_code(name, y)`` is the model's own front end on ``y``: openai-whisper's
 ``log_mel_spectrogram`` and kaldi-native-fbank's ``OnlineFbank`` themselves (Whisper's
-transcription where openai-whisper is not installed), and Wav2Lip's, HiFi-GAN's, BigVGAN's,
-Vocos' and NeMo's code as ``tests/references.py`` transcribes it (with its constants
-cached, as the models cache them). Whisper and NeMo are also timed against the feature
-extractor transformers' pipelines run (``transformers_extractor``). Needs a source checkout
-(``tests``).
+transcription where openai-whisper is not installed), and Wav2Lip's, HiFi-GAN's,
+BigVGAN's, Vocos', StyleTTS 2's and NeMo's code as ``tests/references.py`` transcribes it
+(with its constants cached, as the models cache them). Whisper and NeMo are also timed
+against the feature extractor transformers' pipelines run (``transformers_extractor``).
+Needs a source checkout (``tests``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ KNF_PUSH = "kaldi-native-fbank OnlineFbank.accept_waveform"
 
 def sample_rate(name: str) -> int:
     """The preset's default rate (as the CLI reads it)."""
-    return int(fastmel.PRESETS[name].MEL["sr"])
+    return int(fastmel.PRESETS[name].audio_rate())
 
 
 def knf_options(sr: int = 16000, n_mels: int = 80):
@@ -72,6 +72,9 @@ def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
         return label + "tests/references.py)", lambda: ref.hifigan_mel(yt[None], *args)[0]
     if name == "vocos":
         return "Vocos' torchaudio steps (torch; tests/references.py)", lambda: ref.vocos_mel(yt)
+    if name == "styletts2":
+        label = "StyleTTS 2 meldataset.py, torchaudio steps (torch; tests/references.py)"
+        return label, lambda: ref.styletts2_mel(yt)
     if name == "kaldi":
         knf, opts = knf_options(sample_rate(name))
 

@@ -104,7 +104,7 @@ def _front_end(args: argparse.Namespace) -> tuple[np.ndarray, float, Any]:
     kw = _mel_kwargs(args)
     sr = args.sr
     if args.preset:
-        sr = sr or PRESETS[args.preset].MEL["sr"]
+        sr = sr or PRESETS[args.preset].audio_rate()
     y, sr = _load(args.input, sr, offset=args.offset, duration=args.duration)
     try:
         module = preset(args.preset, sr=sr, **kw) if args.preset else MelSpectrogram(sr=sr, **kw)
@@ -179,10 +179,13 @@ def save_plot(
     htk: bool,
     title: str = "",
     label: str = "dB",
+    bank_sr: float | None = None,
 ) -> None:
     """Write a mel spectrogram image: time in seconds, mel-spaced frequency axis in Hz.
 
-    ``label`` names the colour scale (dB, or a preset's features).
+    ``label`` names the colour scale (dB, or a preset's features). ``bank_sr``: the rate the
+    filterbank was built for (``fmin``/``fmax`` are in its terms), if not the audio's ``sr``
+    (StyleTTS 2's 16 kHz bank on 24 kHz audio): the axis is labelled in the audio's Hz.
     """
     try:
         import matplotlib
@@ -201,8 +204,10 @@ def save_plot(
     ax.set_yscale(
         "function", functions=(lambda f: hz_to_mel(f, htk=htk), lambda m: mel_to_hz(m, htk=htk))
     )
-    ticks = [f for f in (0, 250, 500, 1000, 2000, 4000, 8000, 16000) if fmin <= f <= fmax]
-    ax.set_yticks(ticks, [f"{f:g}" for f in ticks])
+    scale = sr / bank_sr if bank_sr else 1.0  # (the audio's Hz per Hz of the bank)
+    ticks = [f for f in (0, 250, 500, 1000, 2000, 4000, 8000, 16000, 24000)
+             if fmin * scale <= f <= fmax * scale]  # fmt: skip
+    ax.set_yticks([f / scale for f in ticks], [f"{f:g}" for f in ticks])
     ax.set(xlabel="Time (s)", ylabel="Frequency (Hz, mel scale)", title=title)
     fig.colorbar(mesh, ax=ax, format="%+2.0f dB" if label == "dB" else "%.1f", label=label)
     with _atomic_path(path) as tmp:
@@ -227,7 +232,8 @@ def cmd_mel(args: argparse.Namespace) -> None:
         image = M if args.db or args.preset else _to_db(M, c.power)
         label = f"{args.preset} features" if args.preset else "dB"
         save_plot(args.plot, image, sr=sr, hop_length=c.hop_length, fmin=c.fmin, fmax=c.fmax,
-                  htk=c.htk, title=os.path.basename(args.input), label=label)  # fmt: skip
+                  htk=c.htk, title=os.path.basename(args.input), label=label,
+                  bank_sr=c.sr)  # fmt: skip
     with _atomic_path(args.output) as tmp, open(tmp, "wb") as f:
         np.save(f, M)
     what = f"{args.preset} features" if args.preset else "mel spectrogram"

@@ -11,6 +11,7 @@ normalisation (mean and std over the whole input); the causal ones stream
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
@@ -22,8 +23,8 @@ from .kaldi import KaldiSpectrogram
 from .spectrogram import MelSpectrogram, check_signal
 from .tracing import is_compiling
 
-__all__ = ["PRESETS", "BigVGAN", "FrontEnd", "HiFiGAN", "Kaldi", "NeMo", "Vocos", "Wav2Lip",
-           "Whisper", "preset"]  # fmt: skip
+__all__ = ["PRESETS", "BigVGAN", "FrontEnd", "HiFiGAN", "Kaldi", "NeMo", "StyleTTS2", "Vocos",
+           "Wav2Lip", "Whisper", "preset"]  # fmt: skip
 
 FLT_EPSILON = float(np.finfo(np.float32).eps)  # (Kaldi's log floor, whatever the dtype)
 
@@ -63,6 +64,12 @@ class FrontEnd(torch.nn.Module):
             kw["window"] = torch.hann_window(kw.get("win_length") or kw["n_fft"])
         self.mel = MelSpectrogram(**kw)
         self.preemphasis = float(preemphasis)
+
+    @classmethod
+    def audio_rate(cls) -> float:
+        """The sampling rate of the model's audio, which ``fastmel mel --preset`` resamples
+        files to (the rate of the preset's filterbank, but for StyleTTS 2)."""
+        return float(cls.MEL["sr"])
 
     def preemphasize(self, y: torch.Tensor, previous: torch.Tensor | None = None) -> torch.Tensor:
         """``y[n] - k * y[n-1]``; ``previous`` is the sample before ``y`` (zeros if None)."""
@@ -219,6 +226,48 @@ class Vocos(FrontEnd):
 
     def postprocess(self, M: torch.Tensor) -> torch.Tensor:
         return torch.log(torch.clamp(M, min=1e-7))
+
+
+class StyleTTS2(FrontEnd):
+    """StyleTTS 2's ``meldataset.preprocess``: the features its acoustic model, text aligner
+    and pitch extractor were trained on, from 24 kHz audio.
+
+    A torchaudio ``MelSpectrogram(n_mels=80, n_fft=2048, win_length=1200, hop_length=300)``
+    whose other arguments keep torchaudio's defaults, ``sample_rate=16000`` among them: the
+    bank is built for 16 kHz and applied to 24 kHz audio, so its 80 bands (HTK scale, no
+    norm, torchaudio's float32 bank) up to what it takes for 8 kHz reach 12 kHz of the
+    audio. Centred with reflect padding, a periodic Hann window of 1200 samples centred in
+    2048, power 2, then ``(log(x + 1e-5) + 4) / 4`` (its mean -4 and std 4).
+
+    Parameters
+    ----------
+    sr : float
+        The audio's sampling rate: 24 kHz for the published models. The features do not
+        depend on it (StyleTTS 2 never passes it to torchaudio); ``fastmel mel --preset
+        styletts2`` resamples files to it.
+    sample_rate : float
+        torchaudio's ``sample_rate``, which places the bands: 16 kHz as StyleTTS 2 leaves it.
+    """
+
+    TORCH_WINDOW = True
+    MEL = dict(sr=16000.0, n_fft=2048, win_length=1200, hop_length=300, n_mels=80, fmin=0.0,
+               fmax=None, power=2.0, pad_mode="reflect", htk=True, norm=None,
+               filterbank="torchaudio")  # fmt: skip
+
+    def __init__(
+        self, *, sr: float = 24000.0, sample_rate: float = 16000.0, **mel_overrides: Any
+    ) -> None:
+        if not (math.isfinite(check_real("sr", sr)) and sr > 0):
+            raise ParameterError(f"sr={sr!r} must be a positive finite sampling rate")
+        super().__init__(sr=sample_rate, **mel_overrides)
+
+    @classmethod
+    def audio_rate(cls) -> float:
+        return 24000.0
+
+    def postprocess(self, M: torch.Tensor) -> torch.Tensor:
+        # (log(x + 1e-5) - mean) / std with mean -4, std 4: one log and one in-place affine op
+        return torch.log(M + 1e-5).add_(4.0).mul_(0.25)
 
 
 class Kaldi(FrontEnd):
@@ -477,6 +526,7 @@ PRESETS: dict[str, type[FrontEnd]] = {
     "hifigan": HiFiGAN,
     "bigvgan": BigVGAN,
     "vocos": Vocos,
+    "styletts2": StyleTTS2,
     "kaldi": Kaldi,
     "nemo": NeMo,
 }
@@ -492,8 +542,8 @@ def preset(name: str, **overrides: Any) -> FrontEnd:
     Parameters
     ----------
     name : str
-        One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "vocos", "kaldi",
-        "nemo".
+        One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "vocos",
+        "styletts2", "kaldi", "nemo".
     **overrides
         The preset's own options (e.g. ``n_mels=128`` and ``max_over="item"`` for Whisper,
         ``pad_mode="reflect"`` for Wav2Lip) or any :class:`MelSpectrogram` keyword

@@ -104,6 +104,21 @@ def vocos_mel(audio: torch.Tensor) -> torch.Tensor:
     return torch.log(torch.clip(mel, min=1e-7))
 
 
+def styletts2_mel(audio: torch.Tensor) -> torch.Tensor:
+    """StyleTTS 2 ``meldataset.py::preprocess`` on 24 kHz audio.
+
+    torchaudio's MelSpectrogram(n_mels=80, n_fft=2048, win_length=1200, hop_length=300), its
+    other arguments at their defaults (sample_rate 16000, f_max = 16000 // 2, power 2,
+    centred reflect padding, ``hann_window(1200)``, HTK bank without norm): ``|stft|^2``, its
+    bank for 1025 bins; then ``(log(1e-5 + x) - mean) / std`` with mean -4, std 4.
+    """
+    spec = torch.stft(audio, 2048, 300, win_length=1200, window=hann_window(1200), center=True,
+                      pad_mode="reflect", return_complex=True).abs().pow(2.0)  # fmt: skip
+    fb = torch.from_numpy(torchaudio_fbank(1025, 0.0, float(16000 // 2), 80, 16000))
+    mel = torch.matmul(spec.transpose(-1, -2), fb.to(spec.dtype)).transpose(-1, -2)
+    return (torch.log(1e-5 + mel) - (-4)) / 4
+
+
 @functools.cache
 def _nemo_window(window: str, length: int) -> torch.Tensor | None:
     """NeMo's window buffer: torch's symmetric window of that name (None: "none", which

@@ -48,10 +48,10 @@ def test_static_stream_equals_mel_stream(index, chunk):
     assert_parity(push_all(static, y, chunk), module(y), torch.float32, "partial last chunk")
 
 
-@pytest.mark.parametrize("name", ["wav2lip", "hifigan", "vocos", "kaldi", "nemo"])
+@pytest.mark.parametrize("name", ["wav2lip", "hifigan", "vocos", "styletts2", "kaldi", "nemo"])
 def test_static_stream_of_causal_presets(name):
     fe = fastmel.preset(name, **({"normalize": None} if name == "nemo" else {}))
-    sr = int(fe.mel.config.sr)
+    sr = int(type(fe).audio_rate())
     y = torch.from_numpy(make_signal("speech", sr, 0.7).astype(np.float32))
     chunk = int(0.04 * sr)
     static = _StaticStream(fastmel.MelStream(fe), y[:chunk])

@@ -59,6 +59,8 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
                                ).reshape(y.shape[:-1] + (100, -1))  # fmt: skip
     if name == "vocos":
         return ref.vocos_mel(y)
+    if name == "styletts2":
+        return ref.styletts2_mel(y)
     if name == "kaldi":  # (more in tests/test_kaldi.py)
         lead = y.shape[:-1]
         y = y.reshape(-1, y.shape[-1]).numpy()
@@ -71,7 +73,7 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
 
 
 SR = {"whisper": 16000, "wav2lip": 16000, "hifigan": 22050, "bigvgan": 24000, "vocos": 24000,
-      "kaldi": 16000, "nemo": 16000}
+      "styletts2": 24000, "kaldi": 16000, "nemo": 16000}
 CASES = [
     ("whisper", {}),
     ("whisper", {"n_mels": 128}),
@@ -80,6 +82,7 @@ CASES = [
     ("hifigan", {}),
     ("bigvgan", {}),
     ("vocos", {}),
+    ("styletts2", {}),
     ("nemo", {}),
     ("nemo", {"normalize": None}),
 ]
@@ -93,7 +96,7 @@ def test_preset_equals_reference(name, kw, signal):
     assert_preset(name, fastmel.preset(name, **kw)(y), reference_output(name, y, **kw), signal)
 
 
-@pytest.mark.parametrize("name", ["hifigan", "bigvgan", "vocos", "wav2lip"])
+@pytest.mark.parametrize("name", ["hifigan", "bigvgan", "vocos", "styletts2", "wav2lip"])
 def test_batched_preset_equals_each_item(name):
     y = _audio(SR[name], 1.0, batch=3)
     front = fastmel.preset(name)
@@ -169,6 +172,27 @@ def test_vocos_filterbank_against_torchaudio_when_it_imports():
                                rtol=0, atol=1e-7)  # fmt: skip
 
 
+def test_styletts2_bands_are_placed_for_16_khz_on_24_khz_audio():
+    # StyleTTS 2 leaves torchaudio's sample_rate at 16000 for its 24 kHz audio: the bank is
+    # the 16 kHz one (up to 8 kHz in its terms), whatever the audio's rate is
+    front = fastmel.preset("styletts2")
+    assert type(front).audio_rate() == 24000 and front.mel.config.sr == 16000
+    assert front.mel.config.fmax == 8000
+    np.testing.assert_allclose(front.mel.mel_basis.numpy(),
+                               ref.torchaudio_fbank(1025, 0.0, 8000.0, 80, 16000).T,
+                               rtol=0, atol=1e-7)  # fmt: skip
+    y = _audio(24000, 1.0)
+    out = front(y)
+    assert max_abs(fastmel.preset("styletts2", sr=48000)(y), out) == 0  # sr: the audio's rate
+    # what a port that passes the audio's rate to the bank computes: not the model's features
+    assert max_abs(fastmel.preset("styletts2", sample_rate=24000)(y), out) > 0.1
+    for bad in (0, -24000.0, float("nan"), float("inf")):
+        with pytest.raises(ParameterError, match="sr="):
+            fastmel.preset("styletts2", sr=bad)
+    with pytest.raises(TypeError, match="sr must be a real number"):
+        fastmel.preset("styletts2", sr="24k")
+
+
 @pytest.mark.parametrize("name,kw", STREAMING, ids=[f"{n}{kw}" for n, kw in STREAMING])
 @pytest.mark.parametrize("sizes", [[640], [1], [257, 0, 1023, 5], [4096]], ids=str)
 def test_causal_presets_stream_exactly(name, kw, sizes):
@@ -205,8 +229,8 @@ def test_pushes_under_inference_mode_mix_with_others(name):
 
 
 def test_preset_errors_and_registry():
-    assert sorted(fastmel.PRESETS) == ["bigvgan", "hifigan", "kaldi", "nemo", "vocos", "wav2lip",
-                                       "whisper"]  # fmt: skip
+    assert sorted(fastmel.PRESETS) == ["bigvgan", "hifigan", "kaldi", "nemo", "styletts2", "vocos",
+                                       "wav2lip", "whisper"]  # fmt: skip
     with pytest.raises(ParameterError, match="preset 'tacotron'"):
         fastmel.preset("tacotron")
     with pytest.raises(ParameterError, match="n_mels"):
