@@ -184,6 +184,8 @@ def test_styletts2_bands_are_placed_for_16_khz_on_24_khz_audio():
     y = _audio(24000, 1.0)
     out = front(y)
     assert max_abs(fastmel.preset("styletts2", sr=48000)(y), out) == 0  # sr: the audio's rate
+    out64 = fastmel.preset("styletts2", dtype=torch.float64)(y.double())
+    assert max_abs(out64, ref.styletts2_mel(y.double())) <= 1e-9  # (its float32 bank and window)
     # what a port that passes the audio's rate to the bank computes: not the model's features
     assert max_abs(fastmel.preset("styletts2", sample_rate=24000)(y), out) > 0.1
     for bad in (0, -24000.0, float("nan"), float("inf")):
