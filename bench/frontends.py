@@ -3,10 +3,10 @@
 ``model_code(name, y)`` is the model's own front end on ``y``: openai-whisper's
 ``log_mel_spectrogram`` and kaldi-native-fbank's ``OnlineFbank`` themselves (Whisper's
 transcription where openai-whisper is not installed), and Wav2Lip's, HiFi-GAN's,
-BigVGAN's, Vocos', StyleTTS 2's and NeMo's code as ``tests/references.py`` transcribes it
-(with its constants cached, as the models cache them). Whisper and NeMo are also timed
-against the feature extractor transformers' pipelines run (``transformers_extractor``).
-Needs a source checkout (``tests``).
+BigVGAN's, Vocos', F5-TTS', StyleTTS 2's and NeMo's code as ``tests/references.py``
+transcribes it (with its constants cached, as the models cache them). Whisper and NeMo are
+also timed against the feature extractor transformers' pipelines run
+(``transformers_extractor``). Needs a source checkout (``tests``).
 """
 
 from __future__ import annotations
@@ -72,6 +72,9 @@ def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
         return label + "tests/references.py)", lambda: ref.hifigan_mel(yt[None], *args)[0]
     if name == "vocos":
         return "Vocos' torchaudio steps (torch; tests/references.py)", lambda: ref.vocos_mel(yt)
+    if name == "f5tts":
+        label = "F5-TTS modules.py, torchaudio steps (torch; tests/references.py)"
+        return label, lambda: ref.vocos_mel(yt, floor=1e-5)
     if name == "styletts2":
         label = "StyleTTS 2 meldataset.py, torchaudio steps (torch; tests/references.py)"
         return label, lambda: ref.styletts2_mel(yt)

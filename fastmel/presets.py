@@ -23,8 +23,8 @@ from .kaldi import KaldiSpectrogram
 from .spectrogram import MelSpectrogram, check_signal
 from .tracing import is_compiling
 
-__all__ = ["PRESETS", "BigVGAN", "FrontEnd", "HiFiGAN", "Kaldi", "NeMo", "StyleTTS2", "Vocos",
-           "Wav2Lip", "Whisper", "preset"]  # fmt: skip
+__all__ = ["PRESETS", "BigVGAN", "F5TTS", "FrontEnd", "HiFiGAN", "Kaldi", "NeMo", "StyleTTS2",
+           "Vocos", "Wav2Lip", "Whisper", "preset"]  # fmt: skip
 
 FLT_EPSILON = float(np.finfo(np.float32).eps)  # (Kaldi's log floor, whatever the dtype)
 
@@ -223,9 +223,21 @@ class Vocos(FrontEnd):
     TORCH_WINDOW = True
     MEL = dict(sr=24000, n_fft=1024, hop_length=256, n_mels=100, fmin=0.0, fmax=None, power=1.0,
                pad_mode="reflect", htk=True, norm=None, filterbank="torchaudio")  # fmt: skip
+    LOG_FLOOR = 1e-7
 
     def postprocess(self, M: torch.Tensor) -> torch.Tensor:
-        return torch.log(torch.clamp(M, min=1e-7))
+        return torch.log(torch.clamp(M, min=self.LOG_FLOOR))
+
+
+class F5TTS(Vocos):
+    """F5-TTS' ``get_vocos_mel_spectrogram`` (``f5_tts/model/modules.py``, its default
+    ``mel_spec_type="vocos"``): the mel of its reference audio, from 24 kHz audio.
+
+    As :class:`Vocos` (a torchaudio ``MelSpectrogram``: 1024/256, 100 HTK bands without norm,
+    centred with reflect padding, power 1) but floored higher: ``log(max(x, 1e-5))``.
+    """
+
+    LOG_FLOOR = 1e-5
 
 
 class StyleTTS2(FrontEnd):
@@ -526,6 +538,7 @@ PRESETS: dict[str, type[FrontEnd]] = {
     "hifigan": HiFiGAN,
     "bigvgan": BigVGAN,
     "vocos": Vocos,
+    "f5tts": F5TTS,
     "styletts2": StyleTTS2,
     "kaldi": Kaldi,
     "nemo": NeMo,
@@ -542,7 +555,7 @@ def preset(name: str, **overrides: Any) -> FrontEnd:
     Parameters
     ----------
     name : str
-        One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "vocos",
+        One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "vocos", "f5tts",
         "styletts2", "kaldi", "nemo".
     **overrides
         The preset's own options (e.g. ``n_mels=128`` and ``max_over="item"`` for Whisper,

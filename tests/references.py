@@ -90,18 +90,19 @@ def torchaudio_fbank(n_freqs: int, f_min: float, f_max: float, n_mels: int, samp
     return torch.max(torch.zeros(1), torch.min(down_slopes, up_slopes)).numpy()
 
 
-def vocos_mel(audio: torch.Tensor) -> torch.Tensor:
+def vocos_mel(audio: torch.Tensor, floor: float = 1e-7) -> torch.Tensor:
     """Vocos ``feature_extractors.py::MelSpectrogramFeatures`` (padding="center").
 
     torchaudio's MelSpectrogram(24000, n_fft=1024, hop_length=256, n_mels=100, center=True,
     power=1): reflect-padded STFT with a periodic Hann window, |X|, torchaudio's bank; then
-    ``log(clip(x, 1e-7))``.
+    ``log(clip(x, 1e-7))``. F5-TTS' ``get_vocos_mel_spectrogram`` is the same torchaudio
+    transform, then ``log(clamp(x, 1e-5))``: ``floor=1e-5``.
     """
     spec = torch.stft(audio, 1024, 256, window=hann_window(1024), center=True,
                       pad_mode="reflect", return_complex=True).abs()  # fmt: skip
     fb = torch.from_numpy(torchaudio_fbank(513, 0.0, 12000.0, 100, 24000))
     mel = torch.matmul(spec.transpose(-1, -2), fb).transpose(-1, -2)
-    return torch.log(torch.clip(mel, min=1e-7))
+    return torch.log(torch.clip(mel, min=floor))
 
 
 def styletts2_mel(audio: torch.Tensor) -> torch.Tensor:

@@ -59,6 +59,8 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
                                ).reshape(y.shape[:-1] + (100, -1))  # fmt: skip
     if name == "vocos":
         return ref.vocos_mel(y)
+    if name == "f5tts":
+        return ref.vocos_mel(y, floor=1e-5)
     if name == "styletts2":
         return ref.styletts2_mel(y)
     if name == "kaldi":  # (more in tests/test_kaldi.py)
@@ -73,7 +75,7 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
 
 
 SR = {"whisper": 16000, "wav2lip": 16000, "hifigan": 22050, "bigvgan": 24000, "vocos": 24000,
-      "styletts2": 24000, "kaldi": 16000, "nemo": 16000}
+      "f5tts": 24000, "styletts2": 24000, "kaldi": 16000, "nemo": 16000}
 CASES = [
     ("whisper", {}),
     ("whisper", {"n_mels": 128}),
@@ -82,6 +84,7 @@ CASES = [
     ("hifigan", {}),
     ("bigvgan", {}),
     ("vocos", {}),
+    ("f5tts", {}),
     ("styletts2", {}),
     ("nemo", {}),
     ("nemo", {"normalize": None}),
@@ -231,8 +234,8 @@ def test_pushes_under_inference_mode_mix_with_others(name):
 
 
 def test_preset_errors_and_registry():
-    assert sorted(fastmel.PRESETS) == ["bigvgan", "hifigan", "kaldi", "nemo", "styletts2", "vocos",
-                                       "wav2lip", "whisper"]  # fmt: skip
+    assert sorted(fastmel.PRESETS) == ["bigvgan", "f5tts", "hifigan", "kaldi", "nemo", "styletts2",
+                                       "vocos", "wav2lip", "whisper"]  # fmt: skip
     with pytest.raises(ParameterError, match="preset 'tacotron'"):
         fastmel.preset("tacotron")
     with pytest.raises(ParameterError, match="n_mels"):
