@@ -3,10 +3,10 @@
 ``model_code(name, y)`` is the model's own front end on ``y``: openai-whisper's
 ``log_mel_spectrogram`` and kaldi-native-fbank's ``OnlineFbank`` themselves (Whisper's
 transcription where openai-whisper is not installed), and Wav2Lip's, HiFi-GAN's,
-BigVGAN's, Vocos', F5-TTS', StyleTTS 2's and NeMo's code as ``tests/references.py``
-transcribes it (with its constants cached, as the models cache them). Whisper and NeMo are
-also timed against the feature extractor transformers' pipelines run
-(``transformers_extractor``). Needs a source checkout (``tests``).
+BigVGAN's, CosyVoice's, Vocos', F5-TTS', StyleTTS 2's and NeMo's code as
+``tests/references.py`` transcribes it (with its constants cached, as the models cache
+them). Whisper and NeMo are also timed against the feature extractor transformers'
+pipelines run (``transformers_extractor``). Needs a source checkout (``tests``).
 """
 
 from __future__ import annotations
@@ -65,11 +65,13 @@ def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
         return "openai-whisper log_mel_spectrogram", lambda: log_mel_spectrogram(yt)
     if name == "wav2lip":
         return "Wav2Lip audio.py (NumPy, librosa; tests/references.py)", lambda: ref.wav2lip_mel(y)
-    if name in ("hifigan", "bigvgan"):
-        args = (1024, 80, 22050, 256, 1024, 0, 8000) if name == "hifigan" else (
-            1024, 100, 24000, 256, 1024, 0, None)  # fmt: skip
-        label = f"{'HiFi-GAN' if name == 'hifigan' else 'BigVGAN'} meldataset.py (torch; "
-        return label + "tests/references.py)", lambda: ref.hifigan_mel(yt[None], *args)[0]
+    if name in ("hifigan", "bigvgan", "cosyvoice"):
+        args, label = {
+            "hifigan": ((1024, 80, 22050, 256, 1024, 0, 8000), "HiFi-GAN meldataset.py"),
+            "bigvgan": ((1024, 100, 24000, 256, 1024, 0, None), "BigVGAN meldataset.py"),
+            "cosyvoice": ((1920, 80, 24000, 480, 1920, 0, 8000), "CosyVoice 2's Matcha audio.py"),
+        }[name]
+        return f"{label} (torch; tests/references.py)", lambda: ref.hifigan_mel(yt[None], *args)[0]
     if name == "vocos":
         return "Vocos' torchaudio steps (torch; tests/references.py)", lambda: ref.vocos_mel(yt)
     if name == "f5tts":

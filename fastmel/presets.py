@@ -23,8 +23,8 @@ from .kaldi import KaldiSpectrogram
 from .spectrogram import MelSpectrogram, check_signal
 from .tracing import is_compiling
 
-__all__ = ["PRESETS", "BigVGAN", "F5TTS", "FrontEnd", "HiFiGAN", "Kaldi", "NeMo", "StyleTTS2",
-           "Vocos", "Wav2Lip", "Whisper", "preset"]  # fmt: skip
+__all__ = ["PRESETS", "BigVGAN", "CosyVoice", "F5TTS", "FrontEnd", "HiFiGAN", "Kaldi", "NeMo",
+           "StyleTTS2", "Vocos", "Wav2Lip", "Whisper", "preset"]  # fmt: skip
 
 FLT_EPSILON = float(np.finfo(np.float32).eps)  # (Kaldi's log floor, whatever the dtype)
 
@@ -210,6 +210,20 @@ class BigVGAN(HiFiGAN):
 
     MEL = dict(sr=24000, n_fft=1024, hop_length=256, win_length=1024, n_mels=100, fmin=0.0,
                fmax=None, power=1.0, pad_mode="reflect", mag_eps=1e-9)  # fmt: skip
+
+
+class CosyVoice(HiFiGAN):
+    """CosyVoice 2's features of its prompt speech: Matcha-TTS' ``matcha/utils/audio.py``
+    (``mel_spectrogram``, HiFi-GAN's steps) with the ``feat_extractor`` of
+    ``cosyvoice2.yaml``, on 24 kHz audio.
+
+    As :class:`HiFiGAN` (reflect pad ``(n_fft - hop) // 2``, no centring,
+    ``sqrt(|X|^2 + 1e-9)``, librosa Slaney filters, ``log(max(x, 1e-5))``) with n_fft 1920,
+    hop 480 (50 frames a second), win 1920, 80 mels, 0-8000 Hz.
+    """
+
+    MEL = dict(sr=24000, n_fft=1920, hop_length=480, win_length=1920, n_mels=80, fmin=0.0,
+               fmax=8000.0, power=1.0, pad_mode="reflect", mag_eps=1e-9)  # fmt: skip
 
 
 class Vocos(FrontEnd):
@@ -537,6 +551,7 @@ PRESETS: dict[str, type[FrontEnd]] = {
     "wav2lip": Wav2Lip,
     "hifigan": HiFiGAN,
     "bigvgan": BigVGAN,
+    "cosyvoice": CosyVoice,
     "vocos": Vocos,
     "f5tts": F5TTS,
     "styletts2": StyleTTS2,
@@ -555,8 +570,8 @@ def preset(name: str, **overrides: Any) -> FrontEnd:
     Parameters
     ----------
     name : str
-        One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "vocos", "f5tts",
-        "styletts2", "kaldi", "nemo".
+        One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "cosyvoice", "vocos",
+        "f5tts", "styletts2", "kaldi", "nemo".
     **overrides
         The preset's own options (e.g. ``n_mels=128`` and ``max_over="item"`` for Whisper,
         ``pad_mode="reflect"`` for Wav2Lip) or any :class:`MelSpectrogram` keyword

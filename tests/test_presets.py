@@ -57,6 +57,9 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
     if name == "bigvgan":
         return ref.hifigan_mel(y.reshape(-1, y.shape[-1]), 1024, 100, 24000, 256, 1024, 0, None
                                ).reshape(y.shape[:-1] + (100, -1))  # fmt: skip
+    if name == "cosyvoice":
+        return ref.hifigan_mel(y.reshape(-1, y.shape[-1]), 1920, 80, 24000, 480, 1920, 0, 8000
+                               ).reshape(y.shape[:-1] + (80, -1))  # fmt: skip
     if name == "vocos":
         return ref.vocos_mel(y)
     if name == "f5tts":
@@ -74,8 +77,8 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
     raise ValueError(name)
 
 
-SR = {"whisper": 16000, "wav2lip": 16000, "hifigan": 22050, "bigvgan": 24000, "vocos": 24000,
-      "f5tts": 24000, "styletts2": 24000, "kaldi": 16000, "nemo": 16000}
+SR = {"whisper": 16000, "wav2lip": 16000, "hifigan": 22050, "bigvgan": 24000, "cosyvoice": 24000,
+      "vocos": 24000, "f5tts": 24000, "styletts2": 24000, "kaldi": 16000, "nemo": 16000}
 CASES = [
     ("whisper", {}),
     ("whisper", {"n_mels": 128}),
@@ -83,6 +86,7 @@ CASES = [
     ("wav2lip", {"pad_mode": "reflect"}),
     ("hifigan", {}),
     ("bigvgan", {}),
+    ("cosyvoice", {}),
     ("vocos", {}),
     ("f5tts", {}),
     ("styletts2", {}),
@@ -99,7 +103,8 @@ def test_preset_equals_reference(name, kw, signal):
     assert_preset(name, fastmel.preset(name, **kw)(y), reference_output(name, y, **kw), signal)
 
 
-@pytest.mark.parametrize("name", ["hifigan", "bigvgan", "vocos", "styletts2", "wav2lip"])
+@pytest.mark.parametrize("name", ["hifigan", "bigvgan", "cosyvoice", "vocos", "styletts2",
+                                  "wav2lip"])  # fmt: skip
 def test_batched_preset_equals_each_item(name):
     y = _audio(SR[name], 1.0, batch=3)
     front = fastmel.preset(name)
@@ -234,8 +239,8 @@ def test_pushes_under_inference_mode_mix_with_others(name):
 
 
 def test_preset_errors_and_registry():
-    assert sorted(fastmel.PRESETS) == ["bigvgan", "f5tts", "hifigan", "kaldi", "nemo", "styletts2",
-                                       "vocos", "wav2lip", "whisper"]  # fmt: skip
+    assert sorted(fastmel.PRESETS) == ["bigvgan", "cosyvoice", "f5tts", "hifigan", "kaldi", "nemo",
+                                       "styletts2", "vocos", "wav2lip", "whisper"]  # fmt: skip
     with pytest.raises(ParameterError, match="preset 'tacotron'"):
         fastmel.preset("tacotron")
     with pytest.raises(ParameterError, match="n_mels"):
