@@ -11,7 +11,6 @@ normalisation (mean and std over the whole input); the causal ones stream
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
@@ -19,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from .errors import ParameterError, check_real, check_size
+from .filters import check_sr
 from .kaldi import KaldiSpectrogram
 from .spectrogram import MelSpectrogram, check_signal
 from .tracing import is_compiling
@@ -279,17 +279,17 @@ class StyleTTS2(FrontEnd):
     MEL = dict(sr=16000.0, n_fft=2048, win_length=1200, hop_length=300, n_mels=80, fmin=0.0,
                fmax=None, power=2.0, pad_mode="reflect", htk=True, norm=None,
                filterbank="torchaudio")  # fmt: skip
+    AUDIO_SR = 24000.0  # (MEL's sr is torchaudio's sample_rate: the bank's rate)
 
     def __init__(
-        self, *, sr: float = 24000.0, sample_rate: float = 16000.0, **mel_overrides: Any
+        self, *, sr: float = AUDIO_SR, sample_rate: float = MEL["sr"], **mel_overrides: Any
     ) -> None:
-        if not (math.isfinite(check_real("sr", sr)) and sr > 0):
-            raise ParameterError(f"sr={sr!r} must be a positive finite sampling rate")
+        check_sr(sr)  # (the features do not depend on it)
         super().__init__(sr=sample_rate, **mel_overrides)
 
     @classmethod
     def audio_rate(cls) -> float:
-        return 24000.0
+        return cls.AUDIO_SR
 
     def postprocess(self, M: torch.Tensor) -> torch.Tensor:
         # (log(x + 1e-5) - mean) / std with mean -4, std 4: one log and one in-place affine op
