@@ -23,8 +23,8 @@ from .kaldi import KaldiSpectrogram
 from .spectrogram import MelSpectrogram, check_signal
 from .tracing import is_compiling
 
-__all__ = ["PRESETS", "BigVGAN", "CosyVoice", "F5TTS", "FrontEnd", "HiFiGAN", "Kaldi", "NeMo",
-           "StyleTTS2", "Vocos", "Wav2Lip", "Whisper", "preset"]  # fmt: skip
+__all__ = ["PRESETS", "BigVGAN", "CAMPPlus", "CosyVoice", "F5TTS", "FrontEnd", "HiFiGAN",
+           "Kaldi", "NeMo", "StyleTTS2", "Vocos", "Wav2Lip", "Whisper", "preset"]  # fmt: skip
 
 FLT_EPSILON = float(np.finfo(np.float32).eps)  # (Kaldi's log floor, whatever the dtype)
 
@@ -301,11 +301,12 @@ class Kaldi(FrontEnd):
     ``OnlineFbank`` computes it, without dither (tested against both: tests/test_kaldi.py).
 
     The front end of many speech recognisers and speaker models, e.g. those trained with
-    Kaldi, lhotse or ``torchaudio.compliance.kaldi.fbank`` (which follows the same Kaldi
-    code; not compared here) and served by sherpa-onnx: 25 ms frames every 10 ms, each with its
-    mean removed, pre-emphasised 0.97 on its own and multiplied by Povey's window, FFT size
-    512 at 16 kHz, power spectrum, HTK-scale triangles from 20 Hz to Nyquist over the bins
-    below Nyquist (built in float32, unnormalised), ``log(max(x, FLT_EPSILON))``.
+    Kaldi, lhotse or ``torchaudio.compliance.kaldi.fbank`` (the same Kaldi steps in float32
+    torch ops, also tested against: see below) and served by sherpa-onnx: 25 ms frames every
+    10 ms, each with its mean removed, pre-emphasised 0.97 on its own and multiplied by
+    Povey's window, FFT size 512 at 16 kHz, power spectrum, HTK-scale triangles from 20 Hz
+    to Nyquist over the bins below Nyquist (built in float32, unnormalised),
+    ``log(max(x, FLT_EPSILON))``.
     The defaults are Kaldi's, except ``n_mels`` (80, what these models use; Kaldi's is 23)
     and dither (none: it adds random noise).
 
@@ -331,6 +332,10 @@ class Kaldi(FrontEnd):
         the edges.
     power : {2.0, 1.0}
         Power spectrum, or magnitude (``use_power=False``).
+    subtract_mean : bool
+        Subtract each band's mean over the frames (Kaldi's and torchaudio's
+        ``subtract_mean``, cepstral mean normalisation per utterance): each item of a batch
+        by its own mean. The output then depends on the whole input, so it does not stream.
     dtype : np.dtype or torch.dtype
         float32 (Kaldi's numbers) or float64.
 
@@ -341,17 +346,59 @@ class Kaldi(FrontEnd):
     integers (multiply audio in [-1, 1] by 32768 for models trained that way). Kaldi's
     energy coefficient (``use_energy``), VTLN and dither are not offered. Streams: each
     frame comes out as soon as the samples it reads have arrived, as in ``OnlineFbank``.
+
+    ``torchaudio.compliance.kaldi.fbank(waveform, **kw)`` with its default ``dither=0.0`` is
+    ``preset("kaldi", ...)(waveform[0]).T`` with ``n_mels=num_mel_bins`` (its default is
+    Kaldi's 23), ``win_length`` and ``hop_length`` = ``int(sample_frequency * ms / 1000)`` of
+    ``frame_length`` and ``frame_shift``, ``fmin=low_freq``, ``fmax=high_freq``,
+    ``window=window_type``, ``preemphasis=preemphasis_coefficient``, ``power`` 2 or 1 for
+    ``use_power``, ``sr=sample_frequency``; ``remove_dc_offset``, ``round_to_power_of_two``,
+    ``snip_edges`` and ``subtract_mean`` by their names.
     """
 
     MEL = dict(sr=16000)
+    whole_input_statistic = "subtract_mean=True (each band's mean over all frames)"
 
-    def __init__(self, *, sr: float = 16000, n_mels: int = 80, **options: Any) -> None:
+    def __init__(self, *, sr: float = 16000, n_mels: int = 80, subtract_mean: bool = False,
+                 **options: Any) -> None:  # fmt: skip
         torch.nn.Module.__init__(self)
+        if not isinstance(subtract_mean, (bool, np.bool_)):
+            raise TypeError(f"subtract_mean must be a bool, got {type(subtract_mean).__name__}")
         self.mel = KaldiSpectrogram(sr=sr, n_mels=n_mels, **options)
         self.preemphasis = 0.0  # (Kaldi's is per frame, inside self.mel)
+        self.subtract_mean = bool(subtract_mean)
+        self.causal = not subtract_mean
 
     def postprocess(self, M: torch.Tensor) -> torch.Tensor:
         return torch.log(torch.clamp(M, min=FLT_EPSILON))
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        L = super().forward(y)
+        return L - L.mean(dim=-1, keepdim=True) if self.subtract_mean else L
+
+    def extra_repr(self) -> str:
+        return "subtract_mean=True" if self.subtract_mean else ""
+
+
+class CAMPPlus(Kaldi):
+    """The input of the CAM++ speaker-embedding model (3D-Speaker's ``campplus``) as CosyVoice
+    (``cosyvoice/cli/frontend.py``), Seed-VC and IndexTTS 2 compute it from 16 kHz audio in
+    [-1, 1]: ``torchaudio.compliance.kaldi.fbank(speech, num_mel_bins=80, dither=0,
+    sample_frequency=16000)`` (Kaldi's ``compute-fbank-feats`` defaults: Povey window,
+    25/10 ms, 20 Hz-Nyquist), then ``feat - feat.mean(dim=0, keepdim=True)``.
+
+    The :class:`Kaldi` preset with ``subtract_mean=True``, and its options. The mean is over
+    each item's frames: a batch ``(B, n)`` gives each row the features of that row alone
+    (items zero-padded to a common length would count the padding's frames). It does not
+    stream (the mean needs the whole input). The output is ``(..., 80, frames)``: the model
+    takes ``feats.mT`` (``(frames, 80)``, batched).
+    """
+
+    causal = False
+    whole_input_statistic = "the mean subtraction (each band's mean over all frames)"
+
+    def __init__(self, *, subtract_mean: bool = True, **options: Any) -> None:
+        super().__init__(subtract_mean=subtract_mean, **options)
 
 
 # NeMo's log guard, log(x + 2**-24), and the constant added to each band's std.
@@ -556,6 +603,7 @@ PRESETS: dict[str, type[FrontEnd]] = {
     "f5tts": F5TTS,
     "styletts2": StyleTTS2,
     "kaldi": Kaldi,
+    "campplus": CAMPPlus,
     "nemo": NeMo,
 }
 
@@ -571,7 +619,7 @@ def preset(name: str, **overrides: Any) -> FrontEnd:
     ----------
     name : str
         One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "cosyvoice", "vocos",
-        "f5tts", "styletts2", "kaldi", "nemo".
+        "f5tts", "styletts2", "kaldi", "campplus", "nemo".
     **overrides
         The preset's own options (e.g. ``n_mels=128`` and ``max_over="item"`` for Whisper,
         ``pad_mode="reflect"`` for Wav2Lip) or any :class:`MelSpectrogram` keyword

@@ -310,3 +310,77 @@ def knf_fbank(wave: np.ndarray, sr: float = 16000, n_mels: int = 80, low_freq: f
     frames = [fbank.get_frame(i) for i in range(fbank.num_frames_ready)]
     out = np.stack(frames, axis=1) if frames else np.zeros((n_mels, 0), np.float32)
     return out, ready
+
+
+@functools.cache
+def _compliance_banks(num_bins: int, padded: int, sr: float, low_freq: float,
+                      high_freq: float) -> torch.Tensor:  # fmt: skip
+    """``torchaudio.compliance.kaldi.get_mel_banks`` without VTLN: torch's default dtype
+    (float32) arithmetic on Python-float mel edges; ``(num_bins, padded // 2 + 1)``, the
+    Nyquist column zero."""
+    nyquist = 0.5 * sr
+    if high_freq <= 0.0:
+        high_freq += nyquist
+    mel_low = 1127.0 * math.log(1.0 + low_freq / 700.0)
+    mel_high = 1127.0 * math.log(1.0 + high_freq / 700.0)
+    delta = (mel_high - mel_low) / (num_bins + 1)
+    b = torch.arange(num_bins)[:, None]  # (int64: the products below are float32 tensors)
+    left, center = mel_low + b * delta, mel_low + (b + 1.0) * delta
+    right = mel_low + (b + 2.0) * delta
+    mel = 1127.0 * (1.0 + sr / padded * torch.arange(padded / 2) / 700.0).log()[None]
+    rising, falling = (mel - left) / (center - left), (right - mel) / (right - center)
+    banks = torch.max(torch.zeros(1), torch.min(rising, falling))
+    return F.pad(banks, (0, 1))
+
+
+def torchaudio_kaldi_fbank(wave: torch.Tensor, num_mel_bins: int = 23, frame_length: float = 25.0,
+                           frame_shift: float = 10.0, sample_frequency: float = 16000.0,
+                           low_freq: float = 20.0, high_freq: float = 0.0,
+                           window_type: str = "povey", preemphasis_coefficient: float = 0.97,
+                           remove_dc_offset: bool = True, round_to_power_of_two: bool = True,
+                           snip_edges: bool = True, use_power: bool = True,
+                           subtract_mean: bool = False) -> torch.Tensor:  # fmt: skip
+    """``torchaudio.compliance.kaldi.fbank`` (its default ``dither=0``, no energy, no VTLN) on
+    a 1-D ``wave``, in torch ops in the wave's dtype, its mel banks in float32 (as torchaudio
+    builds them whatever the wave's dtype). Frame sizes in milliseconds, truncated as it
+    truncates them. Returns ``(frames, num_mel_bins)``, torchaudio's layout.
+
+    torchaudio 2.9+ does not install beside torch 2.13, so this follows its code's steps
+    (``_get_strided``, ``_get_window``, ``get_mel_banks``, ``fbank``) rather than calling it.
+    """
+    dtype, n = wave.dtype, wave.shape[0]
+    shift = int(sample_frequency * frame_shift * 0.001)
+    size = int(sample_frequency * frame_length * 0.001)
+    padded = 1 << (size - 1).bit_length() if round_to_power_of_two else size
+    if snip_edges:  # frames that fit
+        frames = wave.unfold(0, size, shift)
+    else:  # frame t centred on t * shift + shift // 2, symmetric reflection past the edges
+        m, pad, backwards = (n + shift // 2) // shift, size // 2 - shift // 2, wave.flip(0)
+        w = torch.cat([backwards[-pad:], wave, backwards]) if pad > 0 else torch.cat(
+            [wave[-pad:], backwards])
+        frames = w.as_strided((m, size), (shift, 1))
+    if remove_dc_offset:
+        frames = frames - frames.mean(dim=1, keepdim=True)
+    if preemphasis_coefficient:  # x[j] - k x[max(0, j - 1)]
+        previous = torch.cat([frames[:, :1], frames[:, :-1]], dim=1)
+        frames = frames - preemphasis_coefficient * previous
+    if window_type in ("hanning", "povey"):
+        window = torch.hann_window(size, periodic=False, dtype=dtype)
+        window = window.pow(0.85) if window_type == "povey" else window
+    elif window_type == "hamming":
+        window = torch.hamming_window(size, periodic=False, alpha=0.54, beta=0.46, dtype=dtype)
+    elif window_type == "rectangular":
+        window = torch.ones(size, dtype=dtype)
+    elif window_type == "blackman":
+        i = torch.arange(size, dtype=dtype) * (2 * math.pi / (size - 1))
+        window = 0.42 - 0.5 * torch.cos(i) + (0.5 - 0.42) * torch.cos(2 * i)
+    else:
+        raise ValueError(f"torchaudio has no window {window_type!r}")
+    frames = F.pad(frames * window, (0, padded - size))
+    spectrum = torch.fft.rfft(frames).abs()
+    if use_power:
+        spectrum = spectrum.pow(2.0)
+    banks = _compliance_banks(num_mel_bins, padded, sample_frequency, low_freq, high_freq)
+    out = torch.mm(spectrum, banks.to(dtype).T)
+    out = torch.max(out, torch.tensor(torch.finfo(torch.float32).eps, dtype=dtype)).log()
+    return out - out.mean(dim=0, keepdim=True) if subtract_mean else out

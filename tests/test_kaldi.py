@@ -1,5 +1,7 @@
 """The ``kaldi`` preset equals Kaldi's fbank: in float64 a reference written from Kaldi's code
-(tests/references.py), in float32 kaldi-native-fbank itself; it streams as OnlineFbank does."""
+(tests/references.py), in float32 kaldi-native-fbank itself and torchaudio's
+``compliance.kaldi.fbank`` (its steps, tests/references.py); it streams as OnlineFbank does.
+The ``campplus`` preset is that fbank less each band's mean, as CosyVoice computes it."""
 
 from __future__ import annotations
 
@@ -123,6 +125,87 @@ def test_float32_equals_kaldi_native_fbank(kw):
         assert got.shape == expected.shape, kind
         err = np.abs(got - expected).max()
         assert err <= KALDI_ATOL32, f"{kind}: max|ours - knf| = {err:.3g}"
+
+
+def _torchaudio(y: np.ndarray, kw: dict, **extra) -> np.ndarray:
+    """torchaudio's ``compliance.kaldi.fbank`` for one grid point, ``(n_mels, frames)``."""
+    _, theirs = _kwargs(kw)
+    sr, win, hop = kw["sr"], theirs["frame_length"], theirs["frame_shift"]
+    out = ref.torchaudio_kaldi_fbank(
+        torch.from_numpy(y), num_mel_bins=kw["n_mels"], sample_frequency=sr,
+        frame_length=(win + 0.5) * 1000 / sr, frame_shift=(hop + 0.5) * 1000 / sr,
+        low_freq=theirs["low_freq"], high_freq=theirs["high_freq"], window_type=kw["window"],
+        preemphasis_coefficient=kw["preemphasis"], remove_dc_offset=kw["remove_dc_offset"],
+        round_to_power_of_two=kw["round_to_power_of_two"], snip_edges=kw["snip_edges"],
+        use_power=kw["power"] == 2.0, **extra,
+    )  # fmt: skip
+    return out.T.numpy()
+
+
+TORCHAUDIO_GRID = [kw for kw in GRID if kw["window"] not in ("sine", "hann")]  # (not its windows)
+
+
+@pytest.mark.parametrize("kw", TORCHAUDIO_GRID, ids=_ids)
+def test_float32_equals_torchaudio_compliance_fbank(kw):
+    # As against kaldi-native-fbank: within KALDI_ATOL32 in log units where every band holds a
+    # fair share of a frame's energy, and everywhere within float32 rounding of the peak energy
+    # (torchaudio's float32 steps and fastmel's both lie within KALDI_RTOL32 of float64 Kaldi).
+    front = fastmel.preset("kaldi", **_kwargs(kw)[0])
+    for kind in ("speech", "voiced", "noise", "fullscale", "int16", "chirp", "dc"):
+        y = _audio(kind, kw["sr"]).astype(np.float32)
+        theirs, got = _torchaudio(y, kw), front(torch.from_numpy(y)).numpy()
+        assert got.shape == theirs.shape, kind
+        err = _energy_error(got, theirs.astype(np.float64))
+        assert err <= KALDI_RTOL32, f"{kind}: energy error {err:.3g} of the peak"
+        if kind in ("speech", "voiced", "noise", "fullscale") or (
+            kind == "dc" and kw["remove_dc_offset"]
+        ):
+            err = np.abs(got - theirs).max()
+            assert err <= KALDI_ATOL32, f"{kind}: max|ours - torchaudio| = {err:.3g}"
+
+
+def test_torchaudio_grid_covers_its_options():
+    for name in ("window", "snip_edges", "preemphasis", "power", "remove_dc_offset", "band"):
+        seen = {repr(kw[name]) for kw in TORCHAUDIO_GRID}
+        values = [v for v in OPTIONS[name] if v not in ("sine", "hann")]
+        assert seen == {repr(v) for v in values}, name
+
+
+@pytest.mark.parametrize("kw", TORCHAUDIO_GRID[:6], ids=_ids)
+def test_subtract_mean_equals_torchaudio_and_kaldi(kw):
+    ours = _kwargs(kw)[0]
+    front = fastmel.preset("kaldi", **ours, subtract_mean=True)
+    exact = fastmel.preset("kaldi", **ours, subtract_mean=True, dtype=torch.float64)
+    y = np.stack([_audio(kind, kw["sr"]) for kind in ("speech", "noise")]).astype(np.float32)
+    got = front(torch.from_numpy(y)).numpy()
+    for i in range(2):  # each item by its own mean
+        theirs = _torchaudio(y[i], kw, subtract_mean=True)
+        assert np.abs(got[i] - theirs).max() <= KALDI_ATOL32
+        kaldi = ref.kaldi_fbank(y[i].astype(np.float64), **_kwargs(kw)[1])
+        kaldi -= kaldi.mean(axis=-1, keepdims=True)
+        assert np.abs(exact(torch.from_numpy(y[i]).double()).numpy() - kaldi).max() <= KALDI_ATOL64
+    assert np.abs(got.mean(axis=-1)).max() <= 1e-5
+
+
+@pytest.mark.parametrize("signal", ["speech", "voiced", "chirp", "noise", "silence", "fullscale"])
+def test_campplus_is_cosyvoices_speaker_embedding_input(signal):
+    # CosyVoice's _extract_spk_embedding: kaldi.fbank(speech, num_mel_bins=80, dither=0,
+    # sample_frequency=16000), then feat - feat.mean(dim=0, keepdim=True); the same from the
+    # kaldi preset; in float64 the same as Kaldi's steps in float64
+    y = make_signal(signal, 16000, 1.5).astype(np.float32)
+    front = fastmel.preset("campplus")
+    got = front(torch.from_numpy(y)).numpy()
+    fbank = ref.torchaudio_kaldi_fbank(torch.from_numpy(y), num_mel_bins=80, sample_frequency=16000)
+    theirs = (fbank - fbank.mean(dim=0, keepdim=True)).T.numpy()
+    assert got.shape == theirs.shape == (80, 148)
+    kaldi = fastmel.preset("kaldi", subtract_mean=True)(torch.from_numpy(y)).numpy()
+    np.testing.assert_array_equal(got, kaldi)
+    exact = ref.kaldi_fbank(y.astype(np.float64))
+    exact -= exact.mean(axis=-1, keepdims=True)
+    got64 = fastmel.preset("campplus", dtype=torch.float64)(torch.from_numpy(y).double()).numpy()
+    assert np.abs(got64 - exact).max() <= KALDI_ATOL64
+    if signal != "chirp":  # (float32 in bands that hold almost none of a frame's energy)
+        assert np.abs(got - theirs).max() <= KALDI_ATOL32
 
 
 @pytest.mark.parametrize("n", [1, 79, 80, 159, 160, 200, 399, 400, 401, 561])

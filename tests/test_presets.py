@@ -72,13 +72,19 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
         snip = kw.get("snip_edges", True)
         out = np.stack([ref.knf_fbank(item, snip_edges=snip)[0] for item in y])
         return out.reshape(lead + out.shape[1:])
+    if name == "campplus":  # CosyVoice's steps (more in tests/test_kaldi.py)
+        fbank = [ref.torchaudio_kaldi_fbank(item, num_mel_bins=80, sample_frequency=16000)
+                 for item in y.reshape(-1, y.shape[-1])]  # fmt: skip
+        out = torch.stack([(f - f.mean(dim=0, keepdim=True)).T for f in fbank])
+        return out.reshape(y.shape[:-1] + out.shape[1:])
     if name == "nemo":  # (more in tests/test_nemo.py)
         return ref.nemo_features(y, **kw)
     raise ValueError(name)
 
 
 SR = {"whisper": 16000, "wav2lip": 16000, "hifigan": 22050, "bigvgan": 24000, "cosyvoice": 24000,
-      "vocos": 24000, "f5tts": 24000, "styletts2": 24000, "kaldi": 16000, "nemo": 16000}
+      "vocos": 24000, "f5tts": 24000, "styletts2": 24000, "kaldi": 16000, "campplus": 16000,
+      "nemo": 16000}
 CASES = [
     ("whisper", {}),
     ("whisper", {"n_mels": 128}),
@@ -239,8 +245,9 @@ def test_pushes_under_inference_mode_mix_with_others(name):
 
 
 def test_preset_errors_and_registry():
-    assert sorted(fastmel.PRESETS) == ["bigvgan", "cosyvoice", "f5tts", "hifigan", "kaldi", "nemo",
-                                       "styletts2", "vocos", "wav2lip", "whisper"]  # fmt: skip
+    assert sorted(fastmel.PRESETS) == ["bigvgan", "campplus", "cosyvoice", "f5tts", "hifigan",
+                                       "kaldi", "nemo", "styletts2", "vocos", "wav2lip",
+                                       "whisper"]  # fmt: skip
     with pytest.raises(ParameterError, match="preset 'tacotron'"):
         fastmel.preset("tacotron")
     with pytest.raises(ParameterError, match="n_mels"):
