@@ -349,11 +349,12 @@ class Kaldi(FrontEnd):
 
     ``torchaudio.compliance.kaldi.fbank(waveform, **kw)`` with its default ``dither=0.0`` is
     ``preset("kaldi", ...)(waveform[0]).T`` with ``n_mels=num_mel_bins`` (its default is
-    Kaldi's 23), ``win_length`` and ``hop_length`` = ``int(sample_frequency * ms / 1000)`` of
-    ``frame_length`` and ``frame_shift``, ``fmin=low_freq``, ``fmax=high_freq``,
-    ``window=window_type``, ``preemphasis=preemphasis_coefficient``, ``power`` 2 or 1 for
-    ``use_power``, ``sr=sample_frequency``; ``remove_dc_offset``, ``round_to_power_of_two``,
-    ``snip_edges`` and ``subtract_mean`` by their names.
+    Kaldi's 23), ``win_length`` and ``hop_length`` = ``int(sample_frequency * ms * 0.001)``
+    of ``frame_length`` and ``frame_shift`` (as torchaudio truncates them),
+    ``fmin=low_freq``, ``fmax=high_freq``, ``window=window_type``,
+    ``preemphasis=preemphasis_coefficient``, ``power`` 2 or 1 for ``use_power``,
+    ``sr=sample_frequency``; ``remove_dc_offset``, ``round_to_power_of_two``, ``snip_edges``
+    and ``subtract_mean`` by their names.
     """
 
     MEL = dict(sr=16000)
