@@ -3,11 +3,12 @@
 ``model_code(name, y)`` is the model's own front end on ``y``: openai-whisper's
 ``log_mel_spectrogram`` and kaldi-native-fbank's ``OnlineFbank`` themselves (Whisper's
 transcription where openai-whisper is not installed), and Wav2Lip's, HiFi-GAN's,
-BigVGAN's, CosyVoice's (its mel, and its CAM++ input from torchaudio's Kaldi fbank), Vocos',
-F5-TTS', StyleTTS 2's and NeMo's code as ``tests/references.py`` transcribes it (with its
-constants cached, as the models cache them). Whisper and NeMo are also timed against the
-feature extractor transformers' pipelines run (``transformers_extractor``). Needs a source
-checkout (``tests``).
+BigVGAN's, CosyVoice's (its mel, and its CAM++ input from torchaudio's Kaldi fbank),
+pyannote.audio's (WeSpeaker's input, also from it), Vocos', F5-TTS', StyleTTS 2's and
+NeMo's code as ``tests/references.py`` transcribes it (with its constants cached, as the
+models cache them). Whisper and NeMo are also timed against the feature extractor
+transformers' pipelines run (``transformers_extractor``). Needs a source checkout
+(``tests``).
 """
 
 from __future__ import annotations
@@ -91,13 +92,17 @@ def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
             return knf_frames(fbank, 0, opts.mel_opts.num_bins)
 
         return "kaldi-native-fbank OnlineFbank", run
-    if name == "campplus":
+    if name in ("campplus", "wespeaker"):
+        wespeaker = name == "wespeaker"
 
-        def campplus() -> torch.Tensor:
-            feat = ref.torchaudio_kaldi_fbank(yt, num_mel_bins=80, sample_frequency=16000)
+        def speaker_fbank() -> torch.Tensor:  # (the audio times 1 << 15, Hamming: pyannote's)
+            feat = ref.torchaudio_kaldi_fbank(yt * (1 << 15) if wespeaker else yt,
+                                              num_mel_bins=80, sample_frequency=16000,
+                                              window_type="hamming" if wespeaker else "povey")
             return (feat - feat.mean(dim=0, keepdim=True)).T
 
-        return "CosyVoice frontend.py, torchaudio's fbank (torch; tests/references.py)", campplus
+        code = "pyannote.audio WeSpeakerResNet34" if wespeaker else "CosyVoice frontend.py"
+        return f"{code}, torchaudio's fbank (torch; tests/references.py)", speaker_fbank
     if name == "nemo":
         return "NeMo features.py (torch; tests/references.py)", lambda: ref.nemo_features(yt)
     raise ValueError(f"unknown preset {name!r}")

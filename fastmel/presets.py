@@ -24,7 +24,8 @@ from .spectrogram import MelSpectrogram, check_signal
 from .tracing import is_compiling
 
 __all__ = ["PRESETS", "BigVGAN", "CAMPPlus", "CosyVoice", "F5TTS", "FrontEnd", "HiFiGAN",
-           "Kaldi", "NeMo", "StyleTTS2", "Vocos", "Wav2Lip", "Whisper", "preset"]  # fmt: skip
+           "Kaldi", "NeMo", "StyleTTS2", "Vocos", "Wav2Lip", "WeSpeaker", "Whisper",
+           "preset"]  # fmt: skip
 
 FLT_EPSILON = float(np.finfo(np.float32).eps)  # (Kaldi's log floor, whatever the dtype)
 
@@ -402,6 +403,33 @@ class CAMPPlus(Kaldi):
         super().__init__(subtract_mean=subtract_mean, **options)
 
 
+class WeSpeaker(CAMPPlus):
+    """The input of WeSpeaker's speaker-embedding models, as WeSpeaker's ``compute_fbank``
+    and pyannote.audio's ``WeSpeakerResNet34`` (the embedding of its speaker-diarization
+    pipelines) compute it from 16 kHz audio in [-1, 1]: the audio times ``1 << 15`` (the
+    16-bit scale), ``torchaudio.compliance.kaldi.fbank(..., num_mel_bins=80, frame_length=25,
+    frame_shift=10, dither=0, window_type="hamming")`` (Kaldi's ``compute-fbank-feats``
+    otherwise), less each band's mean over the frames.
+
+    :class:`CAMPPlus` with ``window="hamming"``, on audio scaled by :attr:`PCM_SCALE` (a power
+    of two: exact). A batch ``(B, n)`` gives each row the features of that row alone. It does
+    not stream. The output is ``(..., 80, frames)``: the model takes ``feats.mT``.
+    """
+
+    #: pyannote's and WeSpeaker's ``1 << 15``, applied to the audio first
+    PCM_SCALE = float(1 << 15)
+    causal = False
+    whole_input_statistic = "the mean subtraction (each band's mean over all frames)"
+
+    def __init__(self, *, window: str = "hamming", **options: Any) -> None:
+        super().__init__(window=window, **options)
+        self.causal = False  # (its scaling is in forward, which a stream does not call)
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        self.mel.check_input(y)
+        return super().forward(y * self.PCM_SCALE)
+
+
 # NeMo's log guard, log(x + 2**-24), and the constant added to each band's std.
 NEMO_LOG_GUARD, NEMO_STD_FLOOR = 2.0**-24, 1e-5
 # NeMo's window names: torch's symmetric (periodic=False) windows, built in float32.
@@ -605,6 +633,7 @@ PRESETS: dict[str, type[FrontEnd]] = {
     "styletts2": StyleTTS2,
     "kaldi": Kaldi,
     "campplus": CAMPPlus,
+    "wespeaker": WeSpeaker,
     "nemo": NeMo,
 }
 
@@ -620,7 +649,7 @@ def preset(name: str, **overrides: Any) -> FrontEnd:
     ----------
     name : str
         One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "cosyvoice", "vocos",
-        "f5tts", "styletts2", "kaldi", "campplus", "nemo".
+        "f5tts", "styletts2", "kaldi", "campplus", "wespeaker", "nemo".
     **overrides
         The preset's own options (e.g. ``n_mels=128`` and ``max_over="item"`` for Whisper,
         ``pad_mode="reflect"`` for Wav2Lip) or any :class:`MelSpectrogram` keyword

@@ -1,7 +1,8 @@
 """The ``kaldi`` preset equals Kaldi's fbank: in float64 a reference written from Kaldi's code
 (tests/references.py), in float32 kaldi-native-fbank itself and torchaudio's
 ``compliance.kaldi.fbank`` (its steps, tests/references.py); it streams as OnlineFbank does.
-The ``campplus`` preset is that fbank less each band's mean, as CosyVoice computes it."""
+The ``campplus`` preset is that fbank less each band's mean, as CosyVoice computes it, and
+``wespeaker`` the same of 16-bit-scaled audio with a Hamming window, as pyannote.audio does."""
 
 from __future__ import annotations
 
@@ -206,6 +207,43 @@ def test_campplus_is_cosyvoices_speaker_embedding_input(signal):
     assert np.abs(got64 - exact).max() <= KALDI_ATOL64
     if signal != "chirp":  # (float32 in bands that hold almost none of a frame's energy)
         assert np.abs(got - theirs).max() <= KALDI_ATOL32
+
+
+def _pyannote(y: np.ndarray) -> np.ndarray:
+    """pyannote.audio's WeSpeakerResNet34.compute_fbank on one item, ``(80, frames)``."""
+    fbank = ref.torchaudio_kaldi_fbank(torch.from_numpy(y) * (1 << 15), num_mel_bins=80,
+                                       frame_length=25, frame_shift=10, sample_frequency=16000,
+                                       window_type="hamming")  # fmt: skip
+    return (fbank - fbank.mean(dim=0, keepdim=True)).T.numpy()
+
+
+@pytest.mark.parametrize("signal", ["speech", "voiced", "chirp", "noise", "silence", "fullscale"])
+def test_wespeaker_is_pyannotes_speaker_embedding_input(signal):
+    # the audio times 1 << 15, torchaudio's fbank with a Hamming window, less the mean; in
+    # float64 Kaldi's steps in float64 on the scaled audio, less the mean
+    y = make_signal(signal, 16000, 1.5).astype(np.float32)
+    got = fastmel.preset("wespeaker")(torch.from_numpy(y)).numpy()
+    theirs = _pyannote(y)
+    assert got.shape == theirs.shape == (80, 148)
+    assert np.abs(got - theirs).max() <= KALDI_ATOL32
+    exact = ref.kaldi_fbank(y.astype(np.float64) * 32768, window_type="hamming")
+    exact -= exact.mean(axis=-1, keepdims=True)
+    front64 = fastmel.preset("wespeaker", dtype=torch.float64)
+    assert np.abs(front64(torch.from_numpy(y).double()).numpy() - exact).max() <= KALDI_ATOL64
+
+
+def test_wespeaker_batches_items_and_does_not_stream():
+    y = np.stack([make_signal(kind, 16000, 1.0, seed=i)
+                  for i, kind in enumerate(("speech", "noise", "voiced"))]).astype(np.float32)
+    for kw in ({}, {"subtract_mean": False}):  # (the scaling is in forward: never a stream)
+        front = fastmel.preset("wespeaker", **kw)
+        with pytest.raises(ParameterError, match="WeSpeaker cannot stream"):
+            MelStream(front)
+    got = fastmel.preset("wespeaker")(torch.from_numpy(y)).numpy()
+    for i in range(3):
+        assert np.abs(got[i] - _pyannote(y[i])).max() <= KALDI_ATOL32
+    unscaled = fastmel.preset("campplus", window="hamming")(torch.from_numpy(y)).numpy()
+    assert np.abs(unscaled - got).max() > 1e-3  # (the floor binds differently unscaled)
 
 
 @pytest.mark.parametrize("n", [1, 79, 80, 159, 160, 200, 399, 400, 401, 561])

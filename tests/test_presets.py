@@ -72,8 +72,10 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
         snip = kw.get("snip_edges", True)
         out = np.stack([ref.knf_fbank(item, snip_edges=snip)[0] for item in y])
         return out.reshape(lead + out.shape[1:])
-    if name == "campplus":  # CosyVoice's steps (more in tests/test_kaldi.py)
-        fbank = [ref.torchaudio_kaldi_fbank(item, num_mel_bins=80, sample_frequency=16000)
+    if name in ("campplus", "wespeaker"):  # CosyVoice's, pyannote's (more in test_kaldi.py)
+        kw = dict(window_type="hamming") if name == "wespeaker" else {}
+        scale = (1 << 15) if name == "wespeaker" else 1
+        fbank = [ref.torchaudio_kaldi_fbank(item * scale, num_mel_bins=80, **kw)
                  for item in y.reshape(-1, y.shape[-1])]  # fmt: skip
         out = torch.stack([(f - f.mean(dim=0, keepdim=True)).T for f in fbank])
         return out.reshape(y.shape[:-1] + out.shape[1:])
@@ -84,7 +86,7 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
 
 SR = {"whisper": 16000, "wav2lip": 16000, "hifigan": 22050, "bigvgan": 24000, "cosyvoice": 24000,
       "vocos": 24000, "f5tts": 24000, "styletts2": 24000, "kaldi": 16000, "campplus": 16000,
-      "nemo": 16000}
+      "wespeaker": 16000, "nemo": 16000}
 CASES = [
     ("whisper", {}),
     ("whisper", {"n_mels": 128}),
@@ -247,7 +249,7 @@ def test_pushes_under_inference_mode_mix_with_others(name):
 def test_preset_errors_and_registry():
     assert sorted(fastmel.PRESETS) == ["bigvgan", "campplus", "cosyvoice", "f5tts", "hifigan",
                                        "kaldi", "nemo", "styletts2", "vocos", "wav2lip",
-                                       "whisper"]  # fmt: skip
+                                       "wespeaker", "whisper"]  # fmt: skip
     with pytest.raises(ParameterError, match="preset 'tacotron'"):
         fastmel.preset("tacotron")
     with pytest.raises(ParameterError, match="n_mels"):
