@@ -92,17 +92,12 @@ def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
             return knf_frames(fbank, 0, opts.mel_opts.num_bins)
 
         return "kaldi-native-fbank OnlineFbank", run
-    if name in ("campplus", "wespeaker"):
-        wespeaker = name == "wespeaker"
-
-        def speaker_fbank() -> torch.Tensor:  # (the audio times 1 << 15, Hamming: pyannote's)
-            feat = ref.torchaudio_kaldi_fbank(yt * (1 << 15) if wespeaker else yt,
-                                              num_mel_bins=80, sample_frequency=16000,
-                                              window_type="hamming" if wespeaker else "povey")
-            return (feat - feat.mean(dim=0, keepdim=True)).T
-
-        code = "pyannote.audio WeSpeakerResNet34" if wespeaker else "CosyVoice frontend.py"
-        return f"{code}, torchaudio's fbank (torch; tests/references.py)", speaker_fbank
+    if name == "campplus":
+        label = "CosyVoice frontend.py, torchaudio's fbank (torch; tests/references.py)"
+        return label, lambda: ref.campplus_features(yt)
+    if name == "wespeaker":
+        label = "pyannote.audio WeSpeakerResNet34, torchaudio's fbank (torch; tests/references.py)"
+        return label, lambda: ref.wespeaker_features(yt)
     if name == "nemo":
         return "NeMo features.py (torch; tests/references.py)", lambda: ref.nemo_features(yt)
     raise ValueError(f"unknown preset {name!r}")

@@ -384,3 +384,20 @@ def torchaudio_kaldi_fbank(wave: torch.Tensor, num_mel_bins: int = 23, frame_len
     out = torch.mm(spectrum, banks.to(dtype).T)
     out = torch.max(out, torch.tensor(torch.finfo(torch.float32).eps, dtype=dtype)).log()
     return out - out.mean(dim=0, keepdim=True) if subtract_mean else out
+
+
+def campplus_features(wave: torch.Tensor) -> torch.Tensor:
+    """CosyVoice's ``_extract_spk_embedding`` features of 16 kHz ``wave`` (n,): torchaudio's
+    fbank (80 bins, dither 0), less each band's mean. Returns ``(80, frames)``."""
+    feat = torchaudio_kaldi_fbank(wave, num_mel_bins=80, sample_frequency=16000)
+    return (feat - feat.mean(dim=0, keepdim=True)).T
+
+
+def wespeaker_features(wave: torch.Tensor) -> torch.Tensor:
+    """pyannote.audio's ``WeSpeakerResNet34.compute_fbank`` of 16 kHz ``wave`` (n,): the audio
+    times ``1 << 15``, torchaudio's fbank (80 bins, 25/10 ms, dither 0, Hamming), less each
+    band's mean. Returns ``(80, frames)``."""
+    feat = torchaudio_kaldi_fbank(wave * (1 << 15), num_mel_bins=80, frame_length=25,
+                                  frame_shift=10, sample_frequency=16000,
+                                  window_type="hamming")  # fmt: skip
+    return (feat - feat.mean(dim=0, keepdim=True)).T

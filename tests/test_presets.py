@@ -73,11 +73,8 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
         out = np.stack([ref.knf_fbank(item, snip_edges=snip)[0] for item in y])
         return out.reshape(lead + out.shape[1:])
     if name in ("campplus", "wespeaker"):  # CosyVoice's, pyannote's (more in test_kaldi.py)
-        kw = dict(window_type="hamming") if name == "wespeaker" else {}
-        scale = (1 << 15) if name == "wespeaker" else 1
-        fbank = [ref.torchaudio_kaldi_fbank(item * scale, num_mel_bins=80, **kw)
-                 for item in y.reshape(-1, y.shape[-1])]  # fmt: skip
-        out = torch.stack([(f - f.mean(dim=0, keepdim=True)).T for f in fbank])
+        features = ref.campplus_features if name == "campplus" else ref.wespeaker_features
+        out = torch.stack([features(item) for item in y.reshape(-1, y.shape[-1])])
         return out.reshape(y.shape[:-1] + out.shape[1:])
     if name == "nemo":  # (more in tests/test_nemo.py)
         return ref.nemo_features(y, **kw)
