@@ -359,7 +359,7 @@ class Kaldi(FrontEnd):
     """
 
     MEL = dict(sr=16000)
-    whole_input_statistic = "subtract_mean=True (each band's mean over all frames)"
+    whole_input_statistic = "each band's mean over all frames (subtract_mean)"
 
     def __init__(self, *, sr: float = 16000, n_mels: int = 80, subtract_mean: bool = False,
                  **options: Any) -> None:  # fmt: skip
@@ -396,9 +396,6 @@ class CAMPPlus(Kaldi):
     takes ``feats.mT`` (``(frames, 80)``, batched).
     """
 
-    causal = False
-    whole_input_statistic = "the mean subtraction (each band's mean over all frames)"
-
     def __init__(self, *, subtract_mean: bool = True, **options: Any) -> None:
         super().__init__(subtract_mean=subtract_mean, **options)
 
@@ -418,8 +415,6 @@ class WeSpeaker(CAMPPlus):
 
     #: pyannote's and WeSpeaker's ``1 << 15``, applied to the audio first
     PCM_SCALE = float(1 << 15)
-    causal = False
-    whole_input_statistic = "the mean subtraction (each band's mean over all frames)"
 
     def __init__(self, *, window: str = "hamming", **options: Any) -> None:
         super().__init__(window=window, **options)
