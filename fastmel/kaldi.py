@@ -176,6 +176,12 @@ class KaldiSpectrogram(MelSpectrogram):
         Power spectrum (Kaldi's ``use_power``) or magnitude.
     n_mels, fmin, fmax
         As :func:`kaldi_mel_filters`.
+    input_scale : float > 0
+        Compute the features of ``y * input_scale`` (e.g. ``32768`` for a model trained on
+        16-bit integer samples, fed audio in [-1, 1]). Every step before the banks is linear,
+        so the scale is folded into the banks (``mel_basis`` holds them times
+        ``input_scale ** power``) and costs nothing per call; a power of two gives the same
+        numbers as scaling the audio, bit for bit (barring overflow).
     dtype : np.dtype or torch.dtype
         float32 (Kaldi's float32 banks) or float64 (every constant in float64).
     """
@@ -195,6 +201,7 @@ class KaldiSpectrogram(MelSpectrogram):
         n_mels: int = 23,
         fmin: float = 20.0,
         fmax: float | None = None,
+        input_scale: float = 1.0,
         dtype: Any = np.float32,
     ) -> None:
         default_win, default_hop = kaldi_frame_sizes(check_sr(sr))
@@ -212,6 +219,10 @@ class KaldiSpectrogram(MelSpectrogram):
                 raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
         if power not in (1.0, 2.0):
             raise ParameterError(f"power={power!r} must be 2.0 (power) or 1.0 (magnitude)")
+        scale = check_real("input_scale", input_scale)
+        if not (0 < scale < math.inf):
+            raise ParameterError(f"input_scale={scale!r} must be positive and finite")
+        self.input_scale = float(scale)
         self.preemphasis, self.remove_dc_offset = float(k), bool(remove_dc_offset)
         self.snip_edges = bool(snip_edges)
         self.fft_size = 1 << (win - 1).bit_length() if round_to_power_of_two else win
@@ -243,8 +254,18 @@ class KaldiSpectrogram(MelSpectrogram):
 
     def _basis(self, dtype: npt.DTypeLike) -> np.ndarray:
         c = self.config
-        return kaldi_mel_filters(sr=c.sr, n_fft=self.fft_size, n_mels=c.n_mels, fmin=c.fmin,
-                                 fmax=c.fmax, dtype=dtype)  # fmt: skip
+        banks = kaldi_mel_filters(sr=c.sr, n_fft=self.fft_size, n_mels=c.n_mels, fmin=c.fmin,
+                                  fmax=c.fmax, dtype=dtype)  # fmt: skip
+        if self.input_scale == 1.0:
+            return banks
+        with np.errstate(over="ignore", under="ignore"):
+            factor = np.float64(self.input_scale) ** c.power  # (see input_scale)
+        info, weights = np.finfo(banks.dtype), banks[banks > 0]
+        if not info.tiny <= factor * weights.min() <= factor * weights.max() <= info.max:
+            raise ParameterError(
+                f"input_scale={self.input_scale:g} takes the banks out of {banks.dtype}'s range"
+            )
+        return banks * banks.dtype.type(factor)
 
     def _fused_frames(self, y: torch.Tensor) -> None:
         return None  # (the Triton kernel windows librosa's frames, not Kaldi's)
@@ -281,4 +302,5 @@ class KaldiSpectrogram(MelSpectrogram):
             f"preemphasis={self.preemphasis:g}, remove_dc_offset={self.remove_dc_offset}, "
             f"snip_edges={self.snip_edges}, power={c.power:g}, n_mels={c.n_mels}, "
             f"fmin={c.fmin:g}, fmax={c.fmax:g}"
+            + (f", input_scale={self.input_scale:g}" if self.input_scale != 1.0 else "")
         )

@@ -28,6 +28,9 @@ __all__ = ["PRESETS", "BigVGAN", "CAMPPlus", "CosyVoice", "F5TTS", "FrontEnd", "
            "preset"]  # fmt: skip
 
 FLT_EPSILON = float(np.finfo(np.float32).eps)  # (Kaldi's log floor, whatever the dtype)
+#: ``1 << 15``: the scale of 16-bit samples, by which models trained on Kaldi's integer-valued
+#: audio (WeSpeaker, pyannote, FunASR) multiply audio in [-1, 1] (``input_scale``)
+PCM_SCALE = float(1 << 15)
 
 
 class FrontEnd(torch.nn.Module):
@@ -337,14 +340,18 @@ class Kaldi(FrontEnd):
         Subtract each band's mean over the frames (Kaldi's and torchaudio's
         ``subtract_mean``, cepstral mean normalisation per utterance): each item of a batch
         by its own mean. The output then depends on the whole input, so it does not stream.
+    input_scale : float > 0
+        The features of ``y * input_scale``: Kaldi's tools read 16-bit PCM as integers, so
+        models trained that way and fed audio in [-1, 1] need :data:`PCM_SCALE` (32768).
+        Folded into the banks: free per call, streams, and for a power of two bit for bit
+        the features of the scaled audio.
     dtype : np.dtype or torch.dtype
         float32 (Kaldi's numbers) or float64.
 
     Notes
     -----
     The output is ``(..., n_mels, frames)`` like every preset: transpose it for models that
-    take ``(frames, n_mels)``. The audio is used as given: Kaldi's tools read 16-bit PCM as
-    integers (multiply audio in [-1, 1] by 32768 for models trained that way). Kaldi's
+    take ``(frames, n_mels)``. Kaldi's
     energy coefficient (``use_energy``), VTLN and dither are not offered. Streams: each
     frame comes out as soon as the samples it reads have arrived, as in ``OnlineFbank``.
 
@@ -408,21 +415,16 @@ class WeSpeaker(CAMPPlus):
     frame_shift=10, dither=0, window_type="hamming")`` (Kaldi's ``compute-fbank-feats``
     otherwise), less each band's mean over the frames.
 
-    :class:`CAMPPlus` with ``window="hamming"``, on audio scaled by :attr:`PCM_SCALE` (a power
-    of two: exact). A batch ``(B, n)`` gives each row the features of that row alone. It does
-    not stream. The output is ``(..., 80, frames)``: the model takes ``feats.mT``.
+    :class:`CAMPPlus` with ``window="hamming"`` and ``input_scale=PCM_SCALE`` (a power of
+    two, folded into the banks: exact). A batch ``(B, n)`` gives each row the features of
+    that row alone. It does not stream (the mean needs the whole input; with
+    ``subtract_mean=False`` it does). The output is ``(..., 80, frames)``: the model takes
+    ``feats.mT``.
     """
 
-    #: pyannote's and WeSpeaker's ``1 << 15``, applied to the audio first
-    PCM_SCALE = float(1 << 15)
-
-    def __init__(self, *, window: str = "hamming", **options: Any) -> None:
-        super().__init__(window=window, **options)
-        self.causal = False  # (its scaling is in forward, which a stream does not call)
-
-    def forward(self, y: torch.Tensor) -> torch.Tensor:
-        self.mel.check_input(y)
-        return super().forward(y * self.PCM_SCALE)
+    def __init__(self, *, window: str = "hamming", input_scale: float = PCM_SCALE,
+                 **options: Any) -> None:  # fmt: skip
+        super().__init__(window=window, input_scale=input_scale, **options)
 
 
 # NeMo's log guard, log(x + 2**-24), and the constant added to each band's std.

@@ -6,6 +6,7 @@ The ``campplus`` preset is that fbank less each band's mean, as CosyVoice comput
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
@@ -227,18 +228,51 @@ def test_wespeaker_is_pyannotes_speaker_embedding_input(signal):
     assert np.abs(front64(torch.from_numpy(y).double()).numpy() - exact).max() <= KALDI_ATOL64
 
 
-def test_wespeaker_batches_items_and_does_not_stream():
+def test_wespeaker_batches_items_and_streams_only_without_the_mean():
     y = np.stack([make_signal(kind, 16000, 1.0, seed=i)
                   for i, kind in enumerate(("speech", "noise", "voiced"))]).astype(np.float32)
-    for kw in ({}, {"subtract_mean": False}):  # (the scaling is in forward: never a stream)
-        front = fastmel.preset("wespeaker", **kw)
-        with pytest.raises(ParameterError, match="WeSpeaker cannot stream"):
-            MelStream(front)
+    with pytest.raises(ParameterError, match="WeSpeaker cannot stream"):
+        MelStream(fastmel.preset("wespeaker"))
     got = fastmel.preset("wespeaker")(torch.from_numpy(y)).numpy()
     for i in range(3):
         assert np.abs(got[i] - _pyannote(y[i])).max() <= KALDI_ATOL32
     unscaled = fastmel.preset("campplus", window="hamming")(torch.from_numpy(y)).numpy()
     assert np.abs(unscaled - got).max() > 1e-3  # (the floor binds differently unscaled)
+    # without the mean, the scaled fbank streams (the scale is in the banks)
+    front = fastmel.preset("wespeaker", subtract_mean=False)
+    stream = MelStream(front)
+    parts = [stream.push(c) for c in torch.from_numpy(y).split(640, dim=-1)] + [stream.flush()]
+    streamed, offline = torch.cat(parts, -1).numpy(), front(torch.from_numpy(y)).numpy()
+    assert streamed.shape == offline.shape and np.abs(streamed - offline).max() <= 1e-4
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("kw", [{}, {"power": 1.0, "window": "hamming"},
+                                {"snip_edges": False, "preemphasis": 0.0}], ids=str)  # fmt: skip
+def test_input_scale_equals_scaling_the_audio(kw, dtype):
+    # a power of two is exact through every linear step, so folding it into the banks gives
+    # the features of the scaled audio bit for bit; another scale as float32 rounding allows
+    # (against float64, since rounding the scaled samples to float32 is itself an error)
+    y = torch.from_numpy(np.stack([make_signal(k, 16000, 0.7) for k in ("speech", "chirp")]))
+    plain, yd = fastmel.preset("kaldi", dtype=dtype, **kw), y.to(dtype)
+    for scale in (32768.0, 0.25):
+        scaled = fastmel.preset("kaldi", input_scale=scale, dtype=dtype, **kw)
+        np.testing.assert_array_equal(scaled(yd).numpy(), plain(yd * scale).numpy())
+    odd = fastmel.preset("kaldi", input_scale=1000.0, dtype=dtype, **kw)(yd).numpy()
+    exact = fastmel.preset("kaldi", dtype=torch.float64, **kw)(y * 1000.0).numpy()
+    if dtype == torch.float64:
+        assert np.abs(odd - exact).max() <= KALDI_ATOL64
+    else:
+        assert max(_energy_error(odd[i], exact[i]) for i in range(2)) <= KALDI_RTOL32
+
+
+def test_input_scale_is_checked():
+    for bad, error in ((0.0, ParameterError), (-1.0, ParameterError), (math.inf, ParameterError),
+                       (math.nan, ParameterError), (1e30, ParameterError), (1e-30, ParameterError),
+                       ("2", TypeError), (True, TypeError)):  # fmt: skip
+        with pytest.raises(error, match="input_scale"):
+            fastmel.preset("kaldi", input_scale=bad)
+    assert "input_scale=32768" in repr(fastmel.preset("wespeaker"))
 
 
 @pytest.mark.parametrize("n", [1, 79, 80, 159, 160, 200, 399, 400, 401, 561])
