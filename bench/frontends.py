@@ -4,8 +4,9 @@
 ``log_mel_spectrogram`` and kaldi-native-fbank's ``OnlineFbank`` themselves (Whisper's
 transcription where openai-whisper is not installed), and Wav2Lip's, HiFi-GAN's,
 BigVGAN's, CosyVoice's (its mel, and its CAM++ input from torchaudio's Kaldi fbank),
-pyannote.audio's (WeSpeaker's input, also from it), Vocos', F5-TTS', StyleTTS 2's and
-NeMo's code as ``tests/references.py`` transcribes it (with its constants cached, as the
+pyannote.audio's (WeSpeaker's input, also from it), FunASR's (SenseVoice's input, from it
+and its frame stacking), Vocos', F5-TTS', StyleTTS 2's and NeMo's code as
+``tests/references.py`` transcribes it (with its constants cached, as the
 models cache them). Whisper and NeMo are also timed against the feature extractor
 transformers' pipelines run (``transformers_extractor``). Needs a source checkout
 (``tests``).
@@ -98,6 +99,9 @@ def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
     if name == "wespeaker":
         label = "pyannote.audio WeSpeakerResNet34, torchaudio's fbank (torch; tests/references.py)"
         return label, lambda: ref.wespeaker_features(yt)
+    if name == "funasr":
+        label = "FunASR WavFrontend, torchaudio's fbank, LFR, no CMVN (torch; tests/references.py)"
+        return label, lambda: ref.funasr_features(yt)
     if name == "nemo":
         return "NeMo features.py (torch; tests/references.py)", lambda: ref.nemo_features(yt)
     raise ValueError(f"unknown preset {name!r}")

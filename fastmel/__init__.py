@@ -6,8 +6,8 @@ melspectrogram), ``streaming`` (MelStream), ``presets`` (model front ends), ``mf
 ``config`` (MelConfig), ``padding`` (np.pad's modes), ``arrays`` (NumPy in, NumPy out),
 ``graph`` (CUDA-graph runners), ``fused`` (optional Triton kernel), ``tracing`` (routes
 under compile and export), ``precision`` (float32-exact products where TF32/bf16 is set),
-``dft`` (the DFT as GEMMs, for ONNX), ``kaldi`` (Kaldi's fbank), ``io`` (load), ``cli``
-(command line).
+``dft`` (the DFT as GEMMs, for ONNX), ``kaldi`` (Kaldi's fbank), ``funasr`` (FunASR's frame
+stacking and am.mvn), ``io`` (load), ``cli`` (command line).
 """
 
 from .config import MelConfig

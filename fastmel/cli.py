@@ -228,6 +228,10 @@ def cmd_mel(args: argparse.Namespace) -> None:
         raise CLIError(f"{args.input}: {e}") from None
     if args.db:
         M = _to_db(M, c.power)
+    if args.plot and M.shape[0] != c.n_mels:  # (funasr: frames stacked, lfr_m per row)
+        stacked = M.shape[0] // c.n_mels
+        raise CLIError(f"{args.input}: --plot draws one band per row; --preset {args.preset}'s "
+                       f"rows stack {stacked} frames of {c.n_mels} bands")  # fmt: skip
     if args.plot:
         image = M if args.db or args.preset else _to_db(M, c.power)
         label = f"{args.preset} features" if args.preset else "dB"
@@ -305,7 +309,8 @@ def cmd_stream(args: argparse.Namespace) -> None:
         torch.set_num_threads(args.threads)
     y, sr, module = _front_end(args)
     if args.preset and not module.causal:
-        raise CLIError(f"--preset {args.preset} cannot stream: it normalises over the whole input")
+        raise CLIError(f"--preset {args.preset} cannot stream: "
+                       f"{module.whole_input_statistic} needs the whole input")  # fmt: skip
     audio = torch.from_numpy(y)
     chunk = max(1, round(args.chunk_ms * sr / 1000))
     stream = MelStream(module)

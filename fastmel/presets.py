@@ -4,8 +4,9 @@ Each preset is a :class:`FrontEnd`: an optional causal pre-filter (pre-emphasis)
 :class:`MelSpectrogram` configured as the model's code computes it, and post-processing
 (log compression, normalisation). ``fastmel.preset(name, **overrides)`` builds one;
 ``PRESETS`` lists the names. Post-processing is per frame for every preset but Whisper,
-whose normalisation takes a max over the whole input, and NeMo's per-feature
-normalisation (mean and std over the whole input); the causal ones stream
+whose normalisation takes a max over the whole input, NeMo's per-feature normalisation
+(mean and std over the whole input), the speaker-embedding inputs' mean over the frames
+and FunASR's frame stacking; the causal ones stream
 (``fastmel.MelStream(fastmel.preset("wav2lip"))``).
 """
 
@@ -19,13 +20,14 @@ import torch.nn.functional as F
 
 from .errors import ParameterError, check_real, check_size
 from .filters import check_sr
+from .funasr import cmvn_vectors, low_frame_rate
 from .kaldi import KaldiSpectrogram
 from .spectrogram import MelSpectrogram, check_signal
 from .tracing import is_compiling
 
-__all__ = ["PRESETS", "BigVGAN", "CAMPPlus", "CosyVoice", "F5TTS", "FrontEnd", "HiFiGAN",
-           "Kaldi", "NeMo", "StyleTTS2", "Vocos", "Wav2Lip", "WeSpeaker", "Whisper",
-           "preset"]  # fmt: skip
+__all__ = ["PCM_SCALE", "PRESETS", "BigVGAN", "CAMPPlus", "CosyVoice", "F5TTS", "FrontEnd",
+           "FunASR", "HiFiGAN", "Kaldi", "NeMo", "StyleTTS2", "Vocos", "Wav2Lip", "WeSpeaker",
+           "Whisper", "preset"]  # fmt: skip
 
 FLT_EPSILON = float(np.finfo(np.float32).eps)  # (Kaldi's log floor, whatever the dtype)
 #: ``1 << 15``: the scale of 16-bit samples, by which models trained on Kaldi's integer-valued
@@ -427,6 +429,76 @@ class WeSpeaker(CAMPPlus):
         super().__init__(window=window, input_scale=input_scale, **options)
 
 
+class FunASR(Kaldi):
+    """FunASR's ``WavFrontend``: the input of SenseVoice, Paraformer and Fun-ASR-Nano (and,
+    with ``lfr_m=5, lfr_n=1`` and its own ``am.mvn``, of FSMN-VAD), from 16 kHz audio in
+    [-1, 1]: the audio times ``1 << 15``, ``torchaudio.compliance.kaldi.fbank(...,
+    num_mel_bins=80, frame_length=25, frame_shift=10, window_type="hamming")`` (Kaldi's
+    ``compute-fbank-feats`` otherwise), ``lfr_m`` frames stacked every ``lfr_n``
+    (:func:`fastmel.funasr.low_frame_rate`), then ``(x + shift) * scale`` with the model's
+    ``am.mvn``.
+
+    Parameters
+    ----------
+    lfr_m, lfr_n : int >= 1
+        Frames stacked, and the stride (the models' ``frontend_conf``; 7 and 6 for SenseVoice
+        and Paraformer).
+    cmvn : None, path or (shift, scale)
+        The model's ``am.mvn`` file (FunASR's ``cmvn_file``), or its two vectors; None: no
+        normalisation (the stacked log fbank).
+    **options
+        The :class:`Kaldi` preset's (``window="hamming"`` and ``input_scale=PCM_SCALE`` by
+        default).
+
+    Notes
+    -----
+    The output is ``(..., n_mels * lfr_m, ceil(frames / lfr_n))``; the model takes ``.mT``.
+    A batch gives each row the features of that row alone. It does not stream when it
+    stacks frames (the last stacked frames repeat the input's last frame); with ``lfr_m =
+    lfr_n = 1`` every step is per frame and it does. FunASR's ``WavFrontend`` dithers unless
+    its config sets ``dither: 0`` (its default is 1.0 on the 16-bit scale: random noise
+    added to every frame); these are the features without dither. FunASR shortens the
+    frame to an input shorter than 25 ms; here such an input raises ParameterError.
+    """
+
+    whole_input_statistic = "the low-frame-rate stacking (its last frames repeat the last one)"
+    cmvn_shift: torch.Tensor | None
+    cmvn_scale: torch.Tensor | None
+
+    def __init__(self, *, window: str = "hamming", input_scale: float = PCM_SCALE, lfr_m: int = 7,
+                 lfr_n: int = 6, cmvn: Any = None, **options: Any) -> None:  # fmt: skip
+        if options.get("subtract_mean"):
+            raise ParameterError("subtract_mean does not apply to funasr: its cmvn normalises")
+        super().__init__(window=window, input_scale=input_scale, **options)
+        self.lfr_m, self.lfr_n = check_size("lfr_m", lfr_m), check_size("lfr_n", lfr_n)
+        vectors = cmvn_vectors(cmvn, self.mel.config.n_mels * self.lfr_m)
+        shift, scale = (None, None) if vectors is None else (
+            torch.from_numpy(v).to(self.mel.dtype)[:, None] for v in vectors)  # fmt: skip
+        self.register_buffer("cmvn_shift", shift, persistent=False)
+        self.register_buffer("cmvn_scale", scale, persistent=False)
+        # Without stacking, every step is per frame (the CMVN in postprocess): it streams.
+        self.stacks = (self.lfr_m, self.lfr_n) != (1, 1)
+        self.causal = not self.stacks
+
+    def _normalised(self, L: torch.Tensor) -> torch.Tensor:
+        """FunASR's ``apply_cmvn``: ``(L + shift) * scale``."""
+        if self.cmvn_shift is None or self.cmvn_scale is None:
+            return L
+        return (L + self.cmvn_shift) * self.cmvn_scale
+
+    def postprocess(self, M: torch.Tensor) -> torch.Tensor:
+        L = super().postprocess(M)
+        return L if self.stacks else self._normalised(L)
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        L = super().forward(y)
+        return self._normalised(low_frame_rate(L, self.lfr_m, self.lfr_n)) if self.stacks else L
+
+    def extra_repr(self) -> str:
+        cmvn = "cmvn=None" if self.cmvn_shift is None else "cmvn=(shift, scale)"
+        return f"lfr_m={self.lfr_m}, lfr_n={self.lfr_n}, {cmvn}"
+
+
 # NeMo's log guard, log(x + 2**-24), and the constant added to each band's std.
 NEMO_LOG_GUARD, NEMO_STD_FLOOR = 2.0**-24, 1e-5
 # NeMo's window names: torch's symmetric (periodic=False) windows, built in float32.
@@ -631,6 +703,7 @@ PRESETS: dict[str, type[FrontEnd]] = {
     "kaldi": Kaldi,
     "campplus": CAMPPlus,
     "wespeaker": WeSpeaker,
+    "funasr": FunASR,
     "nemo": NeMo,
 }
 
@@ -646,7 +719,7 @@ def preset(name: str, **overrides: Any) -> FrontEnd:
     ----------
     name : str
         One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "cosyvoice", "vocos",
-        "f5tts", "styletts2", "kaldi", "campplus", "wespeaker", "nemo".
+        "f5tts", "styletts2", "kaldi", "campplus", "wespeaker", "funasr", "nemo".
     **overrides
         The preset's own options (e.g. ``n_mels=128`` and ``max_over="item"`` for Whisper,
         ``pad_mode="reflect"`` for Wav2Lip) or any :class:`MelSpectrogram` keyword

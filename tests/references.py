@@ -401,3 +401,36 @@ def wespeaker_features(wave: torch.Tensor) -> torch.Tensor:
                                   frame_shift=10, sample_frequency=16000,
                                   window_type="hamming")  # fmt: skip
     return (feat - feat.mean(dim=0, keepdim=True)).T
+
+
+def funasr_lfr(feat: torch.Tensor, m: int, n: int) -> torch.Tensor:
+    """FunASR's ``apply_lfr`` on ``feat`` ``(T, F)``, written as its loop: ceil(T / n) rows,
+    row i the concatenation of frames ``i * n .. i * n + m - 1`` of the features with
+    ``(m - 1) // 2`` copies of frame 0 before them, the last frame repeated where a row runs
+    past the end."""
+    T = feat.shape[0]
+    padded = torch.cat([feat[:1]] * ((m - 1) // 2) + [feat])
+    rows = []
+    for i in range(-(-T // n)):
+        frames = list(padded[i * n : i * n + m])
+        frames += [padded[-1]] * (m - len(frames))
+        rows.append(torch.cat(frames))
+    return torch.stack(rows)
+
+
+def funasr_features(wave: torch.Tensor, cmvn: tuple | None = None, lfr_m: int = 7,
+                    lfr_n: int = 6) -> torch.Tensor:  # fmt: skip
+    """FunASR's ``WavFrontend.forward`` of 16 kHz ``wave`` (n,) with ``dither=0``: the audio
+    times ``1 << 15``, torchaudio's fbank (80 bins, 25/10 ms, Hamming), LFR, then ``inputs +=
+    means; inputs *= vars`` with ``cmvn = (means, vars)`` as float32 tensors (its
+    ``load_cmvn``). Returns ``(80 * lfr_m, frames)``."""
+    feat = torchaudio_kaldi_fbank(wave * (1 << 15), num_mel_bins=80, frame_length=25,
+                                  frame_shift=10, sample_frequency=16000,
+                                  window_type="hamming")  # fmt: skip
+    feat = funasr_lfr(feat, lfr_m, lfr_n)
+    if cmvn is not None:
+        dim = feat.shape[1]
+        means, scales = (torch.from_numpy(np.asarray(v, np.float32)[None, :dim]) for v in cmvn)
+        feat += means
+        feat *= scales
+    return feat.T

@@ -307,4 +307,23 @@ def test_stream_command_with_a_causal_preset_and_refuses_whisper(stereo_files, c
     assert main(["stream", stereo_files["wav"], "--preset", "wav2lip", "--threads", "1"]) == 0
     assert "max |stream - offline|" in capsys.readouterr().out
     r = _run_cli("stream", stereo_files["wav"], "--preset", "whisper")
-    assert r.returncode == 1 and "cannot stream" in r.stderr
+    assert r.returncode == 1 and "cannot stream: its normalisation by the max" in r.stderr
+
+
+def test_mel_funasr_saves_stacked_features_and_refuses_to_plot_them(stereo_files, tmp_path):
+    import torch
+
+    import fastmel
+
+    out, png = tmp_path / "f.npy", tmp_path / "f.png"
+    assert main(["mel", stereo_files["wav"], "-o", str(out), "--preset", "funasr"]) == 0
+    y, _ = librosa.load(stereo_files["wav"], sr=16000)
+    expected = fastmel.preset("funasr")(torch.from_numpy(y)).numpy()
+    np.testing.assert_allclose(np.load(out), expected, rtol=0, atol=1e-6)
+    assert np.load(out).shape[0] == 560
+    out.unlink()
+    r = _run_cli("mel", stereo_files["wav"], "-o", str(out), "--preset", "funasr", "--plot",
+                 str(png))  # fmt: skip
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
+    assert "stack 7 frames of 80 bands" in r.stderr and stereo_files["wav"] in r.stderr
+    assert not out.exists() and not png.exists()

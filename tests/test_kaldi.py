@@ -246,6 +246,116 @@ def test_wespeaker_batches_items_and_streams_only_without_the_mean():
     assert streamed.shape == offline.shape and np.abs(streamed - offline).max() <= 1e-4
 
 
+def write_am_mvn(path, shift: np.ndarray, scale: np.ndarray) -> None:
+    """An am.mvn file as FunASR's models ship it (Kaldi nnet1 text: Splice, AddShift, Rescale)."""
+    def vector(v: np.ndarray) -> str:
+        return "<LearnRateCoef> 0 [ " + " ".join(f"{x:.6g}" for x in v) + " ]"
+
+    n = len(shift)
+    path.write_text(f"<Nnet>\n<Splice> {n} {n}\n[ 0 ]\n<AddShift> {n} {n}\n{vector(shift)}\n"
+                    f"<Rescale> {n} {n}\n{vector(scale)}\n</Nnet>\n")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def am_mvn(tmp_path_factory):
+    """A realistic am.mvn: minus the means and the inverse stds of the stacked features of
+    speech, as FunASR's are (its values, rounded to 6 digits as written, read back)."""
+    y = np.concatenate([make_signal(k, 16000, 2.0, seed=3) for k in ("speech", "voiced")])
+    L = fastmel.preset("funasr", dtype=torch.float64)(torch.from_numpy(y)).numpy()
+    path = tmp_path_factory.mktemp("funasr") / "am.mvn"
+    write_am_mvn(path, -L.mean(axis=1), 1 / L.std(axis=1))
+    return path
+
+
+def test_am_mvn_is_read_as_funasr_reads_it(am_mvn, tmp_path):
+    shift, scale = fastmel.funasr.read_am_mvn(am_mvn)
+    text = am_mvn.read_text().split("\n")
+    assert shift.shape == scale.shape == (560,)
+    assert shift.tolist() == [float(v) for v in text[4].split()[3:-1]]  # (FunASR's indices)
+    assert scale.tolist() == [float(v) for v in text[6].split()[3:-1]]
+    assert -20 < shift.min() and shift.max() < 0 and 0 < scale.min() and scale.max() < 2
+    bad = tmp_path / "bad.mvn"
+    cases = [("<Nnet> </Nnet>", "no <AddShift> vector"),
+             ("<AddShift> 2 2 <LearnRateCoef> 0 [ 1 2 ]", "no <Rescale> vector"),
+             ("<AddShift> [ 1 2 ] <Rescale> [ 1 ]", "2 values and <Rescale> 1")]  # fmt: skip
+    for text, match in cases:
+        bad.write_text(text)
+        with pytest.raises(ParameterError, match=match):
+            fastmel.funasr.read_am_mvn(bad)
+    with pytest.raises(ParameterError, match="cannot read"):
+        fastmel.funasr.read_am_mvn(tmp_path / "missing.mvn")
+    with pytest.raises(ParameterError, match="at least 560 values"):
+        fastmel.preset("funasr", cmvn=(np.zeros(80), np.ones(80)))
+    with pytest.raises(TypeError, match="cmvn must be"):
+        fastmel.preset("funasr", cmvn=np.zeros((2, 560)))
+    with pytest.raises(TypeError, match="real numbers"):
+        fastmel.preset("funasr", cmvn=(["a"] * 560, np.ones(560)))
+    with pytest.raises(ParameterError, match="finite"):
+        fastmel.preset("funasr", cmvn=(np.full(560, np.nan), np.ones(560)))
+    for name, bad_value, error in (("lfr_m", 0, ParameterError), ("lfr_n", 1.5, TypeError)):
+        with pytest.raises(error, match=name):
+            fastmel.preset("funasr", **{name: bad_value})
+
+
+@pytest.mark.parametrize("signal", ["speech", "voiced", "chirp", "noise", "silence", "fullscale"])
+def test_funasr_is_wavfrontends_output(signal, am_mvn):
+    # FunASR's WavFrontend with dither 0 (torchaudio's steps, its LFR loop, its CMVN) in
+    # float32; in float64, Kaldi's steps in float64 on the scaled audio, stacked, normalised
+    y = make_signal(signal, 16000, 1.5).astype(np.float32)
+    shift, scale = fastmel.funasr.read_am_mvn(am_mvn)
+    got = fastmel.preset("funasr", cmvn=am_mvn)(torch.from_numpy(y)).numpy()
+    theirs = ref.funasr_features(torch.from_numpy(y), cmvn=(shift, scale)).numpy()
+    assert got.shape == theirs.shape == (560, 25)  # (148 frames, every 6th)
+    assert np.abs(got - theirs).max() <= KALDI_ATOL32 * scale.max()
+    bare = fastmel.preset("funasr")(torch.from_numpy(y)).numpy()
+    theirs = ref.funasr_features(torch.from_numpy(y)).numpy()
+    assert np.abs(bare - theirs).max() <= KALDI_ATOL32
+    kaldi = ref.kaldi_fbank(y.astype(np.float64) * 32768, window_type="hamming")
+    stacked = ref.funasr_lfr(torch.from_numpy(kaldi.T), 7, 6).T.numpy()
+    exact = (stacked + shift[:, None]) * scale[:, None]
+    got64 = fastmel.preset("funasr", cmvn=am_mvn, dtype=torch.float64)
+    assert np.abs(got64(torch.from_numpy(y).double()).numpy() - exact).max() <= KALDI_ATOL64
+
+
+@pytest.mark.parametrize("m, n", [(7, 6), (5, 1), (1, 1), (3, 2), (1, 3), (8, 3), (2, 5)])
+def test_funasr_stacks_frames_as_its_lfr_loop(m, n):
+    # every position of the edges: 1 to 14 frames (400 + 160 (T - 1) samples), a batch
+    y = torch.from_numpy(np.stack([make_signal(k, 16000, 0.3) for k in ("speech", "noise")]))
+    kaldi = fastmel.preset("kaldi", window="hamming", input_scale=fastmel.presets.PCM_SCALE)
+    front = fastmel.preset("funasr", lfr_m=m, lfr_n=n)
+    for frames in range(1, 15):
+        x = y[:, : 400 + 160 * (frames - 1)]
+        got, L = front(x), kaldi(x)
+        for i in range(2):
+            expected = ref.funasr_lfr(L[i].T, m, n).T
+            assert got[i].shape == expected.shape == (80 * m, -(-frames // n))
+            assert torch.equal(got[i], expected), (frames, i)
+    assert front.causal == (m == n == 1)
+
+
+def test_funasr_streams_only_without_stacking(am_mvn):
+    for kw in ({}, {"lfr_m": 2, "lfr_n": 1}, {"lfr_m": 1, "lfr_n": 2}):
+        with pytest.raises(ParameterError, match="FunASR cannot stream: the low-frame-rate"):
+            MelStream(fastmel.preset("funasr", **kw))
+    y = torch.from_numpy(np.stack([make_signal(k, 16000, 1.0) for k in ("speech", "chirp")]))
+    kaldi = fastmel.preset("kaldi", window="hamming", input_scale=fastmel.presets.PCM_SCALE)
+    shift, scale = fastmel.funasr.read_am_mvn(am_mvn)
+    for cmvn in (None, (shift[:80], scale[:80])):  # every step per frame: a stream
+        front = fastmel.preset("funasr", lfr_m=1, lfr_n=1, cmvn=cmvn)
+        stream = MelStream(front)
+        streamed = torch.cat([stream.push(c) for c in y.split(640, -1)] + [stream.flush()], -1)
+        offline = front(y)
+        expected = kaldi(y)
+        if cmvn is not None:
+            as32 = [torch.from_numpy(np.float32(v[:80, None])) for v in cmvn]
+            expected = (expected + as32[0]) * as32[1]
+        assert torch.equal(offline, expected)
+        assert (streamed - offline).abs().max() <= 1e-4
+    with pytest.raises(ParameterError, match="subtract_mean does not apply to funasr"):
+        fastmel.preset("funasr", subtract_mean=True)
+    assert "lfr_m=7, lfr_n=6, cmvn=(shift, scale)" in repr(fastmel.preset("funasr", cmvn=am_mvn))
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("kw", [{}, {"power": 1.0, "window": "hamming"},
                                 {"snip_edges": False, "preemphasis": 0.0}], ids=str)  # fmt: skip

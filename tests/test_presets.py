@@ -72,8 +72,10 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
         snip = kw.get("snip_edges", True)
         out = np.stack([ref.knf_fbank(item, snip_edges=snip)[0] for item in y])
         return out.reshape(lead + out.shape[1:])
-    if name in ("campplus", "wespeaker"):  # CosyVoice's, pyannote's (more in test_kaldi.py)
-        features = ref.campplus_features if name == "campplus" else ref.wespeaker_features
+    if name in ("campplus", "wespeaker", "funasr"):  # CosyVoice's, pyannote's, FunASR's (more
+        # in test_kaldi.py)
+        features = {"campplus": ref.campplus_features, "wespeaker": ref.wespeaker_features,
+                    "funasr": ref.funasr_features}[name]  # fmt: skip
         out = torch.stack([features(item) for item in y.reshape(-1, y.shape[-1])])
         return out.reshape(y.shape[:-1] + out.shape[1:])
     if name == "nemo":  # (more in tests/test_nemo.py)
@@ -83,7 +85,7 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
 
 SR = {"whisper": 16000, "wav2lip": 16000, "hifigan": 22050, "bigvgan": 24000, "cosyvoice": 24000,
       "vocos": 24000, "f5tts": 24000, "styletts2": 24000, "kaldi": 16000, "campplus": 16000,
-      "wespeaker": 16000, "nemo": 16000}
+      "wespeaker": 16000, "funasr": 16000, "nemo": 16000}
 CASES = [
     ("whisper", {}),
     ("whisper", {"n_mels": 128}),
@@ -244,9 +246,9 @@ def test_pushes_under_inference_mode_mix_with_others(name):
 
 
 def test_preset_errors_and_registry():
-    assert sorted(fastmel.PRESETS) == ["bigvgan", "campplus", "cosyvoice", "f5tts", "hifigan",
-                                       "kaldi", "nemo", "styletts2", "vocos", "wav2lip",
-                                       "wespeaker", "whisper"]  # fmt: skip
+    assert sorted(fastmel.PRESETS) == ["bigvgan", "campplus", "cosyvoice", "f5tts", "funasr",
+                                       "hifigan", "kaldi", "nemo", "styletts2", "vocos",
+                                       "wav2lip", "wespeaker", "whisper"]  # fmt: skip
     with pytest.raises(ParameterError, match="preset 'tacotron'"):
         fastmel.preset("tacotron")
     with pytest.raises(ParameterError, match="n_mels"):
@@ -288,7 +290,7 @@ def test_worst_preset_errors_are_reported(record_property):
         assert err <= tol
 
 
-@pytest.mark.parametrize("name", ["wav2lip", "whisper", "nemo"])
+@pytest.mark.parametrize("name", ["wav2lip", "whisper", "nemo", "funasr"])
 def test_presets_compile_without_graph_breaks(name):
     torch._dynamo.reset()
     front = fastmel.preset(name)
