@@ -146,6 +146,11 @@ class _StaticStream:
     def __init__(self, stream: MelStream, example: torch.Tensor) -> None:
         if not isinstance(stream, MelStream):
             raise TypeError(f"stream must be a fastmel.MelStream, got {type(stream).__name__}")
+        if stream.front_end is not None and stream.front_end.frame_stacker() is not None:
+            raise ParameterError(
+                f"{type(stream.front_end).__name__} stacks frames into rows, which a static "
+                "stream does not: push to the MelStream itself"
+            )
         check_signal(example, "example")
         chunk = example.shape[-1]
         if chunk == 0:

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from .errors import ParameterError, check_real, check_size
 from .filters import check_sr
-from .funasr import cmvn_vectors, low_frame_rate
+from .funasr import FrameStacker, cmvn_vectors, low_frame_rate
 from .kaldi import KaldiSpectrogram
 from .spectrogram import MelSpectrogram, check_signal
 from .tracing import is_compiling
@@ -93,6 +93,11 @@ class FrontEnd(torch.nn.Module):
         ``(..., n_mels, k)`` (its last k), as the model ends it: the stream's flush passes
         its frames through this (NeMo sets its last frame to 0)."""
         return M
+
+    def frame_stacker(self) -> FrameStacker | None:
+        """A new stream's stacking of post-processed frames into output rows, for presets
+        whose rows stack several frames (FunASR's); None: one frame per output column."""
+        return None
 
     if TYPE_CHECKING:  # nn.Module.__call__ is typed Any: calls get forward's types
 
@@ -453,15 +458,15 @@ class FunASR(Kaldi):
     Notes
     -----
     The output is ``(..., n_mels * lfr_m, ceil(frames / lfr_n))``; the model takes ``.mT``.
-    A batch gives each row the features of that row alone. It does not stream when it
-    stacks frames (the last stacked frames repeat the input's last frame); with ``lfr_m =
-    lfr_n = 1`` every step is per frame and it does. FunASR's ``WavFrontend`` dithers unless
+    A batch gives each row the features of that row alone. It streams: each stacked row
+    comes out once the frames it holds have arrived, and the rows that repeat the last
+    frame at the flush (a CUDA-graph stream does not stack frames: push to the
+    :class:`fastmel.MelStream`). FunASR's ``WavFrontend`` dithers unless
     its config sets ``dither: 0`` (its default is 1.0 on the 16-bit scale: random noise
     added to every frame); these are the features without dither. FunASR shortens the
     frame to an input shorter than 25 ms; here such an input raises ParameterError.
     """
 
-    whole_input_statistic = "the low-frame-rate stacking (its last frames repeat the last one)"
     cmvn_shift: torch.Tensor | None
     cmvn_scale: torch.Tensor | None
 
@@ -476,9 +481,10 @@ class FunASR(Kaldi):
             torch.from_numpy(v).to(self.mel.dtype)[:, None] for v in vectors)  # fmt: skip
         self.register_buffer("cmvn_shift", shift, persistent=False)
         self.register_buffer("cmvn_scale", scale, persistent=False)
-        # Without stacking, every step is per frame (the CMVN in postprocess): it streams.
-        self.stacks = (self.lfr_m, self.lfr_n) != (1, 1)
-        self.causal = not self.stacks
+        self.stacks = (self.lfr_m, self.lfr_n) != (1, 1)  # (else the CMVN is per frame)
+
+    def frame_stacker(self) -> FrameStacker | None:
+        return FrameStacker(self.lfr_m, self.lfr_n, self._normalised) if self.stacks else None
 
     def _normalised(self, L: torch.Tensor) -> torch.Tensor:
         """FunASR's ``apply_cmvn``: ``(L + shift) * scale``."""

@@ -41,6 +41,7 @@ class StreamState:
     head: torch.Tensor | None = None
     previous: torch.Tensor | None = None
     numpy: bool | None = None
+    stacked: tuple | None = None
 
 
 class MelStream:
@@ -126,6 +127,8 @@ class MelStream:
         self._previous: torch.Tensor | None = None  # last sample, for pre-emphasis
         self._kind = StreamKind("chunk", "(..., n)")  # NumPy in, NumPy out
         self._grad = False  # whether a chunk required grad (then no push runs without autograd)
+        # post-processed frames -> rows of stacked frames (FunASR's LFR), or None
+        self._stacker = None if self.front_end is None else self.front_end.frame_stacker()
 
     @property
     def edge_samples(self) -> int:
@@ -150,8 +153,9 @@ class MelStream:
         """
         if self._finished:
             raise ParameterError("state after flush: the stream has ended")
+        stacked = None if self._stacker is None else self._stacker.state()
         return StreamState(self._buf, self._buf_start, self._n_in, self._next_frame,
-                           self._head, self._previous, self._kind.numpy)  # fmt: skip
+                           self._head, self._previous, self._kind.numpy, stacked)  # fmt: skip
 
     def resume(self, state: StreamState) -> None:
         """Go on from ``state``, discarding this stream's own.
@@ -178,11 +182,14 @@ class MelStream:
                          for t in (state.buf, state.head, state.previous))  # fmt: skip
         self._lead = None if held is None else tuple(held.shape[:-1])
         self._kind.numpy = state.numpy
+        if self._stacker is not None:
+            self._stacker.resume(state.stacked)
         self._finished = False
 
     @property
     def frames_emitted(self) -> int:
-        """Number of frames returned so far."""
+        """Number of frames computed so far (for presets that stack frames, such as FunASR's,
+        the frames not yet in a returned row included)."""
         return self._next_frame
 
     def _check_chunk(self, chunk: Any) -> torch.Tensor:
@@ -285,7 +292,10 @@ class MelStream:
         return self._post(self._emit())
 
     def _post(self, frames: torch.Tensor) -> torch.Tensor:
-        return frames if self.front_end is None else self.front_end.postprocess(frames)
+        if self.front_end is None:
+            return frames
+        frames = self.front_end.postprocess(frames)
+        return frames if self._stacker is None else self._stacker.push(frames)
 
     def flush(self) -> Any:
         """End the stream: return the remaining frames (the right edge, padded by pad_mode).
@@ -315,4 +325,6 @@ class MelStream:
         last = self._post(self._emit())
         if self.front_end is not None:
             last = self.front_end.finish(last, self._next_frame)
+        if self._stacker is not None:
+            last = torch.cat([last, self._stacker.flush()], dim=-1)
         return self._kind.give(last)

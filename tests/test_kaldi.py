@@ -21,6 +21,9 @@ from tests.conftest import KALDI_ATOL32, KALDI_ATOL64, KALDI_BANK_ATOL, KALDI_RT
 
 knf = pytest.importorskip("kaldi_native_fbank", reason="kaldi-native-fbank not installed")
 
+# Chunk sizes for streams, cycled: a hop, single samples, irregular ones with an empty chunk,
+# larger than the signal's frames, and a frame less one sample.
+CHUNKINGS = [[160], [1], [257, 0, 1023, 5], [4000], [399, 1]]
 # Each option's values; GRID draws combinations in which every value appears (checked below).
 OPTIONS = {
     "sr": [16000, 8000, 22050, 44100],
@@ -330,29 +333,64 @@ def test_funasr_stacks_frames_as_its_lfr_loop(m, n):
             expected = ref.funasr_lfr(L[i].T, m, n).T
             assert got[i].shape == expected.shape == (80 * m, -(-frames // n))
             assert torch.equal(got[i], expected), (frames, i)
-    assert front.causal == (m == n == 1)
+    assert front.causal and (front.frame_stacker() is None) == (m == n == 1)
 
 
-def test_funasr_streams_only_without_stacking(am_mvn):
-    for kw in ({}, {"lfr_m": 2, "lfr_n": 1}, {"lfr_m": 1, "lfr_n": 2}):
-        with pytest.raises(ParameterError, match="FunASR cannot stream: the low-frame-rate"):
-            MelStream(fastmel.preset("funasr", **kw))
+@pytest.mark.parametrize("m, n", [(7, 6), (5, 1), (1, 3), (8, 3), (2, 5)])
+@pytest.mark.parametrize("sizes", CHUNKINGS, ids=str)
+def test_funasr_streams_each_row_once_its_frames_have_arrived(m, n, sizes, am_mvn):
+    shift, scale = fastmel.funasr.read_am_mvn(am_mvn)
+    cmvn = (np.resize(shift, 80 * m), np.resize(scale, 80 * m))
+    front = fastmel.preset("funasr", lfr_m=m, lfr_n=n, cmvn=cmvn)
+    y = torch.from_numpy(np.stack([make_signal(k, 16000, 0.6) for k in ("speech", "chirp")]))
+    stream, parts, pos, i, rows = MelStream(front), [], 0, 0, 0
+    while pos < y.shape[-1]:
+        parts.append(stream.push(y[:, pos : pos + sizes[i % len(sizes)]]))
+        pos, i, rows = pos + sizes[i % len(sizes)], i + 1, rows + parts[-1].shape[-1]
+        frames = stream.frames_emitted + (m - 1) // 2 if stream.frames_emitted else 0
+        assert rows == max(0, (frames - m) // n + 1)  # rows all of whose frames have arrived
+    parts.append(stream.flush())
+    streamed, offline = torch.cat(parts, -1), front(y)
+    assert streamed.shape == offline.shape and (streamed - offline).abs().max() <= 1e-4
+
+
+@pytest.mark.parametrize("m, n", [(7, 6), (1, 3), (8, 3)])
+def test_funasr_stream_of_short_signals_forks_and_is_not_static(m, n):
+    front = fastmel.preset("funasr", lfr_m=m, lfr_n=n)
+    y = torch.from_numpy(make_signal("speech", 16000, 0.3))
+    for frames in range(1, 15):  # every row count, from a single frame
+        x = y[: 400 + 160 * (frames - 1)]
+        stream = MelStream(front)
+        parts = [stream.push(c) for c in x.split(97)] + [stream.flush()]
+        assert (torch.cat(parts, -1) - front(x)).abs().max() <= 1e-4, frames
+    stream = MelStream(front)
+    head = [stream.push(c) for c in y[:2000].split(333)]
+    fork = MelStream(front)
+    fork.resume(stream.state())
+    tails = [[s.push(y[2000:]), s.flush()] for s in (stream, fork)]
+    assert torch.equal(torch.cat(head + tails[0], -1), torch.cat(head + tails[1], -1))
+    assert (torch.cat(head + tails[0], -1) - front(y)).abs().max() <= 1e-4
+    with pytest.raises(ParameterError, match="FunASR stacks frames into rows"):
+        fastmel.graph._StaticStream(MelStream(front), y[:640])
+    with pytest.raises(ParameterError, match="subtract_mean does not apply to funasr"):
+        fastmel.preset("funasr", subtract_mean=True)
+
+
+def test_funasr_without_stacking_is_the_kaldi_fbank_normalised_frame_by_frame(am_mvn):
     y = torch.from_numpy(np.stack([make_signal(k, 16000, 1.0) for k in ("speech", "chirp")]))
     kaldi = fastmel.preset("kaldi", window="hamming", input_scale=fastmel.presets.PCM_SCALE)
     shift, scale = fastmel.funasr.read_am_mvn(am_mvn)
-    for cmvn in (None, (shift[:80], scale[:80])):  # every step per frame: a stream
+    for cmvn in (None, (shift[:80], scale[:80])):
         front = fastmel.preset("funasr", lfr_m=1, lfr_n=1, cmvn=cmvn)
-        stream = MelStream(front)
-        streamed = torch.cat([stream.push(c) for c in y.split(640, -1)] + [stream.flush()], -1)
-        offline = front(y)
+        assert front.frame_stacker() is None
         expected = kaldi(y)
         if cmvn is not None:
             as32 = [torch.from_numpy(np.float32(v[:80, None])) for v in cmvn]
             expected = (expected + as32[0]) * as32[1]
-        assert torch.equal(offline, expected)
-        assert (streamed - offline).abs().max() <= 1e-4
-    with pytest.raises(ParameterError, match="subtract_mean does not apply to funasr"):
-        fastmel.preset("funasr", subtract_mean=True)
+        assert torch.equal(front(y), expected)
+        stream = MelStream(front)
+        streamed = torch.cat([stream.push(c) for c in y.split(640, -1)] + [stream.flush()], -1)
+        assert (streamed - expected).abs().max() <= 1e-4
     assert "lfr_m=7, lfr_n=6, cmvn=(shift, scale)" in repr(fastmel.preset("funasr", cmvn=am_mvn))
 
 
@@ -425,9 +463,6 @@ def test_mel_banks_equal_kaldi_native_fbank(sr, n_fft, n_mels, fmin, fmax):
     exact = fastmel.kaldi_mel_filters(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax,
                                       dtype=np.float64)  # fmt: skip
     assert np.abs(exact - theirs).max() <= KALDI_BANK_ATOL
-
-
-CHUNKINGS = [[160], [1], [257, 0, 1023, 5], [4000], [399, 1]]
 
 
 @pytest.mark.parametrize("snip_edges", [True, False])

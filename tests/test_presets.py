@@ -99,6 +99,7 @@ CASES = [
     ("styletts2", {}),
     ("nemo", {}),
     ("nemo", {"normalize": None}),
+    ("funasr", {}),
 ]
 STREAMING = [(n, kw) for n, kw in CASES if fastmel.preset(n, **kw).causal]
 
