@@ -85,10 +85,7 @@ class FrameStacker:
             frames = torch.cat([frames[..., :1].expand(*lead, self.left), frames], dim=-1)
         else:
             frames = torch.cat([self.pending, frames], dim=-1)
-        end = self.start + frames.shape[-1]  # padded-domain frames received
-        count = max(0, (end - self.rows * self.n - self.m) // self.n + 1)
-        first = self.rows * self.n - self.start  # where the next row begins in `frames`
-        out = self._rows(frames[..., first:], count)
+        out, end = self._complete_rows(frames)
         # keep from the next row's first frame, and at least the last frame (the right edge)
         keep = min(self.rows * self.n, end - 1)
         self.pending, self.start = frames[..., keep - self.start :], keep
@@ -99,12 +96,15 @@ class FrameStacker:
         if self.pending is None:
             raise ParameterError("no frames to stack")
         lead = self.pending.shape[:-1]
-        frames = torch.cat([self.pending, self.pending[..., -1:].expand(
-            *lead, self.m - 1 - self.left)], dim=-1)  # fmt: skip
+        after = self.pending[..., -1:].expand(*lead, self.m - 1 - self.left)
+        return self._complete_rows(torch.cat([self.pending, after], dim=-1))[0]
+
+    def _complete_rows(self, frames: torch.Tensor) -> tuple[torch.Tensor, int]:
+        """The rows complete in ``frames`` (padded-domain frames from ``start``), and the
+        padded-domain index where ``frames`` end."""
         end = self.start + frames.shape[-1]
         count = max(0, (end - self.rows * self.n - self.m) // self.n + 1)
-        first = self.rows * self.n - self.start
-        return self._rows(frames[..., max(first, 0) :], count)
+        return self._rows(frames[..., self.rows * self.n - self.start :], count), end
 
 
 def _vector(tokens: list[str], component: str, path: str) -> np.ndarray:

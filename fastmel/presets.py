@@ -476,11 +476,10 @@ class FunASR(Kaldi):
             raise ParameterError("subtract_mean does not apply to funasr: its cmvn normalises")
         super().__init__(window=window, input_scale=input_scale, **options)
         self.lfr_m, self.lfr_n = check_size("lfr_m", lfr_m), check_size("lfr_n", lfr_n)
-        vectors = cmvn_vectors(cmvn, self.mel.config.n_mels * self.lfr_m)
-        shift, scale = (None, None) if vectors is None else (
-            torch.from_numpy(v).to(self.mel.dtype)[:, None] for v in vectors)  # fmt: skip
-        self.register_buffer("cmvn_shift", shift, persistent=False)
-        self.register_buffer("cmvn_scale", scale, persistent=False)
+        vectors = cmvn_vectors(cmvn, self.mel.config.n_mels * self.lfr_m) or (None, None)
+        for name, v in zip(("cmvn_shift", "cmvn_scale"), vectors, strict=True):
+            column = None if v is None else torch.from_numpy(v).to(self.mel.dtype)[:, None]
+            self.register_buffer(name, column, persistent=False)
         self.stacks = (self.lfr_m, self.lfr_n) != (1, 1)  # (else the CMVN is per frame)
 
     def frame_stacker(self) -> FrameStacker | None:
