@@ -5,11 +5,11 @@
 transcription where openai-whisper is not installed), and Wav2Lip's, HiFi-GAN's,
 BigVGAN's, CosyVoice's (its mel, and its CAM++ input from torchaudio's Kaldi fbank),
 pyannote.audio's (WeSpeaker's input, also from it), FunASR's (SenseVoice's input, from it
-and its frame stacking), Vocos', F5-TTS', StyleTTS 2's and NeMo's code as
-``tests/references.py`` transcribes it (with its constants cached, as the
-models cache them). Whisper and NeMo are also timed against the feature extractor
-transformers' pipelines run (``transformers_extractor``). Needs a source checkout
-(``tests``).
+and its frame stacking), SpeechBrain's (ECAPA-TDNN's input), Vocos', F5-TTS', StyleTTS 2's
+and NeMo's code as ``tests/references.py`` transcribes it (with its constants cached, as
+the models cache them; SpeechBrain's bank too, which its ``Filterbank`` rebuilds per
+call). Whisper and NeMo are also timed against the feature extractor transformers'
+pipelines run (``transformers_extractor``). Needs a source checkout (``tests``).
 """
 
 from __future__ import annotations
@@ -102,6 +102,9 @@ def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
     if name == "funasr":
         label = "FunASR WavFrontend, torchaudio's fbank, LFR, no CMVN (torch; tests/references.py)"
         return label, lambda: ref.funasr_features(yt)
+    if name == "speechbrain":
+        label = "SpeechBrain Fbank + sentence mean norm (torch; tests/references.py)"
+        return label, lambda: ref.speechbrain_features(yt)
     if name == "nemo":
         return "NeMo features.py (torch; tests/references.py)", lambda: ref.nemo_features(yt)
     raise ValueError(f"unknown preset {name!r}")

@@ -19,6 +19,7 @@ from .filters import (
     mel_filters,
     mel_frequencies,
     mel_to_hz,
+    speechbrain_mel_filters,
     torchaudio_mel_filters,
 )
 from .graph import CUDAGraphRunner, CUDAGraphStream, cuda_graph
@@ -63,6 +64,7 @@ __all__ = [
     "mfcc",
     "power_to_db",
     "preset",
+    "speechbrain_mel_filters",
     "torchaudio_mel_filters",
 ]
 

@@ -15,13 +15,14 @@ from .filters import (
     check_mel_params,
     mel_filters,
     padded_window,
+    speechbrain_mel_filters,
     torchaudio_mel_filters,
 )
 from .padding import PAD_MODES
 
 __all__ = ["FILTERBANKS", "PAD_MODES", "MelConfig"]
 
-FILTERBANKS = ("librosa", "torchaudio")
+FILTERBANKS = ("librosa", "torchaudio", "speechbrain")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,6 +101,11 @@ class MelConfig:
             pad = check_size("center_pad", center_pad, minimum=0)
         if filterbank not in FILTERBANKS:
             raise ParameterError(f"filterbank={filterbank!r} must be one of {FILTERBANKS}")
+        if filterbank == "speechbrain" and (not htk or norm is not None):
+            raise ParameterError(
+                "the speechbrain filterbank is on the HTK mel scale, unnormalised: it takes "
+                f"htk=True and norm=None, got htk={htk!r}, norm={norm!r}"
+            )
         if not (math.isfinite(check_real("mag_eps", mag_eps)) and mag_eps >= 0):
             raise ParameterError(f"mag_eps={mag_eps} must be a finite number >= 0")
         w = padded_window(window, win_length, n_fft)  # validates the window
@@ -125,6 +131,9 @@ class MelConfig:
                                   norm=self.norm)  # fmt: skip
         if self.filterbank == "torchaudio":
             return torchaudio_mel_filters(**kw).astype(dtype)
+        if self.filterbank == "speechbrain":
+            kw.pop("htk"), kw.pop("norm")
+            return speechbrain_mel_filters(**kw).astype(dtype)
         return mel_filters(**kw, dtype=dtype)
 
     def n_frames(self, n_samples: int) -> int:

@@ -25,6 +25,7 @@ __all__ = [
     "mel_filters",
     "mel_frequencies",
     "mel_to_hz",
+    "speechbrain_mel_filters",
     "torchaudio_mel_filters",
 ]
 
@@ -276,6 +277,40 @@ def torchaudio_mel_filters(
     return _torchaudio_basis(float(sr), int(n_fft), int(n_mels), float(fmin), fmax, bool(htk), norm)
 
 
+def speechbrain_mel_filters(
+    *, sr: float, n_fft: int, n_mels: int = 40, fmin: float = 0.0, fmax: float | None = None
+) -> np.ndarray:
+    """Mel filterbank as SpeechBrain's ``Filterbank`` builds it (frozen, triangular),
+    transposed.
+
+    SpeechBrain (its ``Fbank`` feature, the input of its ECAPA-TDNN speaker models) places
+    ``n_mels + 2`` points evenly on the HTK mel scale (``2595 log10(1 + f / 700)``) and
+    gives filter i a triangle symmetric in Hz around point i + 1, of half-width the distance
+    to point i: unlike the usual bank, its right foot is not the next point. Built in float32
+    torch ops, from ``linspace(0, sr // 2, n_freqs)``; unnormalised (peak 1).
+
+    Returns
+    -------
+    M : np.ndarray [shape=(n_mels, 1 + n_fft // 2)], float32, read-only
+    """
+    fmax = check_mel_params(sr, n_fft, n_mels, fmin, fmax, None)
+    return _speechbrain_basis(float(sr), int(n_fft), int(n_mels), float(fmin), fmax)
+
+
+@functools.lru_cache(maxsize=16)
+def _speechbrain_basis(sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
+    def to_mel(f: float) -> float:  # (Python floats: the ends of the mel range)
+        return 2595.0 * math.log10(1.0 + f / 700.0)
+
+    points = torch.linspace(to_mel(fmin), to_mel(fmax), n_mels + 2)
+    hz = 700.0 * (10.0 ** (points / 2595.0) - 1.0)
+    centre, band = hz[1:-1, None], (hz[1:] - hz[:-1])[:-1, None]
+    slope = (torch.linspace(0, int(sr) // 2, n_fft // 2 + 1)[None] - centre) / band
+    out = torch.clamp(torch.minimum(slope + 1.0, -slope + 1.0), min=0.0).numpy()
+    out.setflags(write=False)
+    return out
+
+
 def _general_cosine(n: int, coefs: tuple[float, ...]) -> np.ndarray:
     # Periodic window as scipy builds it (fftbins=True): the symmetric window of n + 1
     # points with its last point dropped.
@@ -413,3 +448,4 @@ def clear_cache() -> None:
     _named_window64.cache_clear()
     _cached_scipy_window64.cache_clear()
     _torchaudio_basis.cache_clear()
+    _speechbrain_basis.cache_clear()

@@ -84,9 +84,11 @@ class MelSpectrogram(torch.nn.Module):
     center_pad : int >= 0 or None
         Samples padded on each side when ``center=True`` (None: ``n_fft // 2``, as librosa;
         HiFi-GAN pads ``(n_fft - hop_length) // 2``).
-    filterbank : {"librosa", "torchaudio"}
-        Build the mel basis as librosa does (float64, rounded like librosa), or as
-        ``torchaudio.functional.melscale_fbanks`` does (float32 throughout).
+    filterbank : {"librosa", "torchaudio", "speechbrain"}
+        Build the mel basis as librosa does (float64, rounded like librosa), as
+        ``torchaudio.functional.melscale_fbanks`` does (float32 throughout), or as
+        SpeechBrain's ``Filterbank`` does (float32; :func:`fastmel.speechbrain_mel_filters`;
+        ``htk=True, norm=None``).
     mag_eps : float >= 0
         Added under the square root of the magnitude (HiFi-GAN's ``sqrt(|X|^2 + 1e-9)``).
     dtype : np.dtype or torch.dtype
@@ -268,6 +270,7 @@ class MelSpectrogram(torch.nn.Module):
             f"sr={c.sr:g}, n_fft={c.n_fft}, hop_length={c.hop_length}, win_length={c.win_length}, "
             f"window={win!r}, center={c.center}, pad_mode={c.pad_mode!r}, power={c.power:g}, "
             f"n_mels={c.n_mels}, fmin={c.fmin:g}, fmax={c.fmax:g}, htk={c.htk}, norm={c.norm!r}"
+            + (f", filterbank={c.filterbank!r}" if c.filterbank != "librosa" else "")
         )
 
     def check_input(self, y: Any) -> None:

@@ -126,6 +126,10 @@ PRESET_ATOL = {"whisper": 1e-5, "wav2lip": 5e-4, "hifigan": 2e-5, "bigvgan": 2e-
 KALDI_ATOL64, KALDI_RTOL32, KALDI_ATOL32, KALDI_BANK_ATOL = 1e-7, 2e-5, 1e-3, 2e-5
 for _name in ("kaldi", "campplus", "wespeaker", "funasr"):
     PRESET_ATOL[_name] = KALDI_ATOL32
+# SpeechBrain's features, in dB (10 log10): float32 against its float32 torch steps within
+# 1e-4 dB (worst measured 1.1e-05, on a chirp; values up to ~100 dB, whose float32 ulp is
+# 7.6e-06).
+PRESET_ATOL["speechbrain"] = 1e-4
 # NeMo's features (tests/test_nemo.py), in its output units (log, or normalised log). float32
 # against its float32 torch steps within PRESET_ATOL (worst measured 8.0e-04, in a chirp's
 # near-silent bands without normalisation: log(x + 2**-24) has no floor to hide float32 FFT
@@ -143,5 +147,7 @@ PRESET_ATOL["nemo"], NEMO_ATOL64 = 2e-3, 1e-8
 # ONNX Runtime's matrix products differ by instruction set: Whisper's graph measured 1.03e-05
 # from openai-whisper on an AVX-512 CPU (9.1e-06 from the float64 preset, where openai-whisper's
 # own float32 steps are 5.0e-06 from it), over the 1e-5 that held on the previous machine.
+# SpeechBrain's dB features: 1.96e-04 dB at 0.5 s (1e-3 dB, as HiFi-GAN's log units).
 ONNX_PRESET_ATOL = {**PRESET_ATOL, "whisper": 2e-5, "hifigan": 1e-3, "bigvgan": 2e-4,
-                    "cosyvoice": 2e-4, "vocos": 2e-4, "f5tts": 2e-4}  # fmt: skip
+                    "cosyvoice": 2e-4, "vocos": 2e-4, "f5tts": 2e-4,
+                    "speechbrain": 1e-3}  # fmt: skip

@@ -434,3 +434,50 @@ def funasr_features(wave: torch.Tensor, cmvn: tuple | None = None, lfr_m: int = 
         feat += means
         feat *= scales
     return feat.T
+
+
+@functools.lru_cache(maxsize=8)
+def speechbrain_bank(n_mels: int = 80, sr: int = 16000, n_fft: int = 400, fmin: float = 0.0,
+                     fmax: float = 8000.0) -> torch.Tensor:  # fmt: skip
+    """SpeechBrain's frozen triangular ``Filterbank`` matrix ``(n_fft // 2 + 1, n_mels)``, in
+    float32 torch ops as its ``__init__`` and ``_triangular_filters`` build it: mel points by
+    ``linspace`` between Python-float ends, their Hz, each filter's centre and band (the
+    distance down to the previous point), then ``max(0, min(1 + s, 1 - s))`` of the slope
+    ``s = (f - centre) / band`` at ``linspace(0, sr // 2, n_stft)``. Cached (SpeechBrain
+    rebuilds it per call): read it, never write it."""
+    n_stft = n_fft // 2 + 1
+    mel = torch.linspace(2595 * math.log10(1 + fmin / 700), 2595 * math.log10(1 + fmax / 700),
+                         n_mels + 2)  # fmt: skip
+    hz = 700 * (10 ** (mel / 2595) - 1)
+    band, centre = (hz[1:] - hz[:-1])[:-1], hz[1:-1]
+    freqs = torch.linspace(0, sr // 2, n_stft).repeat(n_mels, 1)
+    slope = (freqs - centre.repeat(n_stft, 1).T) / band.repeat(n_stft, 1).T
+    return torch.max(torch.zeros(1), torch.min(slope + 1.0, -slope + 1.0)).T
+
+
+@functools.lru_cache(maxsize=1)
+def _speechbrain_window() -> torch.Tensor:
+    return torch.hamming_window(400)  # (its STFT module builds it once)
+
+
+def speechbrain_features(wave: torch.Tensor, n_mels: int = 80, top_db: float | None = 80.0,
+                         subtract_mean: bool = True) -> torch.Tensor:  # fmt: skip
+    """SpeechBrain's ``Fbank`` (16 kHz, n_fft 400, 25/10 ms, ``torch.hamming_window``,
+    ``torch.stft`` centred with zeros, ``spectral_magnitude`` power 1 (re^2 + im^2),
+    ``Filterbank`` with ``log_mel``: ``10 log10(clamp(x, 1e-10))``, less ``10 log10(max(amin,
+    ref_value))`` = 0, ``top_db`` below the max over the whole item), then
+    ``InputNormalization(norm_type="sentence", std_norm=False)``: each band's mean over the
+    frames subtracted. ``wave`` (n,); returns ``(n_mels, frames)``. A float64 wave is
+    computed in float64 with SpeechBrain's float32 window and bank."""
+    window = _speechbrain_window().to(wave.dtype)
+    stft = torch.stft(wave, 400, 160, 400, window, center=True, pad_mode="constant",
+                      normalized=False, onesided=True, return_complex=True)  # fmt: skip
+    mag = torch.view_as_real(stft).pow(2).sum(-1).pow(1).T  # (frames, 201)
+    bank = speechbrain_bank(n_mels).to(wave.dtype)
+    x_db = 10 * torch.log10(torch.clamp(mag @ bank, min=1e-10))
+    x_db -= 10 * math.log10(max(1e-10, 1.0))
+    if top_db is not None:
+        x_db = torch.max(x_db, x_db.amax(dim=(-2, -1)) - top_db)
+    if subtract_mean:
+        x_db = x_db - torch.mean(x_db, dim=0)
+    return x_db.T

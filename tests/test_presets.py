@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -78,6 +80,10 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
                     "funasr": ref.funasr_features}[name]  # fmt: skip
         out = torch.stack([features(item) for item in y.reshape(-1, y.shape[-1])])
         return out.reshape(y.shape[:-1] + out.shape[1:])
+    if name == "speechbrain":
+        out = torch.stack([ref.speechbrain_features(item, **kw)
+                           for item in y.reshape(-1, y.shape[-1])])  # fmt: skip
+        return out.reshape(y.shape[:-1] + out.shape[1:])
     if name == "nemo":  # (more in tests/test_nemo.py)
         return ref.nemo_features(y, **kw)
     raise ValueError(name)
@@ -85,7 +91,7 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
 
 SR = {"whisper": 16000, "wav2lip": 16000, "hifigan": 22050, "bigvgan": 24000, "cosyvoice": 24000,
       "vocos": 24000, "f5tts": 24000, "styletts2": 24000, "kaldi": 16000, "campplus": 16000,
-      "wespeaker": 16000, "funasr": 16000, "nemo": 16000}
+      "wespeaker": 16000, "funasr": 16000, "speechbrain": 16000, "nemo": 16000}
 CASES = [
     ("whisper", {}),
     ("whisper", {"n_mels": 128}),
@@ -100,6 +106,9 @@ CASES = [
     ("nemo", {}),
     ("nemo", {"normalize": None}),
     ("funasr", {}),
+    ("speechbrain", {}),
+    ("speechbrain", {"n_mels": 24}),
+    ("speechbrain", {"top_db": None, "subtract_mean": False}),
 ]
 STREAMING = [(n, kw) for n, kw in CASES if fastmel.preset(n, **kw).causal]
 
@@ -188,6 +197,38 @@ def test_vocos_filterbank_against_torchaudio_when_it_imports():
                                rtol=0, atol=1e-7)  # fmt: skip
 
 
+def test_speechbrain_filterbank_is_its_own():
+    # SpeechBrain's triangles are symmetric in Hz (right foot at centre + band, not at the
+    # next point): close to torchaudio's HTK bank (the weights differ by up to 0.03), not it
+    for n_mels, fmax in ((80, 8000.0), (24, 8000.0), (40, 6000.0)):
+        ours = fastmel.speechbrain_mel_filters(sr=16000, n_fft=400, n_mels=n_mels, fmax=fmax)
+        theirs = ref.speechbrain_bank(n_mels, fmax=fmax).T.numpy()
+        np.testing.assert_array_equal(ours, theirs)
+        htk = fastmel.torchaudio_mel_filters(sr=16000, n_fft=400, n_mels=n_mels, fmax=fmax)
+        assert np.abs(ours - htk).max() > 0.01
+    with pytest.raises(ParameterError, match="htk=True and norm=None"):
+        fastmel.MelSpectrogram(sr=16000, filterbank="speechbrain", norm="slaney", htk=True)
+    assert "filterbank='speechbrain'" in repr(fastmel.preset("speechbrain"))
+
+
+def test_speechbrain_in_float64_and_per_item():
+    # float64: SpeechBrain's steps in float64 with its float32 window and bank; a batch
+    # floors and normalises each item by its own max and mean
+    y = _audio(16000, 1.0, batch=2).double() * torch.tensor([[1.0], [0.01]], dtype=torch.float64)
+    got = fastmel.preset("speechbrain", dtype=torch.float64)(y)
+    for i in range(2):
+        assert max_abs(got[i], ref.speechbrain_features(y[i])) <= 1e-9
+    quiet = fastmel.preset("speechbrain")(y.float())[1]
+    assert max_abs(quiet, ref.speechbrain_features(y[1].float())) <= PRESET_ATOL["speechbrain"]
+    for bad, error in ((-1.0, ParameterError), (math.nan, ParameterError), ("80", TypeError)):
+        with pytest.raises(error, match="top_db"):
+            fastmel.preset("speechbrain", top_db=bad)
+    with pytest.raises(TypeError, match="subtract_mean"):
+        fastmel.preset("speechbrain", subtract_mean=1)
+    with pytest.raises(ParameterError, match="SpeechBrain cannot stream: its top_db floor"):
+        fastmel.MelStream(fastmel.preset("speechbrain", subtract_mean=False))
+
+
 def test_styletts2_bands_are_placed_for_16_khz_on_24_khz_audio():
     # StyleTTS 2 leaves torchaudio's sample_rate at 16000 for its 24 kHz audio: the bank is
     # the 16 kHz one (up to 8 kHz in its terms), whatever the audio's rate is
@@ -248,8 +289,8 @@ def test_pushes_under_inference_mode_mix_with_others(name):
 
 def test_preset_errors_and_registry():
     assert sorted(fastmel.PRESETS) == ["bigvgan", "campplus", "cosyvoice", "f5tts", "funasr",
-                                       "hifigan", "kaldi", "nemo", "styletts2", "vocos",
-                                       "wav2lip", "wespeaker", "whisper"]  # fmt: skip
+                                       "hifigan", "kaldi", "nemo", "speechbrain", "styletts2",
+                                       "vocos", "wav2lip", "wespeaker", "whisper"]  # fmt: skip
     with pytest.raises(ParameterError, match="preset 'tacotron'"):
         fastmel.preset("tacotron")
     with pytest.raises(ParameterError, match="n_mels"):
