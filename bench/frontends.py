@@ -8,8 +8,10 @@ pyannote.audio's (WeSpeaker's input, also from it), FunASR's (SenseVoice's input
 and its frame stacking), SpeechBrain's (ECAPA-TDNN's input), Vocos', F5-TTS', StyleTTS 2's
 and NeMo's code as ``tests/references.py`` transcribes it (with its constants cached, as
 the models cache them; SpeechBrain's bank too, which its ``Filterbank`` rebuilds per
-call). Whisper and NeMo are also timed against the feature extractor transformers'
-pipelines run (``transformers_extractor``). Needs a source checkout (``tests``).
+call); SeamlessM4T's (w2v-BERT 2.0's) and AST's are transformers'
+``SeamlessM4TFeatureExtractor`` and ``ASTFeatureExtractor`` themselves. Whisper and NeMo are
+also timed against the feature extractor transformers' pipelines run
+(``transformers_extractor``). Needs a source checkout (``tests``).
 """
 
 from __future__ import annotations
@@ -107,6 +109,15 @@ def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
         return label, lambda: ref.speechbrain_features(yt)
     if name == "nemo":
         return "NeMo features.py (torch; tests/references.py)", lambda: ref.nemo_features(yt)
+    if name in ("seamless", "ast"):  # (their models' code is transformers' extractor itself)
+        try:
+            extractor = ref.seamless_extractor() if name == "seamless" else ref.ast_extractor()
+        except ImportError as e:
+            raise Unavailable(f"transformers: {e}") from None
+        key = "input_features" if name == "seamless" else "input_values"
+        return f"transformers {type(extractor).__name__}", lambda: extractor(
+            y, sampling_rate=16000, return_tensors="np"
+        )[key][0].T
     raise ValueError(f"unknown preset {name!r}")
 
 

@@ -18,7 +18,7 @@ import torch
 
 from .errors import ParameterError
 
-__all__ = ["FrameStacker", "low_frame_rate", "read_am_mvn"]
+__all__ = ["FrameStacker", "low_frame_rate", "read_am_mvn", "stack_frames"]
 
 
 def low_frame_rate(L: torch.Tensor, m: int, n: int) -> torch.Tensor:
@@ -37,10 +37,10 @@ def low_frame_rate(L: torch.Tensor, m: int, n: int) -> torch.Tensor:
     lead, left = L.shape[:-1], (m - 1) // 2
     padded = torch.cat([L[..., :1].expand(*lead, left), L,
                         L[..., -1:].expand(*lead, m - 1 - left)], dim=-1)  # fmt: skip
-    return _stacked(padded, m, n)
+    return stack_frames(padded, m, n)
 
 
-def _stacked(frames: torch.Tensor, m: int, n: int) -> torch.Tensor:
+def stack_frames(frames: torch.Tensor, m: int, n: int) -> torch.Tensor:
     """Every window of ``m`` frames every ``n`` that fits in ``frames`` ``(..., F, T)``, each
     as one column: ``(..., m * F, windows)``."""
     return frames.unfold(-1, m, n).movedim(-1, -3).flatten(-3, -2)  # (from (..., F, w, m))
@@ -70,7 +70,7 @@ class FrameStacker:
     def _rows(self, frames: torch.Tensor, count: int) -> torch.Tensor:
         """The next ``count`` rows, from ``frames`` starting at the first row's first frame."""
         if count:
-            rows = _stacked(frames.narrow(-1, 0, (count - 1) * self.n + self.m), self.m, self.n)
+            rows = stack_frames(frames.narrow(-1, 0, (count - 1) * self.n + self.m), self.m, self.n)
         else:
             rows = frames.new_empty(frames.shape[:-2] + (self.m * frames.shape[-2], 0))
         self.rows += count

@@ -73,6 +73,7 @@ def kaldi_mel_filters(
     n_mels: int = 23,
     fmin: float = 20.0,
     fmax: float | None = None,
+    allow_empty_banks: bool = False,
     dtype: npt.DTypeLike = np.float32,
 ) -> np.ndarray:
     """Kaldi's mel banks (``MelBanks``; Kaldi's defaults), as a matrix.
@@ -103,7 +104,8 @@ def kaldi_mel_filters(
     Raises
     ------
     ParameterError
-        Bad parameters, or a bank with no FFT bin in it (too many banks for ``n_fft``).
+        Bad parameters, or a bank with no FFT bin in it (too many banks for ``n_fft``)
+        without ``allow_empty_banks``.
     """
     sr = check_sr(sr)
     n_fft = check_size("n_fft", n_fft)
@@ -129,7 +131,7 @@ def kaldi_mel_filters(
     inside = (m > left) & (m < right)
     weights = np.where(inside, np.where(m <= center, rising, falling), 0).astype(dt)
     empty = np.flatnonzero(~inside.any(axis=1))
-    if empty.size:
+    if empty.size and not allow_empty_banks:
         raise ParameterError(
             f"mel bank {empty[0]} holds no FFT bin: n_mels={n_mels} is too many for n_fft={n_fft} "
             f"between {fmin:g} and {fmax:g} Hz"
@@ -174,7 +176,7 @@ class KaldiSpectrogram(MelSpectrogram):
         Kaldi's framing (above).
     power : {2.0, 1.0}
         Power spectrum (Kaldi's ``use_power``) or magnitude.
-    n_mels, fmin, fmax
+    n_mels, fmin, fmax, allow_empty_banks
         As :func:`kaldi_mel_filters`.
     input_scale : float > 0
         Compute the features of ``y * input_scale`` (e.g. ``32768`` for a model trained on
@@ -201,6 +203,7 @@ class KaldiSpectrogram(MelSpectrogram):
         n_mels: int = 23,
         fmin: float = 20.0,
         fmax: float | None = None,
+        allow_empty_banks: bool = False,
         input_scale: float = 1.0,
         dtype: Any = np.float32,
     ) -> None:
@@ -214,7 +217,8 @@ class KaldiSpectrogram(MelSpectrogram):
             raise ParameterError(f"preemphasis={k:g} must be in [0, 1] (Kaldi's preemph_coeff)")
         for name, flag in (("remove_dc_offset", remove_dc_offset),
                            ("round_to_power_of_two", round_to_power_of_two),
-                           ("snip_edges", snip_edges)):  # fmt: skip
+                           ("snip_edges", snip_edges),
+                           ("allow_empty_banks", allow_empty_banks)):  # fmt: skip
             if not isinstance(flag, (bool, np.bool_)):
                 raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
         if power not in (1.0, 2.0):
@@ -224,7 +228,7 @@ class KaldiSpectrogram(MelSpectrogram):
             raise ParameterError(f"input_scale={scale!r} must be positive and finite")
         self.input_scale = float(scale)
         self.preemphasis, self.remove_dc_offset = float(k), bool(remove_dc_offset)
-        self.snip_edges = bool(snip_edges)
+        self.snip_edges, self.allow_empty_banks = bool(snip_edges), bool(allow_empty_banks)
         self.fft_size = 1 << (win - 1).bit_length() if round_to_power_of_two else win
         self._dft_size = self.fft_size
         fmax = _kaldi_fmax(sr, fmin, fmax)  # (the banks are checked as they are built)
@@ -255,13 +259,14 @@ class KaldiSpectrogram(MelSpectrogram):
     def _basis(self, dtype: npt.DTypeLike) -> np.ndarray:
         c = self.config
         banks = kaldi_mel_filters(sr=c.sr, n_fft=self.fft_size, n_mels=c.n_mels, fmin=c.fmin,
-                                  fmax=c.fmax, dtype=dtype)  # fmt: skip
+                                  fmax=c.fmax, allow_empty_banks=self.allow_empty_banks,
+                                  dtype=dtype)  # fmt: skip
         if self.input_scale == 1.0:
             return banks
         with np.errstate(over="ignore", under="ignore"):
             factor = np.float64(self.input_scale) ** c.power  # (see input_scale)
-        info, weights = np.finfo(banks.dtype), banks[banks > 0]
-        if not info.tiny <= factor * weights.min() <= factor * weights.max() <= info.max:
+        info, weights = np.finfo(banks.dtype), factor * banks[banks > 0]  # (float64)
+        if weights.size and not info.tiny <= weights.min() <= weights.max() <= info.max:
             raise ParameterError(
                 f"input_scale={self.input_scale:g} takes the banks out of {banks.dtype}'s range"
             )
@@ -303,4 +308,5 @@ class KaldiSpectrogram(MelSpectrogram):
             f"snip_edges={self.snip_edges}, power={c.power:g}, n_mels={c.n_mels}, "
             f"fmin={c.fmin:g}, fmax={c.fmax:g}"
             + (f", input_scale={self.input_scale:g}" if self.input_scale != 1.0 else "")
+            + (", allow_empty_banks=True" if self.allow_empty_banks else "")
         )

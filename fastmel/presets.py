@@ -5,8 +5,9 @@ Each preset is a :class:`FrontEnd`: an optional causal pre-filter (pre-emphasis)
 (log compression, normalisation). ``fastmel.preset(name, **overrides)`` builds one;
 ``PRESETS`` lists the names. Post-processing is per frame for every preset but Whisper,
 whose normalisation takes a max over the whole input, NeMo's per-feature normalisation
-(mean and std over the whole input), the speaker-embedding inputs' mean over the frames
-and FunASR's frame stacking; the causal ones stream
+(mean and std over the whole input), the speaker-embedding inputs' mean over the frames,
+FunASR's frame stacking, SeamlessM4T's normalisation and AST's fixed length; the causal
+ones stream
 (``fastmel.MelStream(fastmel.preset("wav2lip"))``).
 """
 
@@ -21,14 +22,14 @@ import torch.nn.functional as F
 
 from .errors import ParameterError, check_real, check_size
 from .filters import check_sr
-from .funasr import FrameStacker, cmvn_vectors, low_frame_rate
+from .funasr import FrameStacker, cmvn_vectors, low_frame_rate, stack_frames
 from .kaldi import KaldiSpectrogram
 from .spectrogram import MelSpectrogram, check_signal
 from .tracing import is_compiling
 
-__all__ = ["PCM_SCALE", "PRESETS", "BigVGAN", "CAMPPlus", "CosyVoice", "F5TTS", "FrontEnd",
-           "FunASR", "HiFiGAN", "Kaldi", "NeMo", "SpeechBrain", "StyleTTS2", "Vocos", "Wav2Lip",
-           "WeSpeaker", "Whisper", "preset"]  # fmt: skip
+__all__ = ["AST", "PCM_SCALE", "PRESETS", "BigVGAN", "CAMPPlus", "CosyVoice", "F5TTS", "FrontEnd",
+           "FunASR", "HiFiGAN", "Kaldi", "NeMo", "SeamlessM4T", "SpeechBrain", "StyleTTS2",
+           "Vocos", "Wav2Lip", "WeSpeaker", "Whisper", "preset"]  # fmt: skip
 
 FLT_EPSILON = float(np.finfo(np.float32).eps)  # (Kaldi's log floor, whatever the dtype)
 #: ``1 << 15``: the scale of 16-bit samples, by which models trained on Kaldi's integer-valued
@@ -348,6 +349,10 @@ class Kaldi(FrontEnd):
         Subtract each band's mean over the frames (Kaldi's and torchaudio's
         ``subtract_mean``, cepstral mean normalisation per utterance): each item of a batch
         by its own mean. The output then depends on the whole input, so it does not stream.
+    allow_empty_banks : bool
+        Keep a bank that holds no FFT bin (too many banks for the FFT size) at the log
+        floor, as ``torchaudio.compliance.kaldi.fbank`` does, rather than raise, as Kaldi
+        does.
     input_scale : float > 0
         The features of ``y * input_scale``: Kaldi's tools read 16-bit PCM as integers, so
         models trained that way and fed audio in [-1, 1] need :data:`PCM_SCALE` (32768).
@@ -395,6 +400,20 @@ class Kaldi(FrontEnd):
 
     def extra_repr(self) -> str:
         return "subtract_mean=True" if self.subtract_mean else ""
+
+    def _snipped_frames(self, lengths: torch.Tensor) -> torch.Tensor:
+        """The frames of items of ``lengths`` samples with ``snip_edges``: ``1 + (lengths -
+        win_length) // hop_length``, at least 0."""
+        c = self.mel.config
+        return (torch.div(lengths - c.n_fft, c.hop_length, rounding_mode="floor") + 1).clamp_min(0)
+
+    def _own_frames(self, L: torch.Tensor, y: torch.Tensor, lengths: Any
+                    ) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+        """For features ``L`` of a batch ``y`` of items zero-padded from ``lengths`` samples
+        (``snip_edges``): which frames each item makes on its own, ``(..., 1, frames)``,
+        and how many, ``(..., 1, 1)``. Those frames read only the item's samples."""
+        count = self._snipped_frames(_checked_lengths(lengths, y))[..., None, None]
+        return torch.arange(L.shape[-1], device=L.device) < count, count
 
 
 class CAMPPlus(Kaldi):
@@ -505,6 +524,99 @@ class FunASR(Kaldi):
         return f"lfr_m={self.lfr_m}, lfr_n={self.lfr_n}, {cmvn}"
 
 
+class AST(Kaldi):
+    """The input of the Audio Spectrogram Transformer (``MIT/ast-finetuned-audioset-*``,
+    the default model of transformers' audio-classification pipeline), as Hugging Face's
+    ``ASTFeatureExtractor``
+    (``transformers/models/audio_spectrogram_transformer/feature_extraction_audio_spectrogram_transformer.py``,
+    after the AST authors' code) computes it from 16 kHz audio in [-1, 1], not rescaled:
+    ``torchaudio.compliance.kaldi.fbank(waveform, sample_frequency=16000,
+    window_type="hanning", num_mel_bins=128)`` (Kaldi's defaults otherwise: 400/160, DC
+    removal and pre-emphasis 0.97 per frame, FFT 512, 20 Hz-Nyquist,
+    ``log(max(x, FLT_EPSILON))``; its 4th bank holds no FFT bin and stays at the floor),
+    zero frames appended or frames dropped to ``max_length``, then ``(x - mean) / (2 *
+    std)`` with AudioSet's mean and std.
+
+    Parameters
+    ----------
+    n_mels : int >= 3
+        The extractor's ``num_mel_bins``.
+    max_length : int >= 1 or None
+        Frames of the output: the log fbank is zero-padded (before the normalisation) or
+        truncated to it; None keeps every frame.
+    normalize : bool
+        Its ``do_normalize``.
+    mean, std : float
+        Its ``mean`` and ``std`` (AudioSet's: the fine-tuned checkpoints' configs; other
+        data sets' checkpoints, e.g. Speech Commands', state their own).
+    **options
+        The :class:`Kaldi` preset's (``window="hanning"`` and ``allow_empty_banks=True`` by
+        default).
+
+    Notes
+    -----
+    The output is ``(..., n_mels, max_length)``: the model takes ``.mT`` (its
+    ``input_values``, ``(batch, max_length, n_mels)``). A batch gives each row the
+    features of that row alone; items of different lengths zero-padded to one length go
+    with ``lengths`` (``forward(y, lengths=lengths)``): each item's frames past its own
+    are then zeros before the normalisation, as the extractor pads each item.
+    ``snip_edges`` is fixed. With ``max_length=None`` each frame is computed on its own and
+    the preset streams.
+    """
+
+    #: AudioSet's mean and standard deviation of the log fbank (the extractor's defaults)
+    AUDIOSET_MEAN, AUDIOSET_STD = -4.2677393, 4.5689974
+    whole_input_statistic = "the padding or truncation to max_length frames (None streams)"
+
+    def __init__(self, *, n_mels: int = 128, max_length: int | None = 1024,
+                 normalize: bool = True, mean: float = AUDIOSET_MEAN, std: float = AUDIOSET_STD,
+                 window: str = "hanning", allow_empty_banks: bool = True,
+                 **options: Any) -> None:  # fmt: skip
+        for name in ("subtract_mean", "snip_edges"):
+            if name in options:
+                raise ParameterError(f"{name} is fixed for AST's features")
+        if not isinstance(normalize, (bool, np.bool_)):
+            raise TypeError(f"normalize must be a bool, got {type(normalize).__name__}")
+        mean, std = check_real("mean", mean), check_real("std", std)
+        if not (math.isfinite(mean) and 0 < std < math.inf):
+            raise ParameterError(f"mean={mean!r} must be finite and std={std!r} positive")
+        super().__init__(n_mels=n_mels, window=window, allow_empty_banks=allow_empty_banks,
+                         **options)  # fmt: skip
+        self.max_length = None if max_length is None else check_size("max_length", max_length)
+        self.normalize, self.mean, self.std = bool(normalize), float(mean), float(std)
+        self.causal = self.max_length is None
+
+    def postprocess(self, M: torch.Tensor) -> torch.Tensor:
+        L = super().postprocess(M)
+        return self._normalised(L) if self.max_length is None else L
+
+    def _normalised(self, L: torch.Tensor) -> torch.Tensor:
+        """The extractor's ``(x - mean) / (std * 2)``."""
+        return (L - self.mean) / (self.std * 2) if self.normalize else L
+
+    if TYPE_CHECKING:
+
+        def __call__(self, y: torch.Tensor, lengths: Any = None) -> torch.Tensor: ...
+
+    def forward(self, y: torch.Tensor, lengths: Any = None) -> torch.Tensor:
+        """AST's features of ``y`` ``(..., n)``, whose items are ``lengths`` samples long
+        (``(...)``, each in ``[0, n]``, the rest zero padding; None: ``n``)."""
+        L = super().forward(y)  # (normalised already without max_length: see postprocess)
+        if lengths is not None:  # each item's log fbank, then zero frames, as the extractor's
+            zero = torch.zeros((), dtype=L.dtype, device=L.device)
+            zero = self._normalised(zero) if self.max_length is None else zero
+            L = torch.where(self._own_frames(L, y, lengths)[0], L, zero)
+        if self.max_length is None:
+            return L
+        extra = self.max_length - L.shape[-1]
+        L = F.pad(L, (0, extra)) if extra > 0 else L[..., : self.max_length]
+        return self._normalised(L)
+
+    def extra_repr(self) -> str:
+        return (f"max_length={self.max_length}, normalize={self.normalize}, "
+                f"mean={self.mean:g}, std={self.std:g}")  # fmt: skip
+
+
 class SpeechBrain(FrontEnd):
     """SpeechBrain's ``Fbank`` features (``speechbrain/lobes/features.py``), normalised per
     sentence: the input of its speaker models (ECAPA-TDNN
@@ -575,22 +687,58 @@ NEMO_WINDOWS = {"hann": torch.hann_window, "hamming": torch.hamming_window,
                 "none": None}  # fmt: skip
 
 
-def _per_feature(L: torch.Tensor, n: Any, valid: torch.Tensor | None = None) -> torch.Tensor:
-    """NeMo's per-feature normalisation of ``L`` ``(..., n_mels, frames)`` over the ``n``
-    frames ``valid`` marks (``(..., 1, frames)``; None: all): ``(x - mean) / (std + 1e-5)``,
-    std with ``n - 1`` (one valid frame: NeMo's 0/0 std becomes 0). The mean is summed in
-    float64, so that a band of equal values (digital silence) has exactly that mean and
-    normalises to 0 as in exact arithmetic, where a float32 sum's rounding, divided by the
-    1e-5 std floor, would leave up to ~0.3 (NeMo's own float32 steps do)."""
+def _centred(L: torch.Tensor, n: Any, valid: torch.Tensor | None = None
+             ) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+    """``L`` ``(..., n_mels, frames)`` less each band's mean over the ``n`` frames ``valid``
+    marks (``(..., 1, frames)``; None: all), 0 elsewhere, and each band's variance over them
+    with the ``n - 1`` denominator (0 for one frame, whose 0/0 would be NaN). The mean is
+    summed in float64, so that a band of equal values (digital silence) has exactly that
+    mean and centres to 0 as in exact arithmetic: a float32 sum's rounding, divided by a
+    normalisation's small variance floor, would leave up to ~0.3 (NeMo's own float32 steps
+    do)."""
     kept = L if valid is None else torch.where(valid, L, 0.0)
     mean = (kept.sum(dim=-1, keepdim=True, dtype=torch.float64) / n).to(L.dtype)
     centred = L - mean if valid is None else torch.where(valid, L - mean, 0.0)
-    std = (centred.square().sum(dim=-1, keepdim=True) / (n - 1)).sqrt()
+    var = centred.square().sum(dim=-1, keepdim=True) / (n - 1)
     if isinstance(n, int):  # one count, known here: no NaN check on the hot path
-        std = std if n > 1 else torch.zeros_like(std)
-    else:
-        std = torch.where(std.isnan(), 0.0, std)
-    return centred / (std + NEMO_STD_FLOOR)
+        return centred, var if n > 1 else torch.zeros_like(var)
+    return centred, torch.where(var.isnan(), 0.0, var)
+
+
+def _per_feature(L: torch.Tensor, n: Any, valid: torch.Tensor | None = None) -> torch.Tensor:
+    """NeMo's per-feature normalisation (see :func:`_centred`): ``(x - mean) / (std +
+    1e-5)``, std with ``n - 1`` (one valid frame: NeMo's 0/0 std becomes 0)."""
+    centred, var = _centred(L, n, valid)
+    return centred / (var.sqrt() + NEMO_STD_FLOOR)
+
+
+def _checked_lengths(lengths: Any, y: torch.Tensor) -> torch.Tensor:
+    """``lengths`` (each item's length in samples) as an integer tensor of ``y``'s leading
+    shape on its device; its values are checked where that needs no device synchronisation
+    (a CPU tensor)."""
+    if not isinstance(lengths, torch.Tensor):
+        try:
+            lengths = torch.as_tensor(lengths)
+        except (TypeError, ValueError, RuntimeError):
+            raise TypeError(
+                f"lengths must be a tensor or a sequence of ints, got {type(lengths).__name__}"
+            ) from None
+    dtype = lengths.dtype  # (its attributes, which torch 2.1's dynamo traces)
+    if dtype.is_floating_point or dtype.is_complex or dtype == torch.bool:
+        raise TypeError(f"lengths must hold integers, got dtype {dtype}")
+    if lengths.shape != y.shape[:-1]:
+        raise ParameterError(
+            f"lengths has shape {tuple(lengths.shape)}; it must be y's leading shape "
+            f"{tuple(y.shape[:-1])} (one length per item)"
+        )
+    if lengths.device.type == "cpu" and lengths.numel() and not is_compiling():
+        low, high = int(lengths.min()), int(lengths.max())
+        if low < 0 or high > y.shape[-1]:
+            raise ParameterError(
+                f"lengths must lie in [0, {y.shape[-1]}] (the padded length), got "
+                f"values from {low} to {high}"
+            )
+    return lengths.to(y.device)
 
 
 class NeMo(FrontEnd):
@@ -715,7 +863,7 @@ class NeMo(FrontEnd):
             n: Any = L.shape[-1] - 1  # NeMo's valid frames: all but the last
         else:
             self.mel.check_input(y)
-            lengths = self._check_lengths(lengths, y)
+            lengths = _checked_lengths(lengths, y)
             x = self.preemphasize(y.to(self.mel.dtype))
             # NeMo zeroes the samples past each length after pre-emphasis (the first of them
             # would otherwise hold -k times the item's last sample)
@@ -731,32 +879,110 @@ class NeMo(FrontEnd):
             frames = torch.where(valid, frames, 0.0)
         return self._masked(frames, L.shape[-1])
 
-    def _check_lengths(self, lengths: Any, y: torch.Tensor) -> torch.Tensor:
-        """``lengths`` as an integer tensor of ``y``'s leading shape on its device; its
-        values are checked where that needs no device synchronisation (a CPU tensor)."""
-        if not isinstance(lengths, torch.Tensor):
-            try:
-                lengths = torch.as_tensor(lengths)
-            except (TypeError, ValueError, RuntimeError):
-                raise TypeError(
-                    f"lengths must be a tensor or a sequence of ints, got {type(lengths).__name__}"
-                ) from None
-        dtype = lengths.dtype  # (its attributes, which torch 2.1's dynamo traces)
-        if dtype.is_floating_point or dtype.is_complex or dtype == torch.bool:
-            raise TypeError(f"lengths must hold integers, got dtype {dtype}")
-        if lengths.shape != y.shape[:-1]:
-            raise ParameterError(
-                f"lengths has shape {tuple(lengths.shape)}; it must be y's leading shape "
-                f"{tuple(y.shape[:-1])} (one length per item)"
-            )
-        if lengths.device.type == "cpu" and lengths.numel() and not is_compiling():
-            low, high = int(lengths.min()), int(lengths.max())
-            if low < 0 or high > y.shape[-1]:
-                raise ParameterError(
-                    f"lengths must lie in [0, {y.shape[-1]}] (the padded length), got "
-                    f"values from {low} to {high}"
-                )
-        return lengths.to(y.device)
+
+#: The constant SeamlessM4T adds to each band's variance before its square root.
+SEAMLESS_VAR_FLOOR = 1e-7
+
+
+class SeamlessM4T(Kaldi):
+    """The speech input of SeamlessM4T (v1, v2) and of w2v-BERT 2.0
+    (``facebook/w2v-bert-2.0`` and the speech recognisers fine-tuned from it), as Hugging
+    Face's ``SeamlessM4TFeatureExtractor``
+    (``transformers/models/seamless_m4t/feature_extraction_seamless_m4t.py``) computes it
+    from 16 kHz audio in [-1, 1]: the audio times ``1 << 15``, Kaldi's fbank (80 banks,
+    400/160-sample frames, Povey window, DC removal and pre-emphasis 0.97 per frame, FFT
+    512, 20 Hz-Nyquist, ``log(max(x, FLT_EPSILON))``), each band normalised over the frames
+    as ``(x - mean) / sqrt(var + 1e-7)`` (variance with ``n - 1``), a zero frame after an
+    odd count, then each two consecutive frames stacked into one row: ``(..., 160,
+    ceil(frames / 2))``.
+
+    Parameters
+    ----------
+    n_mels : int >= 3
+        The extractor's ``num_mel_bins``.
+    normalize : bool
+        Its ``do_normalize_per_mel_bins``.
+    **options
+        The :class:`Kaldi` preset's (``sr`` is its ``sampling_rate``; the frames stay
+        400/160 samples at any rate, as in the extractor). ``snip_edges`` is fixed.
+
+    Notes
+    -----
+    Feature ``j * n_mels + f`` of row r is band f of frame ``2 r + j``, as the extractor's
+    ``(frames, n_mels)`` reshaped to ``(frames / 2, 2 * n_mels)``: the model takes ``.mT``.
+    (The extractor's ``stride`` other than 2 is not offered: its rows then also depend on
+    its ``pad_to_multiple_of``.) Items of different lengths go in one batch as the
+    extractor batches them: zero-padded to one length ``n``, with ``lengths`` giving each
+    item's own (``forward(y, lengths=lengths)``): each item is normalised over its own
+    frames, and its frames past them are 0. :meth:`feature_lengths` counts each item's rows that the
+    extractor's ``attention_mask`` marks valid (a row completed by padding is not): the
+    mask is ``arange(rows) < feature_lengths(lengths)``. An item of one frame normalises to
+    0 (the extractor divides 0 by a NaN variance there). It does not stream: the
+    normalisation needs the whole input.
+    """
+
+    whole_input_statistic = "each band's mean and variance over all frames (normalize)"
+
+    #: frames stacked per row (the extractor's ``stride``)
+    STRIDE = 2
+
+    def __init__(self, *, normalize: bool = True, win_length: int = 400,
+                 hop_length: int = 160, input_scale: float = PCM_SCALE,
+                 **options: Any) -> None:  # fmt: skip
+        for name in ("subtract_mean", "snip_edges"):
+            if name in options:
+                raise ParameterError(f"{name} is fixed for SeamlessM4T's features")
+        if not isinstance(normalize, (bool, np.bool_)):
+            raise TypeError(f"normalize must be a bool, got {type(normalize).__name__}")
+        super().__init__(win_length=win_length, hop_length=hop_length, input_scale=input_scale,
+                         **options)  # fmt: skip
+        self.normalize = bool(normalize)
+        self.causal = False
+
+    if TYPE_CHECKING:
+
+        def __call__(self, y: torch.Tensor, lengths: Any = None) -> torch.Tensor: ...
+
+    def feature_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
+        """The rows of items of ``lengths`` samples that hold only their own frames (the
+        extractor's ``attention_mask.sum(-1)``): ``frames // 2``, with ``frames = 1 +
+        (lengths - 400) // 160`` (0 below 400 samples)."""
+        return self._snipped_frames(lengths) // self.STRIDE
+
+    def forward(self, y: torch.Tensor, lengths: Any = None) -> torch.Tensor:
+        """SeamlessM4T's features of ``y``.
+
+        Parameters
+        ----------
+        y : torch.Tensor [shape=(..., n)]
+            Audio in [-1, 1], real floating point, at least one frame (400 samples) long.
+        lengths : torch.Tensor or sequence of int [shape=(...)], optional
+            Each item's length in samples, ``0 <= lengths <= n``, for items zero-padded to
+            ``n``; None: every item is ``n`` samples long.
+
+        Returns
+        -------
+        M : torch.Tensor [shape=(..., 2 * n_mels, ceil(frames / 2))]
+            ``frames = 1 + (n - 400) // 160``; each item's frames past its own are 0.
+        """
+        L = super().forward(y)
+        valid: torch.Tensor | None
+        n: Any
+        valid, n = None, L.shape[-1]  # (n: an int, or a tensor of counts)
+        if lengths is not None:
+            valid, count = self._own_frames(L, y, lengths)
+            n = count.to(L.dtype)
+        if self.normalize:
+            centred, var = _centred(L, n, valid)
+            L = centred / torch.sqrt(var + SEAMLESS_VAR_FLOOR)
+        if valid is not None:
+            L = torch.where(valid, L, 0.0)
+        if L.shape[-1] % self.STRIDE:  # (the extractor pads with 0.0)
+            L = F.pad(L, (0, self.STRIDE - L.shape[-1] % self.STRIDE))
+        return stack_frames(L, self.STRIDE, self.STRIDE)
+
+    def extra_repr(self) -> str:
+        return f"normalize={self.normalize}"
 
 
 PRESETS: dict[str, type[FrontEnd]] = {
@@ -774,11 +1000,17 @@ PRESETS: dict[str, type[FrontEnd]] = {
     "funasr": FunASR,
     "speechbrain": SpeechBrain,
     "nemo": NeMo,
+    "seamless": SeamlessM4T,
+    "ast": AST,
 }
 
 
 @overload
 def preset(name: Literal["nemo"], **overrides: Any) -> NeMo: ...  # (its call takes lengths)
+@overload
+def preset(name: Literal["seamless"], **overrides: Any) -> SeamlessM4T: ...  # (so does its)
+@overload
+def preset(name: Literal["ast"], **overrides: Any) -> AST: ...  # (and AST's)
 @overload
 def preset(name: str, **overrides: Any) -> FrontEnd: ...
 def preset(name: str, **overrides: Any) -> FrontEnd:
@@ -789,7 +1021,7 @@ def preset(name: str, **overrides: Any) -> FrontEnd:
     name : str
         One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "cosyvoice", "vocos",
         "f5tts", "styletts2", "kaldi", "campplus", "wespeaker", "funasr", "speechbrain",
-        "nemo".
+        "nemo", "seamless", "ast".
     **overrides
         The preset's own options (e.g. ``n_mels=128`` and ``max_over="item"`` for Whisper,
         ``pad_mode="reflect"`` for Wav2Lip) or any :class:`MelSpectrogram` keyword

@@ -124,8 +124,21 @@ PRESET_ATOL = {"whisper": 1e-5, "wav2lip": 5e-4, "hifigan": 2e-5, "bigvgan": 2e-
 # every signal of the grid). The campplus and wespeaker presets (that fbank less each band's
 # mean) and funasr (stacked frames; with an am.mvn, times its scales, which are below 1) as kaldi.
 KALDI_ATOL64, KALDI_RTOL32, KALDI_ATOL32, KALDI_BANK_ATOL = 1e-7, 2e-5, 1e-3, 2e-5
-for _name in ("kaldi", "campplus", "wespeaker", "funasr"):
+for _name in ("kaldi", "campplus", "wespeaker", "funasr", "seamless", "ast"):
     PRESET_ATOL[_name] = KALDI_ATOL32
+# SeamlessM4T (tests/test_extractors.py) against transformers' SeamlessM4TFeatureExtractor, which
+# transforms in float64 and rounds the spectrum to complex64 and the log to float32: float32 as
+# kaldi on those signals, normalised units (each band's std is >= 0.39 there); float64 within
+# SEAMLESS_ATOL64 in log units (its normalised output times each band's std: a band of almost
+# constant energy, std ~3e-4 in a full-scale square wave, magnifies the extractor's float32
+# rounding of the log ~3000-fold in normalised units).
+SEAMLESS_ATOL64 = 2e-5
+# AST (tests/test_extractors.py) against transformers' ASTFeatureExtractor (the same steps,
+# unscaled audio, then a fixed (x - mean) / (2 std)): float32 as kaldi on all but a chirp
+# (its near-silent bands measured 9.1e-04 at 12 s), float64 within AST_ATOL64 in its
+# normalised units on every signal (worst measured 1.5e-07: the extractor's float32 output
+# rounding).
+AST_ATOL64 = 1e-6
 # SpeechBrain's features, in dB (10 log10): float32 against its float32 torch steps within
 # 1e-4 dB (worst measured 1.1e-05, on a chirp; values up to ~100 dB, whose float32 ulp is
 # 7.6e-06).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from typing import Literal
 
 import librosa
@@ -481,3 +482,57 @@ def speechbrain_features(wave: torch.Tensor, n_mels: int = 80, top_db: float | N
     if subtract_mean:
         x_db = x_db - torch.mean(x_db, dim=0)
     return x_db.T
+
+
+@functools.lru_cache(maxsize=8)
+def seamless_extractor(n_mels: int = 80):
+    """transformers' ``SeamlessM4TFeatureExtractor`` (the library itself, not a
+    transcription: its NumPy steps need no torchaudio), built once per setting."""
+    import transformers
+
+    return transformers.SeamlessM4TFeatureExtractor(num_mel_bins=n_mels)
+
+
+def seamless_features(wave, n_mels: int = 80, normalize: bool = True,
+                      lengths=None) -> np.ndarray:  # fmt: skip
+    """SeamlessM4T's (and w2v-BERT 2.0's) input features of 16 kHz ``wave`` ``(..., n)``, as
+    ``SeamlessM4TFeatureExtractor`` computes them, each item on its own, or, with
+    ``lengths``, the items ``wave[i, :lengths[i]]`` as one padded batch. Returns
+    ``(..., 2 * n_mels, rows)`` (its ``input_features`` transposed)."""
+    y = np.asarray(wave.numpy() if isinstance(wave, torch.Tensor) else wave)
+    extractor = seamless_extractor(n_mels)
+    kw = dict(sampling_rate=16000, return_tensors="np", do_normalize_per_mel_bins=normalize)
+    if lengths is not None:  # (a list of items of their own lengths, padded as it pads)
+        items = [row[:length] for row, length in zip(y, np.asarray(lengths), strict=True)]
+        return extractor(items, **kw)["input_features"].transpose(0, 2, 1)
+    items = list(y.reshape(-1, y.shape[-1]))
+    out = np.stack([extractor(item, **kw)["input_features"][0].T for item in items])
+    return out.reshape(y.shape[:-1] + out.shape[1:])
+
+
+@functools.lru_cache(maxsize=8)
+def ast_extractor(n_mels: int = 128, max_length: int = 1024, normalize: bool = True):
+    """transformers' ``ASTFeatureExtractor`` (the library itself: without torchaudio it runs
+    its NumPy steps, with torchaudio ``kaldi.fbank``), built once per setting."""
+    import transformers
+
+    with warnings.catch_warnings():  # (its bank 4 of 128 holds no FFT bin, and it says so)
+        warnings.simplefilter("ignore")
+        return transformers.ASTFeatureExtractor(num_mel_bins=n_mels, max_length=max_length,
+                                                do_normalize=normalize)  # fmt: skip
+
+
+def ast_features(wave, n_mels: int = 128, max_length: int = 1024, normalize: bool = True,
+                 lengths=None) -> np.ndarray:  # fmt: skip
+    """The Audio Spectrogram Transformer's input of 16 kHz ``wave`` ``(..., n)``, as
+    ``ASTFeatureExtractor`` computes it, each item on its own (with ``lengths``, item i is
+    ``wave[i, :lengths[i]]``). Returns ``(..., n_mels, max_length)`` (its ``input_values``
+    transposed)."""
+    y = np.asarray(wave.numpy() if isinstance(wave, torch.Tensor) else wave)
+    extractor = ast_extractor(n_mels, max_length, normalize)
+    items = list(y.reshape(-1, y.shape[-1]))
+    if lengths is not None:
+        items = [item[:length] for item, length in zip(items, np.asarray(lengths), strict=True)]
+    out = extractor(items, sampling_rate=16000, return_tensors="np")
+    out = out["input_values"].transpose(0, 2, 1)
+    return out.reshape(y.shape[:-1] + out.shape[1:])

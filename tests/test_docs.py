@@ -47,6 +47,8 @@ def test_readme_cpu_examples_run():
     assert namespace["feats"].shape == (80, 81)
     assert namespace["parakeet"].shape == (2, 128, 101)
     assert not namespace["parakeet"][1, :, 7000 // 160 :].any()
+    assert namespace["w2v_bert"].shape == (2, 160, 49)  # (98 frames; 7000 samples make 42)
+    assert namespace["mask"].sum(-1).tolist() == [49, 21]
     assert namespace["mfcc"].shape == (13, 32)
 
 

@@ -530,3 +530,22 @@ def test_preset_follows_device_and_dtype():
 def test_preset_errors_name_the_parameter(kw, error, match):
     with pytest.raises(error, match=match):
         fastmel.preset("kaldi", **kw)
+
+
+def test_empty_banks_stay_at_the_floor_as_torchaudio_keeps_them():
+    # 128 banks over a 512-point FFT at 16 kHz (AST's): bank 3 holds no FFT bin. Kaldi refuses
+    # that; torchaudio's fbank gives it zero weights, so its log is the floor in every frame
+    with pytest.raises(ParameterError, match="mel bank 3 holds no FFT bin"):
+        fastmel.preset("kaldi", n_mels=128)
+    with pytest.raises(TypeError, match="allow_empty_banks must be a bool"):
+        fastmel.preset("kaldi", allow_empty_banks="yes")
+    for kind in ("speech", "voiced", "noise", "int16"):
+        y = torch.from_numpy(_audio(kind, 16000).astype(np.float32))
+        for window in ("hanning", "povey"):
+            front = fastmel.preset("kaldi", n_mels=128, allow_empty_banks=True, window=window)
+            ours = front(y).numpy()
+            theirs = ref.torchaudio_kaldi_fbank(y, num_mel_bins=128, window_type=window).T
+            err = np.abs(ours - theirs.numpy()).max()
+            assert err <= KALDI_ATOL32, f"{kind}, {window}: max|ours - torchaudio| = {err:.3g}"
+            assert (ours[3] == np.float32(np.log(np.finfo(np.float32).eps))).all()
+    assert "allow_empty_banks=True" in repr(front.mel)

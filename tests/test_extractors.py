@@ -1,0 +1,333 @@
+"""Presets whose reference is a transformers feature extractor itself: seamless
+(SeamlessM4T's and w2v-BERT 2.0's input, SeamlessM4TFeatureExtractor: single items, padded
+batches with lengths, options) and ast (the Audio Spectrogram Transformer's input,
+ASTFeatureExtractor)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import fastmel
+from fastmel import MelStream, ParameterError
+from tests import references as ref
+from tests.conftest import (
+    AST_ATOL64,
+    KALDI_ATOL32,
+    KALDI_BANK_ATOL,
+    PRESET_ATOL,
+    SEAMLESS_ATOL64,
+    SIGNALS,
+    make_signal,
+)
+from tests.test_presets import stream_in_sizes
+
+pytest.importorskip("transformers", reason="transformers (the reference) is not installed")
+
+# 1.5 s makes 148 frames (even), 1.51 s 149 (odd: the last row completed by a zero frame)
+SECONDS = (1.5, 1.51)
+# signals whose bands all hold a fair share of the energy (see KALDI_ATOL32)
+FAIR = ("speech", "voiced", "noise")
+
+
+def audio(kind: str, seconds: float = 1.0, seed: int = 0) -> torch.Tensor:
+    return torch.from_numpy(make_signal(kind, 16000, seconds, seed=seed).astype(np.float32))
+
+
+def max_abs(ours, theirs) -> float:
+    ours = ours.detach().double().numpy() if isinstance(ours, torch.Tensor) else ours
+    assert ours.shape == theirs.shape, f"shape {ours.shape} != reference {theirs.shape}"
+    return float(np.abs(ours - theirs).max(initial=0.0))
+
+
+def band_stds(y: torch.Tensor) -> np.ndarray:
+    """Each stacked feature's divisor, ``sqrt(var + 1e-7)`` of its band over the frames of
+    ``y`` (float64, ``n - 1``), as a column ``(160, 1)``."""
+    log = fastmel.preset("kaldi", input_scale=fastmel.presets.PCM_SCALE,
+                         dtype=torch.float64)(y.double()).numpy()  # fmt: skip
+    return np.tile(np.sqrt(log.var(axis=-1, ddof=1) + 1e-7), 2)[:, None]
+
+
+@pytest.mark.parametrize("seconds", SECONDS)
+@pytest.mark.parametrize("signal", FAIR)
+def test_float32_equals_the_extractor(signal, seconds):
+    y = audio(signal, seconds)
+    ours = fastmel.preset("seamless")(y)
+    theirs = ref.seamless_features(y)
+    assert ours.shape == (160, -(-(1 + (len(y) - 400) // 160) // 2))
+    err = max_abs(ours, theirs)
+    assert err <= PRESET_ATOL["seamless"], f"{signal}, {seconds} s: {err:.3g}"
+
+
+@pytest.mark.parametrize("seconds", SECONDS)
+@pytest.mark.parametrize("signal", SIGNALS)
+def test_float64_equals_the_extractor_in_log_units(signal, seconds):
+    # the normalised difference times each band's std is the difference in log units
+    y = audio(signal, seconds)
+    ours = fastmel.preset("seamless", dtype=torch.float64)(y.double()).numpy()
+    theirs = ref.seamless_features(y)
+    assert ours.shape == theirs.shape
+    err = float((np.abs(ours - theirs) * band_stds(y)).max())
+    assert err <= SEAMLESS_ATOL64, f"{signal}, {seconds} s: {err:.3g} log units"
+
+
+@pytest.mark.parametrize("signal", SIGNALS)
+def test_unnormalised_log_fbank_equals_the_extractor(signal):
+    y = audio(signal, 1.51)
+    theirs = ref.seamless_features(y, normalize=False)
+    err64 = max_abs(fastmel.preset("seamless", normalize=False, dtype=torch.float64)(y.double()),
+                    theirs)  # fmt: skip
+    assert err64 <= SEAMLESS_ATOL64, f"{signal}: float64 {err64:.3g}"
+    if signal != "chirp":  # (see test_float64_equals_the_extractor_in_log_units)
+        err32 = max_abs(fastmel.preset("seamless", normalize=False)(y), theirs)
+        assert err32 <= KALDI_ATOL32, f"{signal}: float32 {err32:.3g}"
+
+
+def test_silence_normalises_to_exactly_zero():
+    # each band's mean is summed in float64: equal values centre to 0, not to rounding noise
+    # magnified by the 1e-7 variance floor
+    out = fastmel.preset("seamless")(torch.zeros(2, 16000))
+    assert out.shape == (2, 160, 49) and not out.any()
+    # (a float64 sum of equal float64 values may round)
+    out64 = fastmel.preset("seamless", dtype=torch.float64)(torch.zeros(16000, dtype=torch.float64))
+    assert out64.abs().max() <= SEAMLESS_ATOL64
+
+
+@pytest.mark.parametrize("n_mels", [24, 40, 64])
+def test_other_bank_counts_equal_the_extractor(n_mels):
+    y = audio("speech", 1.51)
+    ours = fastmel.preset("seamless", n_mels=n_mels)(y)
+    theirs = ref.seamless_features(y, n_mels=n_mels)
+    assert ours.shape == (2 * n_mels, 75)
+    err = max_abs(ours, theirs)
+    assert err <= PRESET_ATOL["seamless"], f"{n_mels} banks: {err:.3g}"
+
+
+# items of 1.51 s (149 frames), 0.5 s (48), 2.02 s (200, the longest), 400 samples (one
+# frame), 2000 (11 frames) and 399 (none)
+LENGTHS = [24160, 8000, 32320, 400, 2000, 399]
+
+
+def padded(junk: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Items of LENGTHS zero-padded (or padded with loud noise) to the longest."""
+    kinds = ["speech", "voiced", "noise", "chirp", "speech", "voiced"]
+    n = max(LENGTHS)
+    rng = np.random.default_rng(1)
+    y = torch.from_numpy(rng.standard_normal((len(LENGTHS), n)).astype(np.float32) if junk
+                         else np.zeros((len(LENGTHS), n), np.float32))  # fmt: skip
+    for i, (kind, length) in enumerate(zip(kinds, LENGTHS, strict=True)):
+        y[i, :length] = audio(kind, length / 16000 + 0.01, seed=i)[:length]
+    return y, torch.tensor(LENGTHS)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # (the extractor's NaN statistics)
+def test_padded_batch_with_lengths_equals_the_extractors_batch():
+    y, lengths = padded()
+    front = fastmel.preset("seamless")
+    ours = front(y, lengths=lengths)
+    # (the extractor pads the list to its longest item, as y is padded)
+    theirs = ref.seamless_features(y, lengths=lengths)
+    assert ours.shape == theirs.shape == (len(LENGTHS), 160, 100)
+    one_frame = LENGTHS.index(400)  # (the extractor divides by a NaN variance there)
+    assert np.isnan(theirs[one_frame]).any() and not ours[one_frame].any()
+    keep = [i for i in range(len(LENGTHS)) if i != one_frame]
+    err = max_abs(ours[keep], theirs[keep])
+    assert err <= PRESET_ATOL["seamless"], f"padded batch: {err:.3g}"
+    # feature_lengths: the rows its attention mask marks valid
+    extractor = ref.seamless_extractor()
+    mask = extractor([row[:n] for row, n in zip(y.numpy(), LENGTHS, strict=True)],
+                     sampling_rate=16000, return_tensors="np")["attention_mask"]  # fmt: skip
+    np.testing.assert_array_equal(front.feature_lengths(lengths).numpy(), mask.sum(-1))
+
+
+def test_each_padded_item_equals_itself_alone_then_zeros():
+    # whatever pads an item (here loud noise) is ignored: its frames never read it
+    y, lengths = padded(junk=True)
+    front = fastmel.preset("seamless", dtype=torch.float64)
+    ours = front(y.double(), lengths=lengths.tolist())
+    rows = front.feature_lengths(lengths)
+    for i, n in enumerate(LENGTHS):
+        frames = max(0, 1 + (n - 400) // 160)
+        assert int(rows[i]) == frames // 2
+        if frames:
+            alone = front(y[i, :n].double())
+            np.testing.assert_allclose(ours[i, :, : alone.shape[-1]], alone, rtol=0, atol=1e-12)
+        unstacked = ours[i].reshape(2, 80, -1).permute(1, 2, 0).reshape(80, -1)
+        assert not unstacked[:, frames:].any(), f"item {i}: frames past its own must be 0"
+
+
+def test_full_lengths_change_nothing_and_batches_equal_their_items():
+    y = torch.stack([audio(kind, 1.0, seed=i) for i, kind in enumerate(FAIR[:2] * 2)])
+    y = y.reshape(2, 2, -1)
+    front = fastmel.preset("seamless")
+    whole = front(y)
+    torch.testing.assert_close(front(y, lengths=torch.full((2, 2), y.shape[-1])), whole)
+    for i, j in np.ndindex(2, 2):
+        torch.testing.assert_close(whole[i, j], front(y[i, j]), rtol=0, atol=1e-5)
+
+
+def test_one_frame_normalises_to_zero_and_gradients_and_compile_work():
+    assert not fastmel.preset("seamless")(audio("speech", 0.03)).any()  # (one frame)
+    front = fastmel.preset("seamless", dtype=torch.float64)
+    x = audio("speech", 0.05).double().requires_grad_()
+    assert torch.autograd.gradcheck(lambda x: front(x)[:6], (x,), eps=1e-6, atol=1e-4,
+                                    fast_mode=True)  # fmt: skip
+    torch._dynamo.reset()
+    y, lengths = padded()
+    compiled = torch.compile(fastmel.preset("seamless"), fullgraph=True)
+    eager = fastmel.preset("seamless")(y, lengths=lengths).numpy()
+    err = max_abs(compiled(y, lengths=lengths), eager)
+    assert err <= PRESET_ATOL["seamless"], f"compiled: {err:.3g}"
+
+
+def test_bad_options_inputs_and_streams_are_named():
+    for name in ("snip_edges", "subtract_mean"):
+        with pytest.raises(ParameterError, match=f"{name} is fixed"):
+            fastmel.preset("seamless", **{name: False})
+    with pytest.raises(TypeError, match="normalize must be a bool"):
+        fastmel.preset("seamless", normalize="yes")
+    with pytest.raises(ParameterError, match="shorter than one frame"):
+        fastmel.preset("seamless")(torch.zeros(399))
+    with pytest.raises(ParameterError, match=r"lengths has shape \(1,\)"):
+        fastmel.preset("seamless")(torch.zeros(2, 16000), lengths=[16000])
+    with pytest.raises(ParameterError, match=r"from 5 to 16001"):
+        fastmel.preset("seamless")(torch.zeros(2, 16000), lengths=[16001, 5])
+    with pytest.raises(ParameterError, match="SeamlessM4T cannot stream: each band's mean"):
+        MelStream(fastmel.preset("seamless"))
+    assert "normalize=True" in repr(fastmel.preset("seamless"))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # (the extractor's NaN statistics)
+def test_worst_extractor_errors_are_reported(record_property):
+    worst = {"float32, normalised units": 0.0, "float64, log units": 0.0,
+             "float32 unnormalised, log units": 0.0}  # fmt: skip
+    for signal in SIGNALS:
+        for seconds in SECONDS:
+            y = audio(signal, seconds)
+            theirs = ref.seamless_features(y)
+            if signal in FAIR:
+                err = max_abs(fastmel.preset("seamless")(y), theirs)
+                worst["float32, normalised units"] = max(worst["float32, normalised units"], err)
+            ours64 = fastmel.preset("seamless", dtype=torch.float64)(y.double()).numpy()
+            err = float((np.abs(ours64 - theirs) * band_stds(y)).max())
+            worst["float64, log units"] = max(worst["float64, log units"], err)
+            if signal != "chirp":
+                err = max_abs(fastmel.preset("seamless", normalize=False)(y),
+                              ref.seamless_features(y, normalize=False))  # fmt: skip
+                key = "float32 unnormalised, log units"
+                worst[key] = max(worst[key], err)
+    y, lengths = padded()
+    keep = [i for i, n in enumerate(LENGTHS) if n != 400]  # (the extractor's NaN item)
+    err = max_abs(fastmel.preset("seamless")(y, lengths=lengths)[keep],
+                  ref.seamless_features(y, lengths=lengths)[keep])  # fmt: skip
+    worst["float32, normalised units"] = max(worst["float32, normalised units"], err)
+    for signal in SIGNALS:  # (ast: 1.5 s padded, 12 s truncated; float32 but on the chirp)
+        for seconds in (1.5, 12.0):
+            y = audio(signal, seconds)
+            theirs = ref.ast_features(y)
+            err64 = max_abs(fastmel.preset("ast", dtype=torch.float64)(y.double()), theirs)
+            worst["ast float64"] = max(worst.get("ast float64", 0.0), err64)
+            if signal != "chirp":
+                err = max_abs(fastmel.preset("ast")(y), theirs)
+                worst["ast float32"] = max(worst.get("ast float32", 0.0), err)
+    bounds = {"ast float32": PRESET_ATOL["ast"], "ast float64": AST_ATOL64,
+              "float32, normalised units": PRESET_ATOL["seamless"],
+              "float64, log units": SEAMLESS_ATOL64,
+              "float32 unnormalised, log units": KALDI_ATOL32}  # fmt: skip
+    for key, err in worst.items():
+        record_property(f"worst_{key}", err)
+        label = key if key.startswith("ast") else f"seamless {key}"
+        print(f"\nworst max|{label} - transformers' extractor|: {err:.3g} "
+              f"(tolerance {bounds[key]})")  # fmt: skip
+        assert err <= bounds[key]
+
+
+# ---- ast ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seconds", [1.5, 12.0])  # (padded to 1024 frames; truncated)
+@pytest.mark.parametrize("signal", SIGNALS)
+def test_ast_equals_the_extractor(signal, seconds):
+    y = audio(signal, seconds)
+    theirs = ref.ast_features(y)
+    err64 = max_abs(fastmel.preset("ast", dtype=torch.float64)(y.double()), theirs)
+    assert err64 <= AST_ATOL64, f"{signal}, {seconds} s: float64 {err64:.3g}"
+    if signal != "chirp":  # (float32 FFT noise in its near-silent bands: see KALDI_ATOL32)
+        ours = fastmel.preset("ast")(y)
+        assert ours.shape == (128, 1024)
+        err = max_abs(ours, theirs)
+        assert err <= PRESET_ATOL["ast"], f"{signal}, {seconds} s: {err:.3g}"
+
+
+@pytest.mark.parametrize("kw", [dict(n_mels=64, max_length=300), dict(normalize=False),
+                                dict(max_length=None)], ids=str)  # fmt: skip
+def test_ast_options_equal_the_extractors(kw):
+    y = torch.stack([audio("speech", 2.0), audio("noise", 2.0, seed=1)])
+    ours = fastmel.preset("ast", **kw)(y)
+    frames = 1 + (y.shape[-1] - 400) // 160
+    ref_kw = {**kw, "max_length": kw.get("max_length", 1024) or frames}
+    theirs = ref.ast_features(y, **ref_kw)
+    err = max_abs(ours, theirs)
+    assert err <= PRESET_ATOL["ast"], f"{kw}: {err:.3g}"
+
+
+@pytest.mark.parametrize("sizes", [[640], [1], [257, 0, 1023, 5], [4096]], ids=str)
+def test_ast_without_max_length_streams_exactly(sizes):
+    front = fastmel.preset("ast", max_length=None)
+    y = torch.stack([audio("speech", 1.0), audio("voiced", 1.0, seed=1)])
+    streamed = stream_in_sizes(MelStream(front), y, sizes)
+    assert max_abs(streamed, front(y).numpy()) <= 1e-5
+    with pytest.raises(ParameterError, match="AST cannot stream: the padding or truncation"):
+        MelStream(fastmel.preset("ast"))
+
+
+def test_ast_bank_holds_an_empty_band_as_torchaudio_does():
+    # Kaldi refuses a bank without an FFT bin; torchaudio's fbank (AST's) keeps it at 0
+    with pytest.raises(ParameterError, match="mel bank 3 holds no FFT bin"):
+        fastmel.kaldi_mel_filters(sr=16000, n_fft=512, n_mels=128)
+    banks = fastmel.kaldi_mel_filters(sr=16000, n_fft=512, n_mels=128, allow_empty_banks=True)
+    assert np.flatnonzero(~banks.any(axis=1)).tolist() == [3]
+    theirs = getattr(ref.ast_extractor(), "mel_filters", None)  # (its NumPy steps' bank)
+    if theirs is not None:  # (float64, Kaldi's formulas)
+        np.testing.assert_allclose(banks, theirs.T, rtol=0, atol=KALDI_BANK_ATOL)
+    out = fastmel.preset("ast", normalize=False, max_length=None)(audio("noise"))
+    assert torch.all(out[3] == np.log(np.finfo(np.float32).eps))
+
+
+def test_ast_padded_batch_with_lengths_equals_the_extractors_items():
+    y, lengths = padded(junk=True)  # (whatever pads an item is ignored)
+    for max_length in (1024, 120):  # (each item padded; the longer ones truncated)
+        ours = fastmel.preset("ast", max_length=max_length)(y, lengths=lengths)
+        theirs = ref.ast_features(y, max_length=max_length, lengths=lengths)
+        err = max_abs(ours, theirs)
+        assert err <= PRESET_ATOL["ast"], f"max_length={max_length}: {err:.3g}"
+    # without max_length: each item's frames as alone, then the normalised zero frames
+    front = fastmel.preset("ast", max_length=None)
+    out = front(y, lengths=lengths.tolist())
+    assert out.shape == (len(LENGTHS), 128, 200)
+    zero = (0 - front.mean) / (2 * front.std)
+    for i, n in enumerate(LENGTHS):
+        frames = max(0, 1 + (n - 400) // 160)
+        if frames:
+            torch.testing.assert_close(out[i, :, :frames], front(y[i, :n]), rtol=0, atol=1e-5)
+        assert torch.allclose(out[i, :, frames:], torch.tensor(zero), rtol=0, atol=1e-6), i
+    torch._dynamo.reset()
+    compiled = torch.compile(fastmel.preset("ast"), fullgraph=True)
+    err = max_abs(compiled(y, lengths=lengths), fastmel.preset("ast")(y, lengths=lengths).numpy())
+    assert err <= PRESET_ATOL["ast"], f"compiled: {err:.3g}"
+
+
+def test_ast_bad_options_are_named():
+    bad = [(dict(max_length=0), ParameterError, "max_length"),
+           (dict(std=0.0), ParameterError, "std"),
+           (dict(mean=float("nan")), ParameterError, "mean"),
+           (dict(normalize=1), TypeError, "normalize"),
+           (dict(subtract_mean=True), ParameterError, "subtract_mean"),
+           (dict(snip_edges=False), ParameterError, "snip_edges is fixed")]
+    for kw, error, match in bad:
+        with pytest.raises(error, match=match):
+            fastmel.preset("ast", **kw)
+    assert "max_length=1024, normalize=True" in repr(fastmel.preset("ast"))
+    with pytest.raises(ParameterError, match=r"lengths has shape \(1,\)"):
+        fastmel.preset("ast")(torch.zeros(2, 16000), lengths=[16000])
