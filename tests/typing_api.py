@@ -35,6 +35,10 @@ def offline(y: np.ndarray, t: torch.Tensor) -> None:
     nemo = fastmel.preset("nemo")  # (typed NeMo: its call also takes lengths)
     assert_type(nemo(t, lengths=[16000]), torch.Tensor)
     assert_type(nemo.feature_lengths(torch.tensor([16000])), torch.Tensor)
+    seamless = fastmel.preset("seamless")  # (typed SeamlessM4T, AST: their calls take lengths)
+    assert_type(seamless(t, lengths=[16000]), torch.Tensor)
+    assert_type(seamless.feature_lengths(torch.tensor([16000])), torch.Tensor)
+    assert_type(fastmel.preset("ast")(t, lengths=[16000]), torch.Tensor)
     fastmel.preset("whisper")(t, lengths=[16000])  # type: ignore[call-arg]
     assert_type(fastmel.MFCC(sr=16000)(t), torch.Tensor)
     fastmel.melspectrogram(y=[0.0, 1.0])  # type: ignore[type-var]
