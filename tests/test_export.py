@@ -12,6 +12,8 @@ import pytest
 import torch
 
 import fastmel
+from tests import references as ref
+from tests import test_extractors as extractors
 from tests.conftest import ONNX_PRESET_ATOL, assert_parity, make_signal
 from tests.references import nemo_features
 from tests.test_module import KW, MODULE_KINDS
@@ -99,22 +101,40 @@ def test_onnx_presets_equal_their_model_front_end(name):
         assert err <= ONNX_PRESET_ATOL[name], f"{name}, {seconds} s: max|ours - ref| = {err:.3g}"
 
 
-def test_onnx_nemo_takes_a_padded_batch_and_its_lengths():
-    # NeMo's preprocessor as ONNX deployments run it: (audio, lengths) in, any batch size
-    # and padded length, each item masked by its own length
+# Presets whose call also takes each item's length: how each makes a padded batch, the rows
+# of it that run again cut to 9000 samples, and its reference for (audio, lengths).
+PADDED = {
+    "nemo": (padded_batch, slice(3, 6), nemo_features),
+    "seamless": (extractors.padded, slice(1, 4),
+                 lambda y, n: ref.seamless_features(y, lengths=n)),
+    "ast": (extractors.padded, slice(1, 4), lambda y, n: ref.ast_features(y, lengths=n)),
+}  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # (SeamlessM4T's NaN one-frame item)
+@pytest.mark.parametrize("name", PADDED)
+def test_onnx_presets_take_a_padded_batch_and_its_lengths(name):
+    # as ONNX deployments run them: (audio, lengths) in, any batch size and padded length,
+    # each item masked by its own length
+    if name != "nemo":
+        pytest.importorskip("transformers", reason="the reference is transformers' extractor")
+    make, rows, reference = PADDED[name]
     batch, n = torch.export.Dim("batch"), torch.export.Dim("n", min=512)
-    y, lengths = padded_batch()
+    y, lengths = make()
     with contextlib.redirect_stdout(io.StringIO()):
-        program = torch.onnx.export(fastmel.preset("nemo").eval(), (y, lengths), dynamo=True,
+        program = torch.onnx.export(fastmel.preset(name).eval(), (y, lengths), dynamo=True,
                                     dynamic_shapes=({0: batch, 1: n}, {0: batch}))  # fmt: skip
     session = ort.InferenceSession(program.model_proto.SerializeToString(),
                                    providers=["CPUExecutionProvider"])  # fmt: skip
     names = [i.name for i in session.get_inputs()]
-    short = (y[3:6, :9000].contiguous(), torch.tensor([320, 4800, 9000]))
+    short = (y[rows, :9000].contiguous(), lengths[rows].clamp(max=9000))
     for audio_in, lengths_in in ((y, lengths), short):
         feeds = dict(zip(names, (audio_in.numpy(), lengths_in.numpy()), strict=True))
-        err = max_abs(session.run(None, feeds)[0], nemo_features(audio_in, lengths_in))
-        assert err <= ONNX_PRESET_ATOL["nemo"], f"{tuple(audio_in.shape)}: {err:.3g}"
+        ours, theirs = session.run(None, feeds)[0], np.asarray(reference(audio_in, lengths_in))
+        finite = np.isfinite(theirs).all(axis=(-2, -1))  # (SeamlessM4T: NaN for one frame)
+        err = max_abs(ours[finite], theirs[finite])
+        print(f"\nONNX Runtime {name} {tuple(audio_in.shape)}: max|ours - ref| = {err:.3g}")
+        assert err <= ONNX_PRESET_ATOL[name], f"{tuple(audio_in.shape)}: {err:.3g}"
 
 
 def test_onnx_mfcc_equals_librosa():

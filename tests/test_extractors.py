@@ -5,6 +5,8 @@ ASTFeatureExtractor)."""
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
 import torch
@@ -23,7 +25,9 @@ from tests.conftest import (
 )
 from tests.test_presets import stream_in_sizes
 
-pytest.importorskip("transformers", reason="transformers (the reference) is not installed")
+# (a mark, not importorskip: tests/test_export.py imports this module's padded batch)
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("transformers") is None,
+                                reason="transformers (the reference) is not installed")
 
 # 1.5 s makes 148 frames (even), 1.51 s 149 (odd: the last row completed by a zero frame)
 SECONDS = (1.5, 1.51)
@@ -316,6 +320,23 @@ def test_ast_padded_batch_with_lengths_equals_the_extractors_items():
     compiled = torch.compile(fastmel.preset("ast"), fullgraph=True)
     err = max_abs(compiled(y, lengths=lengths), fastmel.preset("ast")(y, lengths=lengths).numpy())
     assert err <= PRESET_ATOL["ast"], f"compiled: {err:.3g}"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
+@pytest.mark.parametrize("name", ["seamless", "ast"])
+def test_padded_batch_on_cuda_needs_no_sync_and_equals_the_cpu(name):
+    y, lengths = padded()
+    front = fastmel.preset(name)
+    expected = front(y, lengths=lengths).numpy()
+    gpu, y, lengths = front.cuda(), y.cuda(), lengths.cuda()
+    gpu(y, lengths=lengths)  # (warm: cuFFT plans)
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        out = gpu(y, lengths=lengths)
+    finally:
+        torch.cuda.set_sync_debug_mode(0)
+    err = max_abs(out.cpu(), expected)
+    assert err <= PRESET_ATOL[name], f"CUDA against CPU: {err:.3g}"
 
 
 def test_ast_bad_options_are_named():
