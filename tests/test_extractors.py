@@ -23,6 +23,7 @@ from tests.conftest import (
     SIGNALS,
     make_signal,
 )
+from tests.test_nemo import padded_batch
 from tests.test_presets import stream_in_sizes
 
 # (a mark, not importorskip: tests/test_export.py imports this module's padded batch)
@@ -323,9 +324,10 @@ def test_ast_padded_batch_with_lengths_equals_the_extractors_items():
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
-@pytest.mark.parametrize("name", ["seamless", "ast"])
+@pytest.mark.parametrize("name", ["nemo", "seamless", "ast"])
 def test_padded_batch_on_cuda_needs_no_sync_and_equals_the_cpu(name):
-    y, lengths = padded()
+    # (every preset whose call takes lengths; NeMo's batch is tests/test_nemo.py's)
+    y, lengths = padded_batch() if name == "nemo" else padded()
     front = fastmel.preset(name)
     expected = front(y, lengths=lengths).numpy()
     gpu, y, lengths = front.cuda(), y.cuda(), lengths.cuda()
