@@ -5,7 +5,7 @@ is pre-emphasised on its own (its first sample against itself), is multiplied by
 window (Povey's by default), zero-padded to a power of two and transformed. The mel banks
 are triangles on the HTK mel scale (``1127 ln(1 + f / 700)``) over the bins below Nyquist,
 unnormalised, built in float32. :class:`KaldiSpectrogram` computes that power (or magnitude)
-spectrogram; the ``kaldi`` preset (:class:`fastmel.presets.Kaldi`) adds the log.
+spectrogram; the ``kaldi`` preset (:class:`fastmel.kaldi_presets.Kaldi`) adds the log.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ import torch
 
 from .arrays import StreamKind
 from .errors import ParameterError
+from .frontend import FrontEnd
 from .padding import edge_samples, pad_after, pad_before, pad_both
-from .presets import FrontEnd
 from .spectrogram import MelSpectrogram
 from .tracing import is_compiling
 

@@ -1,0 +1,144 @@
+"""The front-end framework of the presets: :class:`FrontEnd` (pre-emphasis, a mel
+spectrogram, post-processing) and what several presets share: each item's length in a
+zero-padded batch (:func:`checked_lengths`) and per-band statistics over the frames
+(:func:`centred_bands`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from .errors import ParameterError
+from .funasr import FrameStacker
+from .spectrogram import MelSpectrogram
+from .tracing import is_compiling
+
+__all__ = ["FLT_EPSILON", "PCM_SCALE", "FrontEnd", "centred_bands", "checked_lengths"]
+
+FLT_EPSILON = float(np.finfo(np.float32).eps)  # (Kaldi's log floor, whatever the dtype)
+#: ``1 << 15``: the scale of 16-bit samples, by which models trained on Kaldi's integer-valued
+#: audio (WeSpeaker, pyannote, FunASR) multiply audio in [-1, 1] (``input_scale``)
+PCM_SCALE = float(1 << 15)
+
+
+class FrontEnd(torch.nn.Module):
+    """Pre-emphasis -> mel spectrogram -> per-frame post-processing.
+
+    Parameters
+    ----------
+    mel_kwargs : dict
+        Keywords of the :class:`MelSpectrogram` (the preset's, updated by overrides).
+    preemphasis : float
+        Coefficient k of ``y[n] - k * y[n - 1]`` (with ``y[-1] = 0``); 0 disables it.
+
+    Shape
+    -----
+    ``(..., n) -> (..., n_mels, frames)`` (Whisper drops the last frame; NeMo sets it to 0
+    and appends ``pad_to``'s zero frames, and also takes each item's ``lengths``).
+    """
+
+    #: whether the output of frame t depends only on samples up to frame t (streamable)
+    causal: bool = True
+    #: what a preset that is not causal computes over the whole input (for error messages)
+    whole_input_statistic = ""
+    #: the defaults of the preset's MelSpectrogram
+    MEL: dict[str, Any] = {}
+
+    #: True for models whose code builds the window with ``torch.hann_window`` in float32:
+    #: the preset then uses those exact values (they differ from a correctly rounded Hann
+    #: window by an ulp here and there, which shows in near-silent bands after the log).
+    TORCH_WINDOW = False
+
+    def __init__(self, *, preemphasis: float = 0.0, **mel_overrides: Any) -> None:
+        super().__init__()
+        kw = {**self.MEL, **mel_overrides}
+        if self.TORCH_WINDOW and "window" not in mel_overrides:
+            kw["window"] = torch.hann_window(kw.get("win_length") or kw["n_fft"])
+        self.mel = MelSpectrogram(**kw)
+        self.preemphasis = float(preemphasis)
+
+    @classmethod
+    def audio_rate(cls) -> float:
+        """The sampling rate of the model's audio, which ``fastmel mel --preset`` resamples
+        files to (the rate of the preset's filterbank, but for StyleTTS 2)."""
+        return float(cls.MEL["sr"])
+
+    def preemphasize(self, y: torch.Tensor, previous: torch.Tensor | None = None) -> torch.Tensor:
+        """``y[n] - k * y[n-1]``; ``previous`` is the sample before ``y`` (zeros if None)."""
+        if not self.preemphasis:
+            return y
+        before = y.new_zeros(y.shape[:-1] + (1,)) if previous is None else previous
+        return torch.sub(y, torch.cat([before, y[..., :-1]], dim=-1), alpha=self.preemphasis)
+
+    def postprocess(self, M: torch.Tensor) -> torch.Tensor:
+        """Frame-wise post-processing of the mel spectrogram ``(..., n_mels, frames)``."""
+        return M
+
+    def finish(self, M: torch.Tensor, n_frames: int) -> torch.Tensor:
+        """The post-processed frames that end a signal of ``n_frames`` frames, ``M``
+        ``(..., n_mels, k)`` (its last k), as the model ends it: the stream's flush passes
+        its frames through this (NeMo sets its last frame to 0)."""
+        return M
+
+    def frame_stacker(self) -> FrameStacker | None:
+        """A new stream's stacking of post-processed frames into output rows, for presets
+        whose rows stack several frames (FunASR's); None: one frame per output column."""
+        return None
+
+    if TYPE_CHECKING:  # nn.Module.__call__ is typed Any: calls get forward's types
+
+        def __call__(self, y: torch.Tensor) -> torch.Tensor: ...
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        self.mel.check_input(y)
+        return self.postprocess(self.mel(self.preemphasize(y.to(self.mel.dtype))))
+
+
+def centred_bands(L: torch.Tensor, n: Any, valid: torch.Tensor | None = None
+                  ) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+    """``L`` ``(..., n_mels, frames)`` less each band's mean over the ``n`` frames ``valid``
+    marks (``(..., 1, frames)``; None: all), 0 elsewhere, and each band's variance over them
+    with the ``n - 1`` denominator (0 for one frame, whose 0/0 would be NaN). The mean is
+    summed in float64, so that a band of equal values (digital silence) has exactly that
+    mean and centres to 0 as in exact arithmetic: a float32 sum's rounding, divided by a
+    normalisation's small variance floor, would leave up to ~0.3 (NeMo's own float32 steps
+    do)."""
+    kept = L if valid is None else torch.where(valid, L, 0.0)
+    mean = (kept.sum(dim=-1, keepdim=True, dtype=torch.float64) / n).to(L.dtype)
+    centred = L - mean if valid is None else torch.where(valid, L - mean, 0.0)
+    var = centred.square().sum(dim=-1, keepdim=True) / (n - 1)
+    if isinstance(n, int):  # one count, known here: no NaN check on the hot path
+        return centred, var if n > 1 else torch.zeros_like(var)
+    return centred, torch.where(var.isnan(), 0.0, var)
+
+
+def checked_lengths(lengths: Any, y: torch.Tensor) -> torch.Tensor:
+    """``lengths`` (each item's length in samples) as an integer tensor of ``y``'s leading
+    shape on its device; its values are checked where that needs no device synchronisation
+    (a CPU tensor)."""
+    if not isinstance(lengths, torch.Tensor):
+        try:
+            lengths = torch.as_tensor(lengths)
+        except (TypeError, ValueError, RuntimeError):
+            raise TypeError(
+                f"lengths must be a tensor or a sequence of ints, got {type(lengths).__name__}"
+            ) from None
+    dtype = lengths.dtype  # (its attributes, which torch 2.1's dynamo traces)
+    if dtype.is_floating_point or dtype.is_complex or dtype == torch.bool:
+        raise TypeError(f"lengths must hold integers, got dtype {dtype}")
+    if lengths.shape != y.shape[:-1]:
+        raise ParameterError(
+            f"lengths has shape {tuple(lengths.shape)}; it must be y's leading shape "
+            f"{tuple(y.shape[:-1])} (one length per item)"
+        )
+    if lengths.device.type == "cpu" and lengths.numel() and not is_compiling():
+        low, high = int(lengths.min()), int(lengths.max())
+        if low < 0 or high > y.shape[-1]:
+            raise ParameterError(
+                f"lengths must lie in [0, {y.shape[-1]}] (the padded length), got "
+                f"values from {low} to {high}"
+            )
+    return lengths.to(y.device)
