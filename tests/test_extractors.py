@@ -341,6 +341,15 @@ def test_padded_batch_on_cuda_needs_no_sync_and_equals_the_cpu(name):
     assert err <= PRESET_ATOL[name], f"CUDA against CPU: {err:.3g}"
 
 
+def test_ast_takes_gradients_padded_truncated_and_framewise():
+    # (its normalisation runs in place on tensors of its own: autograd must still see it)
+    x = audio("speech", 0.05).double().requires_grad_()
+    for max_length in (8, 2, None):  # (4 frames: padded, truncated, as they are)
+        front = fastmel.preset("ast", max_length=max_length, dtype=torch.float64)
+        assert torch.autograd.gradcheck(lambda x, f=front: f(x)[20:26], (x,), eps=1e-6,
+                                        atol=1e-4, fast_mode=True), max_length  # fmt: skip
+
+
 def test_ast_bad_options_are_named():
     bad = [(dict(max_length=0), ParameterError, "max_length"),
            (dict(std=0.0), ParameterError, "std"),
