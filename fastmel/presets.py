@@ -27,8 +27,8 @@ from .kaldi_presets import AST, CAMPPlus, FunASR, Kaldi, SeamlessM4T, WeSpeaker
 from .spectrogram import check_signal
 
 __all__ = ["AST", "PCM_SCALE", "PRESETS", "BigVGAN", "CAMPPlus", "CosyVoice", "F5TTS", "FrontEnd",
-           "FunASR", "HiFiGAN", "Kaldi", "NeMo", "SeamlessM4T", "SpeechBrain", "StyleTTS2",
-           "Vocos", "Wav2Lip", "WeSpeaker", "Whisper", "preset"]  # fmt: skip
+           "FunASR", "Gemma4", "HiFiGAN", "Kaldi", "NeMo", "SeamlessM4T", "SpeechBrain",
+           "StyleTTS2", "Vocos", "Wav2Lip", "WeSpeaker", "Whisper", "preset"]  # fmt: skip
 
 
 class Whisper(FrontEnd):
@@ -447,6 +447,114 @@ class NeMo(FrontEnd):
         return self._masked(frames, L.shape[-1])
 
 
+class Gemma4(FrontEnd):
+    """Gemma 4's audio input, as transformers' ``Gemma4AudioFeatureExtractor``
+    (``transformers/models/gemma4/feature_extraction_gemma4.py``) computes it from 16 kHz
+    audio: 20 ms frames (320 samples) every 10 ms, the first centred on sample 0 (the audio
+    led by 160 zeros), a periodic Hann window, FFT 512, magnitude, 128 HTK-scale triangles
+    from 0 to 8000 Hz without norm, ``log(x + 1e-3)``, then optionally ``(x - mean) / std``
+    per band. Its frames are those of a centred STFT with zero padding whose window ends at
+    least one sample before the end of the audio (it frames 321 samples and uses 320):
+    ``(n - 161) // 160 + 1`` of them.
+
+    Parameters
+    ----------
+    n_mels : int
+        The extractor's ``feature_size``.
+    mel_floor : float > 0
+        Added before the log.
+    per_bin_mean, per_bin_stddev : sequence of n_mels floats, or None
+        Its per-band normalisation (None: none, its default).
+    **mel_overrides
+        :class:`MelSpectrogram` keywords (``fmin``/``fmax``: its ``min_frequency`` and
+        ``max_frequency``; ``sr`` its ``sampling_rate``, from which the frame sizes follow
+        as in the extractor: ``round(sr * 0.02)``, ``round(sr * 0.01)``, FFT the next power
+        of two).
+
+    Notes
+    -----
+    The extractor pads audio to a multiple of 128 samples and zeroes the frames that reach
+    into the padding; ``forward(y, lengths=lengths)`` does the same for items zero-padded
+    to one length (pad ``y`` to a multiple of 128 for the extractor's frame count). The
+    output is ``(..., n_mels, frames)``: the model takes ``.mT``. It does not stream: the
+    frame count depends on the last sample.
+    """
+
+    MEL = dict(sr=16000, n_mels=128, fmin=0.0, fmax=8000.0, power=1.0, htk=True, norm=None,
+               pad_mode="constant")  # fmt: skip
+    whole_input_statistic = "its frame count (the extractor reads one sample past each frame)"
+    causal = False
+
+    def __init__(self, *, mel_floor: float = 1e-3, per_bin_mean: Any = None,
+                 per_bin_stddev: Any = None, **mel_overrides: Any) -> None:  # fmt: skip
+        for name in ("n_fft", "win_length", "hop_length", "window", "center", "pad_mode"):
+            if name in mel_overrides:
+                raise ParameterError(f"{name} is fixed for Gemma 4's features (set by sr)")
+        sr = check_real("sr", mel_overrides.get("sr", self.MEL["sr"]))
+        win, hop = round(sr * 0.02), round(sr * 0.01)  # (the extractor's frame_length_ms)
+        check_size("win_length", win, minimum=2)
+        # its window_function's periodic Hann, rounded to float32 as it keeps it (the float64
+        # route too: those values, not the exact window)
+        window = np.hanning(win + 1)[:-1].astype(np.float32)
+        super().__init__(n_fft=1 << (win - 1).bit_length(), win_length=win, hop_length=hop,
+                         window=window, **mel_overrides)  # fmt: skip
+        floor = check_real("mel_floor", mel_floor)
+        if not 0 < floor < math.inf:
+            raise ParameterError(f"mel_floor={mel_floor!r} must be positive and finite")
+        self.mel_floor = float(floor)
+        n_mels = self.mel.config.n_mels
+        for name, v in (("per_bin_mean", per_bin_mean), ("per_bin_stddev", per_bin_stddev)):
+            column = None if v is None else _band_vector(name, v, n_mels, self.mel.dtype)
+            self.register_buffer(name, column, persistent=False)
+
+    per_bin_mean: torch.Tensor | None
+    per_bin_stddev: torch.Tensor | None
+
+    def postprocess(self, M: torch.Tensor) -> torch.Tensor:
+        L = torch.log(M.add_(self.mel_floor))  # (M is ours)
+        if self.per_bin_mean is not None:
+            L = L - self.per_bin_mean
+        return L if self.per_bin_stddev is None else L / self.per_bin_stddev
+
+    def _frames(self, n: Any) -> Any:
+        """The extractor's frame count for ``n`` samples (an int or a tensor), at least 0."""
+        c = self.mel.config
+        if isinstance(n, int):
+            return max(0, (n + c.win_length // 2 - c.win_length - 1) // c.hop_length + 1)
+        return (torch.div(n + c.win_length // 2 - c.win_length - 1, c.hop_length,
+                          rounding_mode="floor") + 1).clamp_min(0)  # fmt: skip
+
+    if TYPE_CHECKING:
+
+        def __call__(self, y: torch.Tensor, lengths: Any = None) -> torch.Tensor: ...
+
+    def forward(self, y: torch.Tensor, lengths: Any = None) -> torch.Tensor:
+        """Gemma 4's features of ``y`` ``(..., n)``, whose items are ``lengths`` samples
+        long (``(...)``, each in ``[0, n]``, the rest zero padding; None: ``n``): ``(...,
+        n_mels, (n - 161) // 160 + 1)``, each item's frames that reach past its length 0."""
+        L = super().forward(y)[..., : self._frames(y.shape[-1])]
+        if lengths is None:
+            return L
+        count = self._frames(checked_lengths(lengths, y))[..., None, None]
+        return torch.where(torch.arange(L.shape[-1], device=L.device) < count, L, 0.0)
+
+    def extra_repr(self) -> str:
+        return (f"mel_floor={self.mel_floor:g}, per_bin_mean={self.per_bin_mean is not None}, "
+                f"per_bin_stddev={self.per_bin_stddev is not None}")  # fmt: skip
+
+
+def _band_vector(name: str, values: Any, n_mels: int, dtype: torch.dtype) -> torch.Tensor:
+    """``values`` (one float per band, finite; a std also positive) as a column
+    ``(n_mels, 1)`` of ``dtype``, rounded once from float64."""
+    try:
+        v = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a sequence of {n_mels} floats") from None
+    if v.shape != (n_mels,) or not np.isfinite(v).all() or ("std" in name and (v <= 0).any()):
+        raise ParameterError(f"{name} must be {n_mels} finite floats (a std: positive)")
+    return torch.from_numpy(v).to(dtype)[:, None]
+
+
 PRESETS: dict[str, type[FrontEnd]] = {
     "whisper": Whisper,
     "wav2lip": Wav2Lip,
@@ -464,6 +572,7 @@ PRESETS: dict[str, type[FrontEnd]] = {
     "nemo": NeMo,
     "seamless": SeamlessM4T,
     "ast": AST,
+    "gemma4": Gemma4,
 }
 
 
@@ -474,6 +583,8 @@ def preset(name: Literal["seamless"], **overrides: Any) -> SeamlessM4T: ...  # (
 @overload
 def preset(name: Literal["ast"], **overrides: Any) -> AST: ...  # (and AST's)
 @overload
+def preset(name: Literal["gemma4"], **overrides: Any) -> Gemma4: ...  # (and Gemma 4's)
+@overload
 def preset(name: str, **overrides: Any) -> FrontEnd: ...
 def preset(name: str, **overrides: Any) -> FrontEnd:
     """The named model front end as a torch module.
@@ -483,7 +594,7 @@ def preset(name: str, **overrides: Any) -> FrontEnd:
     name : str
         One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "cosyvoice", "vocos",
         "f5tts", "styletts2", "kaldi", "campplus", "wespeaker", "funasr", "speechbrain",
-        "nemo", "seamless", "ast".
+        "nemo", "seamless", "ast", "gemma4".
     **overrides
         The preset's own options (e.g. ``n_mels=128`` and ``max_over="item"`` for Whisper,
         ``pad_mode="reflect"`` for Wav2Lip) or any :class:`MelSpectrogram` keyword

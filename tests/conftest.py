@@ -139,6 +139,12 @@ SEAMLESS_ATOL64 = 2e-5
 # normalised units on every signal (worst measured 1.5e-07: the extractor's float32 output
 # rounding).
 AST_ATOL64 = 1e-6
+# Gemma 4 (tests/test_extractors.py) against transformers' Gemma4AudioFeatureExtractor, whose
+# NumPy steps keep float32 audio in float32 (NumPy 2's FFT included): float32 within 1e-3 log
+# units on all but a chirp (worst measured 7.8e-05, full-scale; the chirp's near-silent bands
+# 5.7e-03: float32 FFT noise on both sides); float64 against its steps run on float64 audio
+# within GEMMA4_ATOL64 on every signal (worst measured 1.0e-11, on the chirp).
+PRESET_ATOL["gemma4"], GEMMA4_ATOL64 = 1e-3, 1e-9
 # SpeechBrain's features, in dB (10 log10): float32 against its float32 torch steps within
 # 1e-4 dB (worst measured 1.1e-05, on a chirp; values up to ~100 dB, whose float32 ulp is
 # 7.6e-06).

@@ -1,7 +1,7 @@
 """Presets whose reference is a transformers feature extractor itself: seamless
 (SeamlessM4T's and w2v-BERT 2.0's input, SeamlessM4TFeatureExtractor: single items, padded
-batches with lengths, options) and ast (the Audio Spectrogram Transformer's input,
-ASTFeatureExtractor)."""
+batches with lengths, options), ast (the Audio Spectrogram Transformer's input,
+ASTFeatureExtractor) and gemma4 (Gemma 4's audio input, Gemma4AudioFeatureExtractor)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from fastmel import MelStream, ParameterError
 from tests import references as ref
 from tests.conftest import (
     AST_ATOL64,
+    GEMMA4_ATOL64,
     KALDI_ATOL32,
     KALDI_BANK_ATOL,
     PRESET_ATOL,
@@ -363,3 +364,61 @@ def test_ast_bad_options_are_named():
     assert "max_length=1024, normalize=True" in repr(fastmel.preset("ast"))
     with pytest.raises(ParameterError, match=r"lengths has shape \(1,\)"):
         fastmel.preset("ast")(torch.zeros(2, 16000), lengths=[16000])
+
+
+# ---- gemma4 ---------------------------------------------------------------------------------
+
+# lengths around its frame boundaries: (n - 161) // 160 + 1 frames
+GEMMA4_LENGTHS = (16000, 16001, 16160, 16161, 24000)
+
+
+@pytest.mark.parametrize("n", GEMMA4_LENGTHS)
+@pytest.mark.parametrize("signal", SIGNALS)
+def test_gemma4_equals_the_extractor(signal, n):
+    y = audio(signal, n / 16000 + 0.01)[:n]
+    theirs = ref.gemma4_features(y)  # (not padded to a multiple of 128: every frame its own)
+    assert theirs.shape == (128, (n - 161) // 160 + 1)
+    if signal != "chirp":  # (float32 FFT noise in its near-silent bands, theirs and ours)
+        err = max_abs(fastmel.preset("gemma4")(y), theirs)
+        assert err <= PRESET_ATOL["gemma4"], f"{signal}, {n} samples: {err:.3g}"
+    # float64: the extractor's own steps on float64 audio (its FFT then runs in float64)
+    steps, _ = ref.gemma4_extractor()._extract_spectrogram(y.double().numpy()[None],
+                                                          np.ones(n, np.int32))  # fmt: skip
+    err64 = max_abs(fastmel.preset("gemma4", dtype=torch.float64)(y.double()), steps.T)
+    assert err64 <= GEMMA4_ATOL64, f"{signal}, {n} samples: float64 {err64:.3g}"
+
+
+def test_gemma4_padded_batch_with_lengths_equals_the_extractors_batch():
+    lengths = [24000, 16161, 8000, 100]  # (the last makes no frame of its own)
+    n = -(-max(lengths) // 128) * 128  # (it pads the batch to a multiple of 128 samples)
+    y = torch.zeros(len(lengths), n)
+    rng = np.random.default_rng(2)
+    for i, (kind, length) in enumerate(zip(("speech", "voiced", "noise", "speech"), lengths,
+                                           strict=True)):  # fmt: skip
+        y[i, :length] = audio(kind, length / 16000 + 0.01, seed=i)[:length]
+        y[i, length:] = torch.from_numpy(rng.standard_normal(n - length).astype(np.float32))
+    ours = fastmel.preset("gemma4")(y, lengths=torch.tensor(lengths))
+    theirs = ref.gemma4_features(y, lengths=lengths, pad_to_multiple_of=128)
+    assert ours.shape == theirs.shape == (4, 128, (n - 161) // 160 + 1)
+    err = max_abs(ours, theirs)  # (frames past each item's length: 0 in both)
+    assert err <= PRESET_ATOL["gemma4"], f"padded batch: {err:.3g}"
+
+
+def test_gemma4_per_bin_normalisation_and_options():
+    y = torch.stack([audio("speech", 1.0), audio("noise", 1.0, seed=1)])
+    mean, std = ref.GEMMA4_PER_BIN
+    ours = fastmel.preset("gemma4", per_bin_mean=mean, per_bin_stddev=std)(y)
+    err = max_abs(ours, ref.gemma4_features(y, per_bin=True))
+    assert err <= PRESET_ATOL["gemma4"], f"per-bin: {err:.3g}"
+    bad = [(dict(n_fft=1024), ParameterError, "n_fft is fixed"),
+           (dict(mel_floor=0.0), ParameterError, "mel_floor"),
+           (dict(per_bin_mean=[0.0] * 80), ParameterError, "per_bin_mean"),
+           (dict(per_bin_stddev=[0.0] * 128), ParameterError, "per_bin_stddev"),
+           (dict(per_bin_mean="x"), TypeError, "per_bin_mean")]
+    for kw, error, match in bad:
+        with pytest.raises(error, match=match):
+            fastmel.preset("gemma4", **kw)
+    with pytest.raises(ParameterError, match="Gemma4 cannot stream: its frame count"):
+        MelStream(fastmel.preset("gemma4"))
+    assert fastmel.preset("gemma4")(torch.zeros(160)).shape == (128, 0)  # (no frame: as it)
+    assert "mel_floor=0.001, per_bin_mean=False" in repr(fastmel.preset("gemma4"))

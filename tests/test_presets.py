@@ -90,13 +90,15 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
         return ref.seamless_features(y, **kw)
     if name == "ast":  # (more in tests/test_extractors.py)
         return ref.ast_features(y, **kw)
+    if name == "gemma4":  # (more in tests/test_extractors.py)
+        return ref.gemma4_features(y, **kw)
     raise ValueError(name)
 
 
 SR = {"whisper": 16000, "wav2lip": 16000, "hifigan": 22050, "bigvgan": 24000, "cosyvoice": 24000,
       "vocos": 24000, "f5tts": 24000, "styletts2": 24000, "kaldi": 16000, "campplus": 16000,
       "wespeaker": 16000, "funasr": 16000, "speechbrain": 16000, "nemo": 16000,
-      "seamless": 16000, "ast": 16000}
+      "seamless": 16000, "ast": 16000, "gemma4": 16000}
 CASES = [
     ("whisper", {}),
     ("whisper", {"n_mels": 128}),
@@ -294,8 +296,8 @@ def test_pushes_under_inference_mode_mix_with_others(name):
 
 def test_preset_errors_and_registry():
     assert sorted(fastmel.PRESETS) == ["ast", "bigvgan", "campplus", "cosyvoice", "f5tts", "funasr",
-                                       "hifigan", "kaldi", "nemo", "seamless", "speechbrain",
-                                       "styletts2", "vocos", "wav2lip", "wespeaker",
+                                       "gemma4", "hifigan", "kaldi", "nemo", "seamless",
+                                       "speechbrain", "styletts2", "vocos", "wav2lip", "wespeaker",
                                        "whisper"]  # fmt: skip
     with pytest.raises(ParameterError, match="preset 'tacotron'"):
         fastmel.preset("tacotron")
@@ -339,7 +341,8 @@ def test_worst_preset_errors_are_reported(record_property):
         assert err <= tol
 
 
-@pytest.mark.parametrize("name", ["wav2lip", "whisper", "nemo", "funasr", "seamless", "ast"])
+@pytest.mark.parametrize("name", ["wav2lip", "whisper", "nemo", "funasr", "seamless", "ast",
+                                  "gemma4"])  # fmt: skip
 def test_presets_compile_without_graph_breaks(name):
     torch._dynamo.reset()
     front = fastmel.preset(name)
