@@ -114,6 +114,8 @@ def test_preset_scenario_times_the_preset_against_the_models_code(name):
 
     if name == "kaldi":
         pytest.importorskip("kaldi_native_fbank")
+    if name in ("seamless", "ast", "gemma4"):  # (their model's code is transformers' extractor)
+        pytest.importorskip("transformers")
     records = preset_scenario(name, 0.5, 0.02)
     peers = {r["peer"]: r for r in records}
     expected = {FASTMEL, CODE} | ({EXTRACTOR} if name in ("whisper", "nemo") else set())

@@ -93,6 +93,8 @@ def test_onnx_graph_in_float64_and_batched():
 
 @pytest.mark.parametrize("name", fastmel.PRESETS)
 def test_onnx_presets_equal_their_model_front_end(name):
+    if name in ("seamless", "ast", "gemma4"):  # (their reference: transformers' extractor)
+        pytest.importorskip("transformers")
     sr = SR[name]
     session, _ = onnx_session(fastmel.preset(name), torch.from_numpy(audio(sr, 1.0)))
     for seconds in (0.5, 2.5):
