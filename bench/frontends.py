@@ -8,9 +8,9 @@ pyannote.audio's (WeSpeaker's input, also from it), FunASR's (SenseVoice's input
 and its frame stacking), SpeechBrain's (ECAPA-TDNN's input), Vocos', F5-TTS', StyleTTS 2's
 and NeMo's code as ``tests/references.py`` transcribes it (with its constants cached, as
 the models cache them; SpeechBrain's bank too, which its ``Filterbank`` rebuilds per
-call); SeamlessM4T's (w2v-BERT 2.0's), AST's and Gemma 4's are transformers'
-``SeamlessM4TFeatureExtractor``, ``ASTFeatureExtractor`` and
-``Gemma4AudioFeatureExtractor`` themselves. Whisper and NeMo are
+call); SeamlessM4T's (w2v-BERT 2.0's), AST's, Gemma 4's and Gemma 3n's are transformers'
+``SeamlessM4TFeatureExtractor``, ``ASTFeatureExtractor``, ``Gemma4AudioFeatureExtractor``
+and ``Gemma3nAudioFeatureExtractor`` themselves. Whisper and NeMo are
 also timed against the feature extractor transformers' pipelines run
 (``transformers_extractor``). Needs a source checkout (``tests``).
 """
@@ -110,14 +110,14 @@ def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
         return label, lambda: ref.speechbrain_features(yt)
     if name == "nemo":
         return "NeMo features.py (torch; tests/references.py)", lambda: ref.nemo_features(yt)
-    if name in ("seamless", "ast", "gemma4"):  # (their models' code: transformers' extractors)
+    if name in ("seamless", "ast", "gemma4", "gemma3n"):  # (their code: transformers')
         try:
-            extractor = {"seamless": ref.seamless_extractor, "ast": ref.ast_extractor,
-                         "gemma4": ref.gemma4_extractor}[name]()  # fmt: skip
+            extractor = (ref.gemma_extractor(name) if name.startswith("gemma") else
+                         {"seamless": ref.seamless_extractor, "ast": ref.ast_extractor}[name]())
         except ImportError as e:
             raise Unavailable(f"transformers: {e}") from None
         key = "input_values" if name == "ast" else "input_features"
-        kw = dict(pad_to_multiple_of=None) if name == "gemma4" else {}  # (frames of y alone)
+        kw = dict(pad_to_multiple_of=None) if name.startswith("gemma") else {}  # (y's frames)
         return f"transformers {type(extractor).__name__}", lambda: extractor(
             [y], sampling_rate=16000, return_tensors="np", **kw
         )[key][0].T

@@ -1,7 +1,8 @@
 """The front-end framework of the presets: :class:`FrontEnd` (pre-emphasis, a mel
 spectrogram, post-processing) and what several presets share: each item's length in a
-zero-padded batch (:func:`checked_lengths`) and per-band statistics over the frames
-(:func:`centred_bands`).
+zero-padded batch (:func:`checked_lengths`), per-band statistics over the frames
+(:func:`centred_bands`) and a model's fixed per-band normalisation (:func:`band_column`,
+:func:`normalised_bands`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from .funasr import FrameStacker
 from .spectrogram import MelSpectrogram
 from .tracing import is_compiling
 
-__all__ = ["FLT_EPSILON", "PCM_SCALE", "FrontEnd", "centred_bands", "checked_lengths"]
+__all__ = ["FLT_EPSILON", "PCM_SCALE", "FrontEnd", "band_column", "centred_bands",
+           "checked_lengths", "normalised_bands"]  # fmt: skip
 
 FLT_EPSILON = float(np.finfo(np.float32).eps)  # (Kaldi's log floor, whatever the dtype)
 #: ``1 << 15``: the scale of 16-bit samples, by which models trained on Kaldi's integer-valued
@@ -142,3 +144,23 @@ def checked_lengths(lengths: Any, y: torch.Tensor) -> torch.Tensor:
                 f"values from {low} to {high}"
             )
     return lengths.to(y.device)
+
+
+def band_column(name: str, values: Any, n_mels: int, dtype: torch.dtype) -> torch.Tensor:
+    """``values`` (one float per band, finite; a std also positive) as a column
+    ``(n_mels, 1)`` of ``dtype``, rounded once from float64."""
+    try:
+        v = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a sequence of {n_mels} floats") from None
+    if v.shape != (n_mels,) or not np.isfinite(v).all() or ("std" in name and (v <= 0).any()):
+        raise ParameterError(f"{name} must be {n_mels} finite floats (a std: positive)")
+    return torch.from_numpy(v).to(dtype)[:, None]
+
+
+def normalised_bands(L: torch.Tensor, mean: torch.Tensor | None,
+                     std: torch.Tensor | None) -> torch.Tensor:  # fmt: skip
+    """``(L - mean) / std`` per band (columns ``(n_mels, 1)``; None: that step skipped)."""
+    if mean is not None:
+        L = L - mean
+    return L if std is None else L / std

@@ -172,6 +172,10 @@ class KaldiSpectrogram(MelSpectrogram):
     round_to_power_of_two : bool
         Zero-pad each frame to the next power of two (else to ``win_length``, which must
         then be even).
+    fft_size : int or None
+        Zero-pad each frame to this many samples instead (even, at least ``win_length``;
+        Gemma 3n's front end takes twice the power of two); None: as
+        ``round_to_power_of_two`` says.
     snip_edges : bool
         Kaldi's framing (above).
     power : {2.0, 1.0}
@@ -198,6 +202,7 @@ class KaldiSpectrogram(MelSpectrogram):
         preemphasis: float = 0.97,
         remove_dc_offset: bool = True,
         round_to_power_of_two: bool = True,
+        fft_size: int | None = None,
         snip_edges: bool = True,
         power: float = 2.0,
         n_mels: int = 23,
@@ -229,7 +234,10 @@ class KaldiSpectrogram(MelSpectrogram):
         self.input_scale = float(scale)
         self.preemphasis, self.remove_dc_offset = float(k), bool(remove_dc_offset)
         self.snip_edges, self.allow_empty_banks = bool(snip_edges), bool(allow_empty_banks)
-        self.fft_size = 1 << (win - 1).bit_length() if round_to_power_of_two else win
+        if fft_size is None:
+            self.fft_size = 1 << (win - 1).bit_length() if round_to_power_of_two else win
+        else:
+            self.fft_size = check_size("fft_size", fft_size, minimum=win)
         self._dft_size = self.fft_size
         fmax = _kaldi_fmax(sr, fmin, fmax)  # (the banks are checked as they are built)
         framing: dict[str, Any] = dict(center=False)

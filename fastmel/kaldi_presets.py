@@ -14,11 +14,20 @@ import torch
 import torch.nn.functional as F
 
 from .errors import ParameterError, check_real, check_size
-from .frontend import FLT_EPSILON, PCM_SCALE, FrontEnd, centred_bands, checked_lengths
+from .frontend import (
+    FLT_EPSILON,
+    PCM_SCALE,
+    FrontEnd,
+    band_column,
+    centred_bands,
+    checked_lengths,
+    normalised_bands,
+)
 from .funasr import FrameStacker, cmvn_vectors, low_frame_rate, stack_frames
-from .kaldi import KaldiSpectrogram
+from .kaldi import KaldiSpectrogram, _kaldi_fmax
 
-__all__ = ["AST", "CAMPPlus", "FunASR", "Kaldi", "SeamlessM4T", "WeSpeaker"]
+__all__ = ["AST", "CAMPPlus", "FunASR", "Gemma3n", "Kaldi", "SeamlessM4T", "WeSpeaker",
+           "gemma3n_mel_filters"]  # fmt: skip
 
 
 class Kaldi(FrontEnd):
@@ -92,13 +101,15 @@ class Kaldi(FrontEnd):
 
     MEL = dict(sr=16000)
     whole_input_statistic = "each band's mean over all frames (subtract_mean)"
+    #: what computes the filterbank energies
+    SPECTROGRAM: type[KaldiSpectrogram] = KaldiSpectrogram
 
     def __init__(self, *, sr: float = 16000, n_mels: int = 80, subtract_mean: bool = False,
                  **options: Any) -> None:  # fmt: skip
         torch.nn.Module.__init__(self)
         if not isinstance(subtract_mean, (bool, np.bool_)):
             raise TypeError(f"subtract_mean must be a bool, got {type(subtract_mean).__name__}")
-        self.mel = KaldiSpectrogram(sr=sr, n_mels=n_mels, **options)
+        self.mel = self.SPECTROGRAM(sr=sr, n_mels=n_mels, **options)
         self.preemphasis = 0.0  # (Kaldi's is per frame, inside self.mel)
         self.subtract_mean = bool(subtract_mean)
         self.causal = not subtract_mean
@@ -434,3 +445,119 @@ class SeamlessM4T(Kaldi):
 
     def extra_repr(self) -> str:
         return f"normalize={self.normalize}"
+
+
+def gemma3n_mel_filters(*, sr: float, n_fft: int, n_mels: int = 128, fmin: float = 125.0,
+                        fmax: float = 7600.0) -> np.ndarray:  # fmt: skip
+    """Gemma 3n's mel filterbank, as its feature extractor builds it: ``n_mels + 2`` points
+    evenly spaced on the HTK mel scale (``2595 log10(1 + f / 700)``), filter i the triangle
+    in Hz from point i to point i + 2 peaking (at 1) at point i + 1, unnormalised, evaluated
+    at the FFT bins' frequencies computed in float32 (``float32(k) * (sr / n_fft)``); the
+    rest in float64.
+
+    Returns
+    -------
+    M : np.ndarray [shape=(n_mels, 1 + n_fft // 2)], float64
+    """
+    n_fft, n_mels = check_size("n_fft", n_fft), check_size("n_mels", n_mels)
+    fmax = _kaldi_fmax(sr, fmin, fmax)  # (checks sr, fmin and fmax)
+    bins = np.arange(n_fft // 2 + 1, dtype=np.float32) * np.float32(sr / n_fft)
+    points = 2595.0 * np.log10(1.0 + np.array([fmin, fmax]) / 700.0)
+    hz = 700.0 * (10.0 ** (np.linspace(points[0], points[1], n_mels + 2) / 2595.0) - 1.0)
+    rising = (bins[None, :] - hz[:-2, None]) / (hz[1:-1] - hz[:-2])[:, None]
+    falling = (hz[2:, None] - bins[None, :]) / (hz[2:] - hz[1:-1])[:, None]
+    return np.maximum(0.0, np.minimum(rising, falling))
+
+
+class Gemma3nSpectrogram(KaldiSpectrogram):
+    """Gemma 3n's frames as a :class:`KaldiSpectrogram`: 512-sample frames every 160 (snip
+    edges), each pre-emphasised on its own as Kaldi does, a periodic Hann window computed in
+    float32 as its extractor computes it, an FFT of 1024, magnitude, its own bank
+    (:func:`gemma3n_mel_filters`)."""
+
+    def __init__(self, *, sr: float, n_mels: int = 128, fmin: float = 125.0,
+                 fmax: float = 7600.0, preemphasis: float = 0.97,
+                 dtype: Any = np.float32) -> None:  # fmt: skip
+        # (its frame_length_ms 32 and hop_length_ms 10, rounded; its "FFT overdrive" doubles
+        # the power of two)
+        win, hop = round(sr * 0.032), round(sr * 0.01)
+        super().__init__(sr=sr, win_length=win, hop_length=hop, window="hann",
+                         preemphasis=preemphasis, remove_dc_offset=False,
+                         fft_size=2 * (1 << (win - 1).bit_length()), power=1.0, n_mels=n_mels,
+                         fmin=fmin, fmax=fmax, dtype=dtype)  # fmt: skip
+
+    def _window64(self) -> np.ndarray:
+        n = self.config.win_length  # (float32 throughout, as its extractor: then widened)
+        i = np.arange(n, dtype=np.float32)
+        window = np.float32(0.5) * (np.float32(1.0) - np.cos(np.float32(2 * np.pi) * i / n))
+        return window.astype(np.float32).astype(np.float64)
+
+    def _basis(self, dtype: Any) -> np.ndarray:
+        c = self.config
+        return gemma3n_mel_filters(sr=c.sr, n_fft=self.fft_size, n_mels=c.n_mels, fmin=c.fmin,
+                                   fmax=c.fmax).astype(dtype)  # fmt: skip
+
+
+class Gemma3n(Kaldi):
+    """Gemma 3n's audio input (its USM-based audio encoder), as transformers'
+    ``Gemma3nAudioFeatureExtractor``
+    (``transformers/models/gemma3n/feature_extraction_gemma3n.py``) computes it from 16 kHz
+    audio: 32 ms frames (512 samples) every 10 ms from sample 0, each pre-emphasised on its
+    own (``x[0] (1 - 0.97)``, then ``x[i] - 0.97 x[i - 1]``: its "HTK flavour"), a periodic
+    Hann window, FFT 1024, magnitude, 128 HTK-scale triangles from 125 to 7600 Hz
+    (:func:`gemma3n_mel_filters`), ``log(max(x, 1e-5))``, then optionally ``(x - mean) /
+    std`` per band. It frames 513 samples and uses 512: ``(n - 513) // 160 + 1`` frames.
+
+    Parameters
+    ----------
+    n_mels : int
+        The extractor's ``feature_size``.
+    fmin, fmax : float
+        Its ``min_frequency`` and ``max_frequency``.
+    mel_floor : float > 0
+        The log's floor.
+    per_bin_mean, per_bin_stddev : sequence of n_mels floats, or None
+        Its per-band normalisation (None: none, its default).
+    sr : float
+        Its ``sampling_rate``; the frame sizes follow as in the extractor.
+
+    Notes
+    -----
+    The extractor pads audio to a multiple of 128 samples (zeros) and computes the frames
+    over the padding too; its ``input_features_mask`` is ``arange(frames) * 160 < length``.
+    Pad ``y`` the same way for its frame count. The output is ``(..., n_mels, frames)``: the
+    model takes ``.mT``. It does not stream: the frame count depends on the last sample.
+    Its non-HTK pre-emphasis (``preemphasis_htk_flavor=False``) is not offered.
+    """
+
+    SPECTROGRAM = Gemma3nSpectrogram
+    whole_input_statistic = "its frame count (the extractor reads one sample past each frame)"
+
+    per_bin_mean: torch.Tensor | None
+    per_bin_stddev: torch.Tensor | None
+
+    def __init__(self, *, sr: float = 16000, n_mels: int = 128, fmin: float = 125.0,
+                 fmax: float = 7600.0, mel_floor: float = 1e-5, per_bin_mean: Any = None,
+                 per_bin_stddev: Any = None, dtype: Any = np.float32) -> None:  # fmt: skip
+        super().__init__(sr=sr, n_mels=n_mels, fmin=fmin, fmax=fmax, dtype=dtype)
+        floor = check_real("mel_floor", mel_floor)
+        if not 0 < floor < math.inf:
+            raise ParameterError(f"mel_floor={mel_floor!r} must be positive and finite")
+        self.mel_floor, self.causal = float(floor), False
+        for name, v in (("per_bin_mean", per_bin_mean), ("per_bin_stddev", per_bin_stddev)):
+            column = None if v is None else band_column(name, v, n_mels, self.mel.dtype)
+            self.register_buffer(name, column, persistent=False)
+
+    def postprocess(self, M: torch.Tensor) -> torch.Tensor:
+        L = torch.log(torch.clamp(M, min=self.mel_floor))
+        return normalised_bands(L, self.per_bin_mean, self.per_bin_stddev)
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        L = super().forward(y)
+        c = self.mel.config  # (Kaldi's snip-edges frames, less one where the extractor's
+        # 513th sample is missing)
+        return L[..., : (y.shape[-1] - c.win_length - 1) // c.hop_length + 1]
+
+    def extra_repr(self) -> str:
+        return (f"mel_floor={self.mel_floor:g}, per_bin_mean={self.per_bin_mean is not None}, "
+                f"per_bin_stddev={self.per_bin_stddev is not None}")  # fmt: skip

@@ -22,12 +22,19 @@ import torch.nn.functional as F
 
 from .errors import ParameterError, check_real, check_size
 from .filters import check_sr
-from .frontend import PCM_SCALE, FrontEnd, centred_bands, checked_lengths
-from .kaldi_presets import AST, CAMPPlus, FunASR, Kaldi, SeamlessM4T, WeSpeaker
+from .frontend import (
+    PCM_SCALE,
+    FrontEnd,
+    band_column,
+    centred_bands,
+    checked_lengths,
+    normalised_bands,
+)
+from .kaldi_presets import AST, CAMPPlus, FunASR, Gemma3n, Kaldi, SeamlessM4T, WeSpeaker
 from .spectrogram import check_signal
 
 __all__ = ["AST", "PCM_SCALE", "PRESETS", "BigVGAN", "CAMPPlus", "CosyVoice", "F5TTS", "FrontEnd",
-           "FunASR", "Gemma4", "HiFiGAN", "Kaldi", "NeMo", "SeamlessM4T", "SpeechBrain",
+           "FunASR", "Gemma3n", "Gemma4", "HiFiGAN", "Kaldi", "NeMo", "SeamlessM4T", "SpeechBrain",
            "StyleTTS2", "Vocos", "Wav2Lip", "WeSpeaker", "Whisper", "preset"]  # fmt: skip
 
 
@@ -504,7 +511,7 @@ class Gemma4(FrontEnd):
         self.mel_floor = float(floor)
         n_mels = self.mel.config.n_mels
         for name, v in (("per_bin_mean", per_bin_mean), ("per_bin_stddev", per_bin_stddev)):
-            column = None if v is None else _band_vector(name, v, n_mels, self.mel.dtype)
+            column = None if v is None else band_column(name, v, n_mels, self.mel.dtype)
             self.register_buffer(name, column, persistent=False)
 
     per_bin_mean: torch.Tensor | None
@@ -512,9 +519,7 @@ class Gemma4(FrontEnd):
 
     def postprocess(self, M: torch.Tensor) -> torch.Tensor:
         L = torch.log(M.add_(self.mel_floor))  # (M is ours)
-        if self.per_bin_mean is not None:
-            L = L - self.per_bin_mean
-        return L if self.per_bin_stddev is None else L / self.per_bin_stddev
+        return normalised_bands(L, self.per_bin_mean, self.per_bin_stddev)
 
     def _frames(self, n: Any) -> Any:
         """The extractor's frame count for ``n`` samples (an int or a tensor), at least 0."""
@@ -543,18 +548,6 @@ class Gemma4(FrontEnd):
                 f"per_bin_stddev={self.per_bin_stddev is not None}")  # fmt: skip
 
 
-def _band_vector(name: str, values: Any, n_mels: int, dtype: torch.dtype) -> torch.Tensor:
-    """``values`` (one float per band, finite; a std also positive) as a column
-    ``(n_mels, 1)`` of ``dtype``, rounded once from float64."""
-    try:
-        v = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a sequence of {n_mels} floats") from None
-    if v.shape != (n_mels,) or not np.isfinite(v).all() or ("std" in name and (v <= 0).any()):
-        raise ParameterError(f"{name} must be {n_mels} finite floats (a std: positive)")
-    return torch.from_numpy(v).to(dtype)[:, None]
-
-
 PRESETS: dict[str, type[FrontEnd]] = {
     "whisper": Whisper,
     "wav2lip": Wav2Lip,
@@ -573,6 +566,7 @@ PRESETS: dict[str, type[FrontEnd]] = {
     "seamless": SeamlessM4T,
     "ast": AST,
     "gemma4": Gemma4,
+    "gemma3n": Gemma3n,
 }
 
 
@@ -594,7 +588,7 @@ def preset(name: str, **overrides: Any) -> FrontEnd:
     name : str
         One of ``PRESETS``: "whisper", "wav2lip", "hifigan", "bigvgan", "cosyvoice", "vocos",
         "f5tts", "styletts2", "kaldi", "campplus", "wespeaker", "funasr", "speechbrain",
-        "nemo", "seamless", "ast", "gemma4".
+        "nemo", "seamless", "ast", "gemma4", "gemma3n".
     **overrides
         The preset's own options (e.g. ``n_mels=128`` and ``max_over="item"`` for Whisper,
         ``pad_mode="reflect"`` for Wav2Lip) or any :class:`MelSpectrogram` keyword

@@ -145,6 +145,10 @@ AST_ATOL64 = 1e-6
 # 5.7e-03: float32 FFT noise on both sides); float64 against its steps run on float64 audio
 # within GEMMA4_ATOL64 on every signal (worst measured 1.0e-11, on the chirp).
 PRESET_ATOL["gemma4"], GEMMA4_ATOL64 = 1e-3, 1e-9
+# Gemma 3n against Gemma3nAudioFeatureExtractor, the same way: float32 within 1e-3 on all but a
+# chirp (worst measured 7.2e-05, noise; the chirp 0.2, its floor being log(1e-5)); float64
+# within GEMMA3N_ATOL64 (worst measured 5.5e-10, in the chirp's bands at that floor).
+PRESET_ATOL["gemma3n"], GEMMA3N_ATOL64 = 1e-3, 1e-8
 # SpeechBrain's features, in dB (10 log10): float32 against its float32 torch steps within
 # 1e-4 dB (worst measured 1.1e-05, on a chirp; values up to ~100 dB, whose float32 ulp is
 # 7.6e-06).

@@ -539,34 +539,37 @@ def ast_features(wave, n_mels: int = 128, max_length: int = 1024, normalize: boo
 
 
 @functools.lru_cache(maxsize=8)
-def gemma4_extractor(per_bin: bool = False):
-    """transformers' ``Gemma4AudioFeatureExtractor`` (the library itself, NumPy), once per
-    setting; ``per_bin``: with the per-band mean and std of :data:`GEMMA4_PER_BIN`."""
+def gemma_extractor(name: str = "gemma4", per_bin: bool = False):
+    """transformers' ``Gemma4AudioFeatureExtractor`` or ``Gemma3nAudioFeatureExtractor``
+    (``name`` "gemma4" or "gemma3n"; the library itself, NumPy), once per setting;
+    ``per_bin``: with the per-band mean and std of :data:`GEMMA_PER_BIN`."""
     import transformers
 
+    cls = {"gemma4": transformers.Gemma4AudioFeatureExtractor,
+           "gemma3n": transformers.Gemma3nAudioFeatureExtractor}[name]  # fmt: skip
     if not per_bin:
-        return transformers.Gemma4AudioFeatureExtractor()
-    mean, std = GEMMA4_PER_BIN
-    return transformers.Gemma4AudioFeatureExtractor(per_bin_mean=mean, per_bin_stddev=std)
+        return cls()
+    mean, std = GEMMA_PER_BIN
+    return cls(per_bin_mean=mean, per_bin_stddev=std)
 
 
-# A per-band mean and std for Gemma 4's optional normalisation (made up: no released config
-# was checked for them)
-GEMMA4_PER_BIN = (list(np.linspace(-6.0, -2.0, 128)), list(np.linspace(1.5, 3.0, 128)))
+# A per-band mean and std for the Gemma extractors' optional normalisation (made up: no
+# released config was checked for them)
+GEMMA_PER_BIN = (list(np.linspace(-6.0, -2.0, 128)), list(np.linspace(1.5, 3.0, 128)))
 
 
-def gemma4_features(wave, lengths=None, pad_to_multiple_of: int | None = None,
-                    per_bin: bool = False) -> np.ndarray:  # fmt: skip
-    """Gemma 4's audio features of 16 kHz ``wave`` ``(..., n)`` as
-    ``Gemma4AudioFeatureExtractor`` computes them, each item on its own (with ``lengths``,
-    the items ``wave[i, :lengths[i]]`` as one batch, padded to the longest and to a
-    multiple of ``pad_to_multiple_of`` samples, its default being 128). Returns ``(...,
-    128, frames)`` (its ``input_features`` transposed)."""
+def gemma_features(name: str, wave, lengths=None, pad_to_multiple_of: int | None = None,
+                   per_bin: bool = False) -> np.ndarray:  # fmt: skip
+    """Gemma 4's or Gemma 3n's audio features of 16 kHz ``wave`` ``(..., n)`` as their
+    extractor computes them, each item on its own (with ``lengths``, the items ``wave[i,
+    :lengths[i]]`` as one batch, padded to the longest and to a multiple of
+    ``pad_to_multiple_of`` samples, their default being 128). Returns ``(..., 128,
+    frames)`` (its ``input_features`` transposed)."""
     y = np.asarray(wave.numpy() if isinstance(wave, torch.Tensor) else wave)
     items = list(y.reshape(-1, y.shape[-1]))
     if lengths is not None:
         items = [item[:length] for item, length in zip(items, np.asarray(lengths), strict=True)]
-    out = gemma4_extractor(per_bin)(items, sampling_rate=16000, return_tensors="np",
-                                    pad_to_multiple_of=pad_to_multiple_of)  # fmt: skip
+    out = gemma_extractor(name, per_bin)(items, sampling_rate=16000, return_tensors="np",
+                                         pad_to_multiple_of=pad_to_multiple_of)  # fmt: skip
     out = out["input_features"].transpose(0, 2, 1)
     return out.reshape(y.shape[:-1] + out.shape[1:]) if lengths is None else out

@@ -11,6 +11,7 @@ from bench.peers import SETTINGS, Unavailable, as_numpy, build, reference
 from bench.run import offline_scenario, rel_err
 from bench.timing import time_interleaved
 from tests.conftest import KALDI_ATOL32, PRESET_ATOL
+from tests.test_presets import EXTRACTED
 
 
 def test_timer_interleaves_and_times_every_call():
@@ -114,7 +115,7 @@ def test_preset_scenario_times_the_preset_against_the_models_code(name):
 
     if name == "kaldi":
         pytest.importorskip("kaldi_native_fbank")
-    if name in ("seamless", "ast", "gemma4"):  # (their model's code is transformers' extractor)
+    if name in EXTRACTED:  # (their model's code is transformers' extractor)
         pytest.importorskip("transformers")
     records = preset_scenario(name, 0.5, 0.02)
     peers = {r["peer"]: r for r in records}

@@ -18,7 +18,7 @@ from tests.conftest import ONNX_PRESET_ATOL, assert_parity, make_signal
 from tests.references import nemo_features
 from tests.test_module import KW, MODULE_KINDS
 from tests.test_nemo import padded_batch
-from tests.test_presets import SR, max_abs, reference_output
+from tests.test_presets import EXTRACTED, SR, max_abs, reference_output
 
 if not hasattr(torch.compiler, "is_exporting"):  # what fastmel.tracing reads exports by
     pytest.skip("this torch has no torch.compiler.is_exporting", allow_module_level=True)
@@ -93,7 +93,7 @@ def test_onnx_graph_in_float64_and_batched():
 
 @pytest.mark.parametrize("name", fastmel.PRESETS)
 def test_onnx_presets_equal_their_model_front_end(name):
-    if name in ("seamless", "ast", "gemma4"):  # (their reference: transformers' extractor)
+    if name in EXTRACTED:  # (their reference: transformers' extractor)
         pytest.importorskip("transformers")
     sr = SR[name]
     session, _ = onnx_session(fastmel.preset(name), torch.from_numpy(audio(sr, 1.0)))

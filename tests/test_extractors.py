@@ -16,6 +16,7 @@ from fastmel import MelStream, ParameterError
 from tests import references as ref
 from tests.conftest import (
     AST_ATOL64,
+    GEMMA3N_ATOL64,
     GEMMA4_ATOL64,
     KALDI_ATOL32,
     KALDI_BANK_ATOL,
@@ -366,59 +367,90 @@ def test_ast_bad_options_are_named():
         fastmel.preset("ast")(torch.zeros(2, 16000), lengths=[16000])
 
 
-# ---- gemma4 ---------------------------------------------------------------------------------
+# ---- gemma4, gemma3n -------------------------------------------------------------------------
 
-# lengths around its frame boundaries: (n - 161) // 160 + 1 frames
-GEMMA4_LENGTHS = (16000, 16001, 16160, 16161, 24000)
+# For each: lengths around its frame boundaries, its frame count, its float64 bound.
+GEMMA = {
+    "gemma4": ((16000, 16001, 16160, 16161, 24000), lambda n: (n - 161) // 160 + 1,
+               GEMMA4_ATOL64),
+    "gemma3n": ((16000, 16352, 16353, 24000), lambda n: (n - 513) // 160 + 1, GEMMA3N_ATOL64),
+}  # fmt: skip
 
 
-@pytest.mark.parametrize("n", GEMMA4_LENGTHS)
 @pytest.mark.parametrize("signal", SIGNALS)
-def test_gemma4_equals_the_extractor(signal, n):
-    y = audio(signal, n / 16000 + 0.01)[:n]
-    theirs = ref.gemma4_features(y)  # (not padded to a multiple of 128: every frame its own)
-    assert theirs.shape == (128, (n - 161) // 160 + 1)
-    if signal != "chirp":  # (float32 FFT noise in its near-silent bands, theirs and ours)
-        err = max_abs(fastmel.preset("gemma4")(y), theirs)
-        assert err <= PRESET_ATOL["gemma4"], f"{signal}, {n} samples: {err:.3g}"
-    # float64: the extractor's own steps on float64 audio (its FFT then runs in float64)
-    steps, _ = ref.gemma4_extractor()._extract_spectrogram(y.double().numpy()[None],
-                                                          np.ones(n, np.int32))  # fmt: skip
-    err64 = max_abs(fastmel.preset("gemma4", dtype=torch.float64)(y.double()), steps.T)
-    assert err64 <= GEMMA4_ATOL64, f"{signal}, {n} samples: float64 {err64:.3g}"
+@pytest.mark.parametrize("name", GEMMA)
+def test_gemma_equals_the_extractor(name, signal):
+    lengths, frames, atol64 = GEMMA[name]
+    for n in lengths:
+        y = audio(signal, n / 16000 + 0.01)[:n]
+        theirs = ref.gemma_features(name, y)  # (not padded to 128: every frame its own)
+        assert theirs.shape == (128, frames(n))
+        if signal != "chirp":  # (float32 FFT noise in its near-silent bands, theirs and ours)
+            err = max_abs(fastmel.preset(name)(y), theirs)
+            assert err <= PRESET_ATOL[name], f"{signal}, {n} samples: {err:.3g}"
+        # float64: the extractor's own steps on float64 audio (its FFT then in float64)
+        steps, _ = ref.gemma_extractor(name)._extract_spectrogram(y.double().numpy()[None],
+                                                                 np.ones(n, np.int32))  # fmt: skip
+        err64 = max_abs(fastmel.preset(name, dtype=torch.float64)(y.double()), steps.T)
+        assert err64 <= atol64, f"{signal}, {n} samples: float64 {err64:.3g}"
 
 
-def test_gemma4_padded_batch_with_lengths_equals_the_extractors_batch():
+@pytest.mark.parametrize("name", GEMMA)
+def test_gemma_padded_batch_equals_the_extractors_batch(name):
+    # Gemma 4 zeroes each item's frames that reach past its length (lengths=); Gemma 3n
+    # keeps the frames its zero padding makes, as the preset on the padded batch does
     lengths = [24000, 16161, 8000, 100]  # (the last makes no frame of its own)
     n = -(-max(lengths) // 128) * 128  # (it pads the batch to a multiple of 128 samples)
     y = torch.zeros(len(lengths), n)
-    rng = np.random.default_rng(2)
     for i, (kind, length) in enumerate(zip(("speech", "voiced", "noise", "speech"), lengths,
                                            strict=True)):  # fmt: skip
         y[i, :length] = audio(kind, length / 16000 + 0.01, seed=i)[:length]
-        y[i, length:] = torch.from_numpy(rng.standard_normal(n - length).astype(np.float32))
-    ours = fastmel.preset("gemma4")(y, lengths=torch.tensor(lengths))
-    theirs = ref.gemma4_features(y, lengths=lengths, pad_to_multiple_of=128)
-    assert ours.shape == theirs.shape == (4, 128, (n - 161) // 160 + 1)
-    err = max_abs(ours, theirs)  # (frames past each item's length: 0 in both)
-    assert err <= PRESET_ATOL["gemma4"], f"padded batch: {err:.3g}"
+    if name == "gemma4":  # (whatever pads an item is ignored)
+        rng = np.random.default_rng(2)
+        junk = torch.from_numpy(rng.standard_normal(y.shape).astype(np.float32))
+        past = torch.arange(n) >= torch.tensor(lengths)[:, None]
+        ours = fastmel.preset(name)(torch.where(past, junk, y), lengths=torch.tensor(lengths))
+    else:
+        ours = fastmel.preset(name)(y)
+    theirs = ref.gemma_features(name, y, lengths=lengths, pad_to_multiple_of=128)
+    assert ours.shape == theirs.shape == (4, 128, GEMMA[name][1](n))
+    err = max_abs(ours, theirs)
+    print(f"\n{name} padded batch: max|ours - extractor| = {err:.3g}")
+    assert err <= PRESET_ATOL[name], f"padded batch: {err:.3g}"
 
 
-def test_gemma4_per_bin_normalisation_and_options():
+@pytest.mark.parametrize("name", GEMMA)
+def test_gemma_per_bin_normalisation_and_options(name):
     y = torch.stack([audio("speech", 1.0), audio("noise", 1.0, seed=1)])
-    mean, std = ref.GEMMA4_PER_BIN
-    ours = fastmel.preset("gemma4", per_bin_mean=mean, per_bin_stddev=std)(y)
-    err = max_abs(ours, ref.gemma4_features(y, per_bin=True))
-    assert err <= PRESET_ATOL["gemma4"], f"per-bin: {err:.3g}"
-    bad = [(dict(n_fft=1024), ParameterError, "n_fft is fixed"),
-           (dict(mel_floor=0.0), ParameterError, "mel_floor"),
+    mean, std = ref.GEMMA_PER_BIN
+    ours = fastmel.preset(name, per_bin_mean=mean, per_bin_stddev=std)(y)
+    err = max_abs(ours, ref.gemma_features(name, y, per_bin=True))
+    print(f"\n{name} per-bin: max|ours - extractor| = {err:.3g}")
+    assert err <= PRESET_ATOL[name], f"per-bin: {err:.3g}"
+    bad = [(dict(mel_floor=0.0), ParameterError, "mel_floor"),
            (dict(per_bin_mean=[0.0] * 80), ParameterError, "per_bin_mean"),
            (dict(per_bin_stddev=[0.0] * 128), ParameterError, "per_bin_stddev"),
            (dict(per_bin_mean="x"), TypeError, "per_bin_mean")]
+    bad += [(dict(n_fft=1024), ParameterError, "n_fft is fixed")] if name == "gemma4" else []
     for kw, error, match in bad:
         with pytest.raises(error, match=match):
-            fastmel.preset("gemma4", **kw)
-    with pytest.raises(ParameterError, match="Gemma4 cannot stream: its frame count"):
-        MelStream(fastmel.preset("gemma4"))
-    assert fastmel.preset("gemma4")(torch.zeros(160)).shape == (128, 0)  # (no frame: as it)
-    assert "mel_floor=0.001, per_bin_mean=False" in repr(fastmel.preset("gemma4"))
+            fastmel.preset(name, **kw)
+    cls = type(fastmel.preset(name)).__name__
+    with pytest.raises(ParameterError, match=f"{cls} cannot stream: its frame count"):
+        MelStream(fastmel.preset(name))
+    assert "per_bin_mean=False" in repr(fastmel.preset(name))
+
+
+def test_gemma_inputs_that_make_no_frame():
+    assert fastmel.preset("gemma4")(torch.zeros(160)).shape == (128, 0)  # (as its extractor)
+    assert fastmel.preset("gemma3n")(torch.zeros(512)).shape == (128, 0)  # (513 needed)
+    with pytest.raises(ParameterError, match="shorter than one frame"):
+        fastmel.preset("gemma3n")(torch.zeros(511))  # (where its extractor gives no frame)
+
+
+def test_gemma3n_bank_and_window_are_its_extractors():
+    extractor = ref.gemma_extractor("gemma3n")
+    np.testing.assert_array_equal(fastmel.kaldi_presets.gemma3n_mel_filters(sr=16000, n_fft=1024),
+                                  extractor.mel_filters.T)  # fmt: skip
+    mel = fastmel.preset("gemma3n").mel
+    np.testing.assert_array_equal(mel._window64().astype(np.float32), extractor.window)

@@ -90,15 +90,18 @@ def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndar
         return ref.seamless_features(y, **kw)
     if name == "ast":  # (more in tests/test_extractors.py)
         return ref.ast_features(y, **kw)
-    if name == "gemma4":  # (more in tests/test_extractors.py)
-        return ref.gemma4_features(y, **kw)
+    if name in ("gemma4", "gemma3n"):  # (more in tests/test_extractors.py)
+        return ref.gemma_features(name, y, **kw)
     raise ValueError(name)
 
 
+# Presets whose reference is a transformers feature extractor itself (tests/test_extractors.py)
+EXTRACTED = ("seamless", "ast", "gemma4", "gemma3n")
 SR = {"whisper": 16000, "wav2lip": 16000, "hifigan": 22050, "bigvgan": 24000, "cosyvoice": 24000,
       "vocos": 24000, "f5tts": 24000, "styletts2": 24000, "kaldi": 16000, "campplus": 16000,
       "wespeaker": 16000, "funasr": 16000, "speechbrain": 16000, "nemo": 16000,
-      "seamless": 16000, "ast": 16000, "gemma4": 16000}
+      "seamless": 16000, "ast": 16000, "gemma4": 16000,
+      "gemma3n": 16000}
 CASES = [
     ("whisper", {}),
     ("whisper", {"n_mels": 128}),
@@ -296,7 +299,7 @@ def test_pushes_under_inference_mode_mix_with_others(name):
 
 def test_preset_errors_and_registry():
     assert sorted(fastmel.PRESETS) == ["ast", "bigvgan", "campplus", "cosyvoice", "f5tts", "funasr",
-                                       "gemma4", "hifigan", "kaldi", "nemo", "seamless",
+                                       "gemma3n", "gemma4", "hifigan", "kaldi", "nemo", "seamless",
                                        "speechbrain", "styletts2", "vocos", "wav2lip", "wespeaker",
                                        "whisper"]  # fmt: skip
     with pytest.raises(ParameterError, match="preset 'tacotron'"):
@@ -342,7 +345,7 @@ def test_worst_preset_errors_are_reported(record_property):
 
 
 @pytest.mark.parametrize("name", ["wav2lip", "whisper", "nemo", "funasr", "seamless", "ast",
-                                  "gemma4"])  # fmt: skip
+                                  "gemma4", "gemma3n"])  # fmt: skip
 def test_presets_compile_without_graph_breaks(name):
     torch._dynamo.reset()
     front = fastmel.preset(name)
