@@ -549,3 +549,13 @@ def test_empty_banks_stay_at_the_floor_as_torchaudio_keeps_them():
             assert err <= KALDI_ATOL32, f"{kind}, {window}: max|ours - torchaudio| = {err:.3g}"
             assert (ours[3] == np.float32(np.log(np.finfo(np.float32).eps))).all()
     assert "allow_empty_banks=True" in repr(front.mel)
+
+
+def test_fft_size_is_checked():
+    # (fft_size's numbers are tested through Gemma 3n's front end, FFT 1024 for 512-sample
+    # frames, against its extractor: tests/test_extractors.py)
+    with pytest.raises(ParameterError, match="fft_size=256 must be an integer >= 400"):
+        fastmel.kaldi.KaldiSpectrogram(sr=16000, fft_size=256)
+    with pytest.raises(TypeError, match="fft_size must be an int"):
+        fastmel.kaldi.KaldiSpectrogram(sr=16000, fft_size=512.0)
+    assert fastmel.kaldi.KaldiSpectrogram(sr=16000, fft_size=1024).fft_size == 1024
