@@ -1,24 +1,26 @@
 """The front-end framework of the presets: :class:`FrontEnd` (pre-emphasis, a mel
 spectrogram, post-processing) and what several presets share: each item's length in a
 zero-padded batch (:func:`checked_lengths`), per-band statistics over the frames
-(:func:`centred_bands`) and a model's fixed per-band normalisation (:func:`band_column`,
-:func:`normalised_bands`).
+(:func:`centred_bands`), a model's log floor and fixed per-band normalisation
+(:func:`keep_log_bands`, :func:`normalised_bands`) and the options a preset fixes
+(:func:`refuse_fixed`).
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from .errors import ParameterError
+from .errors import ParameterError, check_real
 from .funasr import FrameStacker
 from .spectrogram import MelSpectrogram
 from .tracing import is_compiling
 
-__all__ = ["FLT_EPSILON", "PCM_SCALE", "FrontEnd", "band_column", "centred_bands",
-           "checked_lengths", "normalised_bands"]  # fmt: skip
+__all__ = ["FLT_EPSILON", "PCM_SCALE", "FrontEnd", "centred_bands", "checked_lengths",
+           "keep_log_bands", "log_bands_repr", "normalised_bands", "refuse_fixed"]  # fmt: skip
 
 FLT_EPSILON = float(np.finfo(np.float32).eps)  # (Kaldi's log floor, whatever the dtype)
 #: ``1 << 15``: the scale of 16-bit samples, by which models trained on Kaldi's integer-valued
@@ -146,16 +148,44 @@ def checked_lengths(lengths: Any, y: torch.Tensor) -> torch.Tensor:
     return lengths.to(y.device)
 
 
-def band_column(name: str, values: Any, n_mels: int, dtype: torch.dtype) -> torch.Tensor:
-    """``values`` (one float per band, finite; a std also positive) as a column
-    ``(n_mels, 1)`` of ``dtype``, rounded once from float64."""
-    try:
-        v = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a sequence of {n_mels} floats") from None
-    if v.shape != (n_mels,) or not np.isfinite(v).all() or ("std" in name and (v <= 0).any()):
-        raise ParameterError(f"{name} must be {n_mels} finite floats (a std: positive)")
-    return torch.from_numpy(v).to(dtype)[:, None]
+def refuse_fixed(options: dict[str, Any], names: tuple[str, ...], model: str) -> None:
+    """ParameterError naming the first of ``names`` given in ``options``: "... is fixed for
+    ``model``"."""
+    for name in names:
+        if name in options:
+            raise ParameterError(f"{name} is fixed for {model}")
+
+
+def keep_log_bands(front: FrontEnd, mel_floor: Any, per_bin_mean: Any,
+                   per_bin_stddev: Any) -> float:  # fmt: skip
+    """``mel_floor``, checked (positive, finite), for the caller to keep; each of
+    ``per_bin_mean`` and ``per_bin_stddev`` (None, or one finite float per band of
+    ``front.mel``, a std positive) kept as a non-persistent buffer of that name, a column
+    ``(n_mels, 1)`` in the module's dtype, rounded once from float64 (None: that step is
+    skipped, see :func:`normalised_bands`)."""
+    floor = check_real("mel_floor", mel_floor)
+    if not 0 < floor < math.inf:
+        raise ParameterError(f"mel_floor={mel_floor!r} must be positive and finite")
+    n_mels, dtype = front.mel.config.n_mels, front.mel.dtype
+    for name, values in (("per_bin_mean", per_bin_mean), ("per_bin_stddev", per_bin_stddev)):
+        column = None
+        if values is not None:
+            try:
+                v = np.asarray(values, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(f"{name} must be a sequence of {n_mels} floats") from None
+            if (v.shape != (n_mels,) or not np.isfinite(v).all()
+                    or ("std" in name and (v <= 0).any())):  # fmt: skip
+                raise ParameterError(f"{name} must be {n_mels} finite floats (a std: positive)")
+            column = torch.from_numpy(v).to(dtype)[:, None]
+        front.register_buffer(name, column, persistent=False)
+    return float(floor)
+
+
+def log_bands_repr(front: Any) -> str:
+    """The ``extra_repr`` of a front end set up by :func:`keep_log_bands`."""
+    return (f"mel_floor={front.mel_floor:g}, per_bin_mean={front.per_bin_mean is not None}, "
+            f"per_bin_stddev={front.per_bin_stddev is not None}")
 
 
 def normalised_bands(L: torch.Tensor, mean: torch.Tensor | None,

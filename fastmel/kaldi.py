@@ -238,6 +238,8 @@ class KaldiSpectrogram(MelSpectrogram):
             self.fft_size = 1 << (win - 1).bit_length() if round_to_power_of_two else win
         else:
             self.fft_size = check_size("fft_size", fft_size, minimum=win)
+            if self.fft_size % 2:  # (Kaldi's banks take an even FFT size)
+                raise ParameterError(f"fft_size={fft_size} must be even")
         self._dft_size = self.fft_size
         fmax = _kaldi_fmax(sr, fmin, fmax)  # (the banks are checked as they are built)
         framing: dict[str, Any] = dict(center=False)

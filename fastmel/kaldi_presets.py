@@ -18,10 +18,12 @@ from .frontend import (
     FLT_EPSILON,
     PCM_SCALE,
     FrontEnd,
-    band_column,
     centred_bands,
     checked_lengths,
+    keep_log_bands,
+    log_bands_repr,
     normalised_bands,
+    refuse_fixed,
 )
 from .funasr import FrameStacker, cmvn_vectors, low_frame_rate, stack_frames
 from .kaldi import KaldiSpectrogram, _kaldi_fmax
@@ -295,9 +297,7 @@ class AST(Kaldi):
                  normalize: bool = True, mean: float = AUDIOSET_MEAN, std: float = AUDIOSET_STD,
                  window: str = "hanning", allow_empty_banks: bool = True,
                  **options: Any) -> None:  # fmt: skip
-        for name in ("subtract_mean", "snip_edges"):
-            if name in options:
-                raise ParameterError(f"{name} is fixed for AST's features")
+        refuse_fixed(options, ("subtract_mean", "snip_edges"), "AST's features")
         if not isinstance(normalize, (bool, np.bool_)):
             raise TypeError(f"normalize must be a bool, got {type(normalize).__name__}")
         mean, std = check_real("mean", mean), check_real("std", std)
@@ -391,9 +391,7 @@ class SeamlessM4T(Kaldi):
     def __init__(self, *, normalize: bool = True, win_length: int = 400,
                  hop_length: int = 160, input_scale: float = PCM_SCALE,
                  **options: Any) -> None:  # fmt: skip
-        for name in ("subtract_mean", "snip_edges"):
-            if name in options:
-                raise ParameterError(f"{name} is fixed for SeamlessM4T's features")
+        refuse_fixed(options, ("subtract_mean", "snip_edges"), "SeamlessM4T's features")
         if not isinstance(normalize, (bool, np.bool_)):
             raise TypeError(f"normalize must be a bool, got {type(normalize).__name__}")
         super().__init__(win_length=win_length, hop_length=hop_length, input_scale=input_scale,
@@ -533,6 +531,7 @@ class Gemma3n(Kaldi):
     SPECTROGRAM = Gemma3nSpectrogram
     whole_input_statistic = "its frame count (the extractor reads one sample past each frame)"
 
+    mel_floor: float
     per_bin_mean: torch.Tensor | None
     per_bin_stddev: torch.Tensor | None
 
@@ -540,13 +539,8 @@ class Gemma3n(Kaldi):
                  fmax: float = 7600.0, mel_floor: float = 1e-5, per_bin_mean: Any = None,
                  per_bin_stddev: Any = None, dtype: Any = np.float32) -> None:  # fmt: skip
         super().__init__(sr=sr, n_mels=n_mels, fmin=fmin, fmax=fmax, dtype=dtype)
-        floor = check_real("mel_floor", mel_floor)
-        if not 0 < floor < math.inf:
-            raise ParameterError(f"mel_floor={mel_floor!r} must be positive and finite")
-        self.mel_floor, self.causal = float(floor), False
-        for name, v in (("per_bin_mean", per_bin_mean), ("per_bin_stddev", per_bin_stddev)):
-            column = None if v is None else band_column(name, v, n_mels, self.mel.dtype)
-            self.register_buffer(name, column, persistent=False)
+        self.causal = False
+        self.mel_floor = keep_log_bands(self, mel_floor, per_bin_mean, per_bin_stddev)
 
     def postprocess(self, M: torch.Tensor) -> torch.Tensor:
         L = torch.log(torch.clamp(M, min=self.mel_floor))
@@ -559,5 +553,4 @@ class Gemma3n(Kaldi):
         return L[..., : (y.shape[-1] - c.win_length - 1) // c.hop_length + 1]
 
     def extra_repr(self) -> str:
-        return (f"mel_floor={self.mel_floor:g}, per_bin_mean={self.per_bin_mean is not None}, "
-                f"per_bin_stddev={self.per_bin_stddev is not None}")  # fmt: skip
+        return log_bands_repr(self)

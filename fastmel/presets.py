@@ -25,10 +25,12 @@ from .filters import check_sr
 from .frontend import (
     PCM_SCALE,
     FrontEnd,
-    band_column,
     centred_bands,
     checked_lengths,
+    keep_log_bands,
+    log_bands_repr,
     normalised_bands,
+    refuse_fixed,
 )
 from .kaldi_presets import AST, CAMPPlus, FunASR, Gemma3n, Kaldi, SeamlessM4T, WeSpeaker
 from .spectrogram import check_signal
@@ -369,9 +371,7 @@ class NeMo(FrontEnd):
                  **mel_overrides: Any) -> None:  # fmt: skip
         if normalize not in ("per_feature", None):
             raise ParameterError(f"normalize={normalize!r} must be 'per_feature' or None")
-        for name in ("center", "pad_mode"):
-            if name in mel_overrides:
-                raise ParameterError(f"{name} is fixed for NeMo (centred, zero padding)")
+        refuse_fixed(mel_overrides, ("center", "pad_mode"), "NeMo (centred, zero padding)")
         # NeMo's sizes: window_size 0.025 s and window_stride 0.01 s, truncated to samples,
         # and n_fft = 2 ** ceil(log2(win_length))
         sr = check_real("sr", mel_overrides.get("sr", self.MEL["sr"]))
@@ -494,9 +494,8 @@ class Gemma4(FrontEnd):
 
     def __init__(self, *, mel_floor: float = 1e-3, per_bin_mean: Any = None,
                  per_bin_stddev: Any = None, **mel_overrides: Any) -> None:  # fmt: skip
-        for name in ("n_fft", "win_length", "hop_length", "window", "center", "pad_mode"):
-            if name in mel_overrides:
-                raise ParameterError(f"{name} is fixed for Gemma 4's features (set by sr)")
+        refuse_fixed(mel_overrides, ("n_fft", "win_length", "hop_length", "window", "center",
+                                     "pad_mode"), "Gemma 4's features (set by sr)")  # fmt: skip
         sr = check_real("sr", mel_overrides.get("sr", self.MEL["sr"]))
         win, hop = round(sr * 0.02), round(sr * 0.01)  # (the extractor's frame_length_ms)
         check_size("win_length", win, minimum=2)
@@ -505,15 +504,9 @@ class Gemma4(FrontEnd):
         window = np.hanning(win + 1)[:-1].astype(np.float32)
         super().__init__(n_fft=1 << (win - 1).bit_length(), win_length=win, hop_length=hop,
                          window=window, **mel_overrides)  # fmt: skip
-        floor = check_real("mel_floor", mel_floor)
-        if not 0 < floor < math.inf:
-            raise ParameterError(f"mel_floor={mel_floor!r} must be positive and finite")
-        self.mel_floor = float(floor)
-        n_mels = self.mel.config.n_mels
-        for name, v in (("per_bin_mean", per_bin_mean), ("per_bin_stddev", per_bin_stddev)):
-            column = None if v is None else band_column(name, v, n_mels, self.mel.dtype)
-            self.register_buffer(name, column, persistent=False)
+        self.mel_floor = keep_log_bands(self, mel_floor, per_bin_mean, per_bin_stddev)
 
+    mel_floor: float
     per_bin_mean: torch.Tensor | None
     per_bin_stddev: torch.Tensor | None
 
@@ -544,8 +537,7 @@ class Gemma4(FrontEnd):
         return torch.where(torch.arange(L.shape[-1], device=L.device) < count, L, 0.0)
 
     def extra_repr(self) -> str:
-        return (f"mel_floor={self.mel_floor:g}, per_bin_mean={self.per_bin_mean is not None}, "
-                f"per_bin_stddev={self.per_bin_stddev is not None}")  # fmt: skip
+        return log_bands_repr(self)
 
 
 PRESETS: dict[str, type[FrontEnd]] = {

@@ -499,15 +499,8 @@ def seamless_features(wave, n_mels: int = 80, normalize: bool = True,
     ``SeamlessM4TFeatureExtractor`` computes them, each item on its own, or, with
     ``lengths``, the items ``wave[i, :lengths[i]]`` as one padded batch. Returns
     ``(..., 2 * n_mels, rows)`` (its ``input_features`` transposed)."""
-    y = np.asarray(wave.numpy() if isinstance(wave, torch.Tensor) else wave)
-    extractor = seamless_extractor(n_mels)
-    kw = dict(sampling_rate=16000, return_tensors="np", do_normalize_per_mel_bins=normalize)
-    if lengths is not None:  # (a list of items of their own lengths, padded as it pads)
-        items = [row[:length] for row, length in zip(y, np.asarray(lengths), strict=True)]
-        return extractor(items, **kw)["input_features"].transpose(0, 2, 1)
-    items = list(y.reshape(-1, y.shape[-1]))
-    out = np.stack([extractor(item, **kw)["input_features"][0].T for item in items])
-    return out.reshape(y.shape[:-1] + out.shape[1:])
+    return _extracted(seamless_extractor(n_mels), "input_features", wave, lengths,
+                      do_normalize_per_mel_bins=normalize)
 
 
 @functools.lru_cache(maxsize=8)
@@ -528,14 +521,8 @@ def ast_features(wave, n_mels: int = 128, max_length: int = 1024, normalize: boo
     ``ASTFeatureExtractor`` computes it, each item on its own (with ``lengths``, item i is
     ``wave[i, :lengths[i]]``). Returns ``(..., n_mels, max_length)`` (its ``input_values``
     transposed)."""
-    y = np.asarray(wave.numpy() if isinstance(wave, torch.Tensor) else wave)
-    extractor = ast_extractor(n_mels, max_length, normalize)
-    items = list(y.reshape(-1, y.shape[-1]))
-    if lengths is not None:
-        items = [item[:length] for item, length in zip(items, np.asarray(lengths), strict=True)]
-    out = extractor(items, sampling_rate=16000, return_tensors="np")
-    out = out["input_values"].transpose(0, 2, 1)
-    return out.reshape(y.shape[:-1] + out.shape[1:])
+    return _extracted(ast_extractor(n_mels, max_length, normalize), "input_values", wave,
+                      lengths)
 
 
 @functools.lru_cache(maxsize=8)
@@ -565,11 +552,19 @@ def gemma_features(name: str, wave, lengths=None, pad_to_multiple_of: int | None
     :lengths[i]]`` as one batch, padded to the longest and to a multiple of
     ``pad_to_multiple_of`` samples, their default being 128). Returns ``(..., 128,
     frames)`` (its ``input_features`` transposed)."""
+    return _extracted(gemma_extractor(name, per_bin), "input_features", wave, lengths,
+                      pad_to_multiple_of=pad_to_multiple_of)
+
+
+def _extracted(extractor, key: str, wave, lengths=None, **kw) -> np.ndarray:
+    """``extractor``'s output ``key`` for the items of 16 kHz ``wave`` ``(..., n)``, called
+    as one batch (a list of items, which it pads to the longest), transposed to fastmel's
+    ``(..., features, frames)``: each item at ``n`` samples in ``wave``'s leading shape, or,
+    with ``lengths``, item i is ``wave[i, :lengths[i]]`` (a 2-D ``wave``)."""
     y = np.asarray(wave.numpy() if isinstance(wave, torch.Tensor) else wave)
     items = list(y.reshape(-1, y.shape[-1]))
     if lengths is not None:
         items = [item[:length] for item, length in zip(items, np.asarray(lengths), strict=True)]
-    out = gemma_extractor(name, per_bin)(items, sampling_rate=16000, return_tensors="np",
-                                         pad_to_multiple_of=pad_to_multiple_of)  # fmt: skip
-    out = out["input_features"].transpose(0, 2, 1)
+    out = extractor(items, sampling_rate=16000, return_tensors="np", **kw)[key]
+    out = out.transpose(0, 2, 1)
     return out.reshape(y.shape[:-1] + out.shape[1:]) if lengths is None else out

@@ -26,7 +26,7 @@ from tests.conftest import (
     make_signal,
 )
 from tests.test_nemo import padded_batch
-from tests.test_presets import stream_in_sizes
+from tests.test_presets import max_abs, stream_in_sizes
 
 # (a mark, not importorskip: tests/test_export.py imports this module's padded batch)
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("transformers") is None,
@@ -40,12 +40,6 @@ FAIR = ("speech", "voiced", "noise")
 
 def audio(kind: str, seconds: float = 1.0, seed: int = 0) -> torch.Tensor:
     return torch.from_numpy(make_signal(kind, 16000, seconds, seed=seed).astype(np.float32))
-
-
-def max_abs(ours, theirs) -> float:
-    ours = ours.detach().double().numpy() if isinstance(ours, torch.Tensor) else ours
-    assert ours.shape == theirs.shape, f"shape {ours.shape} != reference {theirs.shape}"
-    return float(np.abs(ours - theirs).max(initial=0.0))
 
 
 def band_stds(y: torch.Tensor) -> np.ndarray:

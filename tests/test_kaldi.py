@@ -556,6 +556,8 @@ def test_fft_size_is_checked():
     # frames, against its extractor: tests/test_extractors.py)
     with pytest.raises(ParameterError, match="fft_size=256 must be an integer >= 400"):
         fastmel.kaldi.KaldiSpectrogram(sr=16000, fft_size=256)
+    with pytest.raises(ParameterError, match="fft_size=1025 must be even"):
+        fastmel.kaldi.KaldiSpectrogram(sr=16000, fft_size=1025)
     with pytest.raises(TypeError, match="fft_size must be an int"):
         fastmel.kaldi.KaldiSpectrogram(sr=16000, fft_size=512.0)
     assert fastmel.kaldi.KaldiSpectrogram(sr=16000, fft_size=1024).fft_size == 1024
