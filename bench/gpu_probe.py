@@ -2,8 +2,9 @@
 
 For a few input sizes, prints the kernels of one captured call (torch.profiler) and the time
 per call of the eager module, the CUDA-graph runner (and its zero-copy call) and the graph
-replay alone, with and without the Triton frames kernel (``fastmel.fused``), from CUDA events
-over many calls.
+replay alone, with both Triton kernels of ``fastmel.fused``, with the frames kernel only and
+with PyTorch ops only, from CUDA events over many calls. ``gemm``: the mel projection's
+formulations (cuBLAS products, the band kernel), each captured alone.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import torch
 
 import fastmel
 from bench.peers import SETTINGS
+from fastmel import fused
 
 SIZES = [(1, 0.04), (1, 1.0), (64, 1.0), (60, 60.0)]  # (batch, seconds)
 
@@ -39,11 +41,13 @@ def main() -> None:
     for batch, seconds in SIZES:
         y = signal(batch, seconds)
         n = 20 if seconds * batch > 100 else 1000
-        for use in (True, False):
+        for variant in ("both kernels", "frames kernel only", "torch ops"):
             mel = fastmel.MelSpectrogram(**kw).cuda()
-            mel.fused = use
+            mel.fused = variant != "torch ops"
+            if variant == "frames kernel only":
+                mel._band_mel = None  # power and projection by PyTorch's square and cuBLAS
             run = fastmel.cuda_graph(mel, y)
-            if use:
+            if variant == "both kernels":
                 with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as p:
                     run(y)
                     torch.cuda.synchronize()
@@ -52,7 +56,7 @@ def main() -> None:
                     if e.device_time_total > 0:
                         print(f"  {e.device_time_total:9.1f} us  {e.key[:80]}")
             print(
-                f"  fused={use}: eager {per_call_us(lambda m=mel, y=y: m(y), n):.1f} us/call, "
+                f"  {variant}: eager {per_call_us(lambda m=mel, y=y: m(y), n):.1f} us/call, "
                 f"runner {per_call_us(lambda r=run, y=y: r(y), n):.1f}, "
                 f"zero-copy runner {per_call_us(lambda r=run: r(r.static_input), n):.1f}, "
                 f"replay only {per_call_us(run.graph.replay, n):.1f}"
@@ -81,10 +85,12 @@ def _projections(S, X, P, W, B) -> dict:
         "S @ P": lambda: S @ P,
         "F.linear(S, W)": lambda: F.linear(S, W),
         "W @ S.T": lambda: W @ S.T,
-        "sumsq + F.linear(K=F)": lambda: F.linear(X.square().sum(-1), B),
+        "square, pair sum + F.linear(K=F)": lambda: F.linear(X.square().sum(-1), B),
+        "square + S @ P": lambda: X.square().flatten(-2) @ P,
     }
-    if S.shape[0] <= 400:
-        out["bcast-sum"] = lambda: (S[:, None, :] * W).sum(-1)
+    band = fused.BandMel(B.cpu(), 2.0, 0.0, B.device)
+    Xc = torch.view_as_complex(X)
+    out["triton band (square incl.)"] = lambda: band(Xc).T
     return out
 
 
@@ -94,13 +100,13 @@ def gemms() -> None:
     P = mel._projection  # (2F, n_mels): power folded in (re, im interleaved)
     W = P.T.contiguous()  # (n_mels, 2F)
     B = mel.mel_basis  # (n_mels, F)
-    for rows in (3, 4, 5, 16, 81, 400, 5184, 288000):
+    for rows in (3, 16, 81, 400, 5184, 288000):
         X = torch.randn(rows, B.shape[1], 2, device="cuda")
         S = X.flatten(-2)
-        ref = S @ P
         cells = []
         for name, fn in _projections(S, X, P, W, B).items():
             out = fn()
+            ref = (X.square() if "square" in name else X).flatten(-2) @ P
             out = out if out.shape == ref.shape else out.T
             err = float((out - ref).abs().max() / ref.abs().max())
             t = graph_us(fn, 20 if rows > 100000 else 1000)

@@ -3,7 +3,7 @@
 import triton
 import triton.language as tl
 
-__all__ = ["frames_kernel", "triton"]
+__all__ = ["frames_kernel", "mel_kernel", "triton"]
 
 
 @triton.jit
@@ -29,3 +29,28 @@ def frames_kernel(y_ptr, w_ptr, out_ptr, n, n_frames, hop, pad, n_fft,
     x = tl.load(y_ptr + sig * n + i, mask=valid, other=0.0)
     w = tl.load(w_ptr + j, mask=inside, other=0.0)
     tl.store(out_ptr + row * n_fft + j, x * w, mask=inside)
+
+
+@triton.jit
+def mel_kernel(x_ptr, band_ptr, lo_ptr, out_ptr, n_mels, n_bins, width, eps,
+               MAGNITUDE: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_W: tl.constexpr):  # fmt: skip
+    # One frame per program: the power |X|^2 of its bins (or the magnitude sqrt(|X|^2 +
+    # eps)), weighted by each filter's band (band[m, w] = basis[m, lo[m] + w]) and summed
+    # per filter: no multiplication by the basis's zeros.
+    r = tl.program_id(0).to(tl.int64)
+    m = tl.program_id(1) * BLOCK_M + tl.arange(0, BLOCK_M)
+    lo = tl.load(lo_ptr + m, mask=m < n_mels, other=0)
+    acc = tl.zeros((BLOCK_M,), dtype=tl.float32)
+    for w0 in range(0, width, BLOCK_W):
+        w = w0 + tl.arange(0, BLOCK_W)
+        f = lo[:, None] + w[None, :]
+        valid = (m < n_mels)[:, None] & (w < width)[None, :] & (f < n_bins)
+        xp = x_ptr + r * (2 * n_bins) + 2 * f
+        re = tl.load(xp, mask=valid, other=0.0)
+        im = tl.load(xp + 1, mask=valid, other=0.0)
+        p = re * re + im * im
+        if MAGNITUDE:
+            p = tl.sqrt_rn(p + eps)
+        b = tl.load(band_ptr + m[:, None] * width + w[None, :], mask=valid, other=0.0)
+        acc += tl.sum(p * b, axis=1)
+    tl.store(out_ptr + r * n_mels + m, acc, mask=m < n_mels)

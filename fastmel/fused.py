@@ -29,7 +29,7 @@ import torch
 
 from .tracing import is_compiling
 
-__all__ = ["Frames", "as_if_capturing", "available", "runs_on", "wanted"]
+__all__ = ["BandMel", "Frames", "as_if_capturing", "available", "runs_on", "wanted"]
 
 # The modes the kernel pads (a single reflection: the caller routes shorter signals, and
 # linear_ramp, to the PyTorch ops).
@@ -126,3 +126,51 @@ class Frames:
             k.frames_kernel[grid](y, self.window, out, y.shape[1], n_frames, hop, pad, n_fft,
                                   MODE=PAD_MODES[pad_mode], BLOCK=block)  # fmt: skip
         return out
+
+
+class BandMel:
+    """The power ``|X|^2`` (power 2) or magnitude ``sqrt(|X|^2 + mag_eps)`` (power 1) of a
+    spectrum and its mel projection in one kernel, each filter summing over its own band of
+    bins only.
+
+    Parameters
+    ----------
+    basis : torch.Tensor [shape=(n_mels, n_bins)]
+        The module's float32 mel basis, on the CPU (the band tables are built from it once).
+    power : {1.0, 2.0}
+    mag_eps : float
+        Added under the square root (power 1).
+    device : torch.device
+        Where the tables live (the spectra's device).
+    """
+
+    def __init__(self, basis: torch.Tensor, power: float, mag_eps: float,
+                 device: torch.device) -> None:  # fmt: skip
+        b = basis.detach()
+        nz = b != 0
+        any_nz = nz.any(dim=1)
+        lo = torch.where(any_nz, nz.int().argmax(dim=1), 0)  # empty filters: an empty band
+        hi = torch.where(any_nz, nz.shape[1] - nz.flip(1).int().argmax(dim=1), 0)
+        self.width = max(1, int((hi - lo).max()))
+        idx = (lo[:, None] + torch.arange(self.width)).clamp(max=nz.shape[1] - 1)
+        band = torch.gather(b, 1, idx) * (torch.arange(self.width) < (hi - lo)[:, None])
+        self.band = band.to(device=device, dtype=torch.float32).contiguous()
+        self.lo = lo.to(device=device, dtype=torch.int32)
+        self.n_mels, self.n_bins = b.shape
+        self.magnitude, self.eps = power == 1.0, float(mag_eps)
+
+    def __call__(self, X: torch.Tensor) -> torch.Tensor:
+        """``(..., k, n_bins)`` complex64, contiguous -> ``(..., n_mels, k)`` float32."""
+        k = _kernels()
+        x = torch.view_as_real(X)
+        rows = x.numel() // (2 * self.n_bins)
+        out = torch.empty(X.shape[:-1] + (self.n_mels,), device=X.device, dtype=torch.float32)
+        block_m = min(128, k.triton.next_power_of_2(self.n_mels))
+        block_w = min(64, k.triton.next_power_of_2(self.width))
+        grid = (rows, k.triton.cdiv(self.n_mels, block_m))
+        on_device = torch.cuda.device(X.device) if X.is_cuda else contextlib.nullcontext()
+        with on_device:  # (as in Frames)
+            k.mel_kernel[grid](x, self.band, self.lo, out, self.n_mels, self.n_bins,
+                               self.width, self.eps, MAGNITUDE=self.magnitude,
+                               BLOCK_M=block_m, BLOCK_W=block_w)  # fmt: skip
+        return out.transpose(-1, -2)

@@ -135,7 +135,9 @@ class MelSpectrogram(torch.nn.Module):
     #: the DFT length when the windowed frames are shorter (zero-padded by the FFT)
     _dft_size: int | None = None
     # attributes _build_constants derives from the buffers (rebuilt, never pickled)
-    _derived: tuple[str, ...] = ("_banded", "_frames", "_win", "_dtype", "_fft64", "_win64")
+    _derived: tuple[str, ...] = (
+        "_banded", "_frames", "_band_mel", "_win", "_dtype", "_fft64", "_win64"
+    )
 
     def __init__(
         self,
@@ -207,6 +209,11 @@ class MelSpectrogram(torch.nn.Module):
         # Derived from the buffers and rebuilt with them by _apply (so not buffers themselves).
         self._banded = BandedProjection(self._projection, basis.numpy(), self.config.power == 2.0)
         self._frames = _fused.Frames(self.window) if _fused.runs_on(device) else None
+        # After the frames kernel, a second one takes the power (or magnitude) and the mel
+        # projection of the spectrum (float32, powers 1 and 2; fastmel/fused.py).
+        self._band_mel: _fused.BandMel | None = None
+        if self._frames is not None and dtype == torch.float32 and c.power in (1.0, 2.0):
+            self._band_mel = _fused.BandMel(basis, c.power, c.mag_eps, device)
         # Plain attributes for the hot path: a buffer read goes through nn.Module.__getattr__.
         self._win, self._dtype = self.window, dtype
         # A power p < 1 amplifies rounding at near-zero bins (d|X|^p = p |X|^(p-1) d|X|):
@@ -357,7 +364,9 @@ class MelSpectrogram(torch.nn.Module):
             y = y.to(dtype)
         windowed = self._fused_frames(y)  # CUDA: one Triton kernel for pad + frame + window
         if windowed is not None:
-            return _as(self._mel(torch.fft.rfft(windowed, dim=-1)), out_dtype)
+            X = torch.fft.rfft(windowed, dim=-1)
+            band_mel = self._band_mel  # and one for power + projection, where it applies
+            return _as(self._mel(X) if band_mel is None else band_mel(X), out_dtype)
         if c.pad:
             pad, n = c.pad, y.shape[-1]
             if c.pad_mode == "constant":

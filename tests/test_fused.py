@@ -77,12 +77,42 @@ def test_kernel_matches_librosa_and_the_torch_ops(config, device):
         y = _signal(n).astype(dt)
         yt = torch.from_numpy(y).to(device)
         assert m._fused_frames(yt) is not None, "the kernel should run"
+        # the power-and-projection kernel follows it for float32 powers 1 and 2
+        assert (m._band_mel is not None) == (dt == np.float32 and kw.get("power", 2.0) in (1, 2))
         ours = m(yt)
         assert_parity(ours, librosa.feature.melspectrogram(y=y, **kw), dt, f"n={n}")
         m.fused = False
         assert m._fused_frames(yt) is None
         assert_parity(ours, m(yt), dt, "vs torch ops")
         m.fused = True
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        # bands wider than one block of the kernel (218 bins: four passes of 64)
+        dict(sr=48000, n_fft=4096, hop_length=1024, n_mels=64, htk=True),
+        # more filters than one block of 128 (two blocks), some of them empty
+        dict(sr=16000, n_fft=512, hop_length=128, n_mels=160, fmax=8000.0),
+        # power 1 with HiFi-GAN's eps under the square root
+        dict(sr=22050, n_fft=1024, hop_length=256, n_mels=80, power=1.0, mag_eps=1e-9),
+    ],
+    ids=["wide-bands", "two-blocks-empty-filters", "magnitude-eps"],
+)
+@pytest.mark.filterwarnings("ignore:Empty filters detected")
+def test_mel_kernel_bands(config, device):
+    m = fastmel.MelSpectrogram(**config).to(device)
+    assert m._band_mel is not None
+    sr = config["sr"]
+    y = np.stack([make_signal(kind, sr, 0.5) for kind in ("speech", "chirp")]).astype(np.float32)
+    yt = torch.from_numpy(y).to(device)
+    ours = m(yt)
+    m._band_mel = None  # the PyTorch power and cuBLAS/MKL projection
+    ref = m(yt)
+    assert_parity(ours, ref, np.float32, "vs torch ops")
+    if not config.get("mag_eps"):  # (librosa has no eps under the square root)
+        lib = librosa.feature.melspectrogram(y=y, **config)
+        assert_parity(ours, lib, np.float32, "vs librosa")
 
 
 @pytest.mark.parametrize(
