@@ -1,20 +1,26 @@
-"""An optional Triton kernel for CUDA: pad, frame and window in one pass.
+"""Optional Triton kernels for CUDA: pad, frame and window in one pass; power and mel
+projection in another.
 
 With PyTorch ops, the frames of a centred STFT cost a fill and a copy (the padding) and a
-windowed copy of the unfolded frames: three kernels. ``frames`` writes the windowed frames
+windowed copy of the unfolded frames: three kernels. ``Frames`` writes the windowed frames
 straight from the raw signal, padded with zeros, a reflection, the edge value or a
 symmetric copy: on an H100 1.3 us instead of 4.3 us for 1 s of 16 kHz audio, 0.39 ms
 instead of 0.90 ms for an hour (``python -m bench.gpu_probe``; before symmetric padding).
 
-A second kernel, ``|X|^2`` and the banded mel projection in one pass, was written and
-measured slower than PyTorch's squaring and cuBLAS GEMM at every size (18.7 us against
-9.5 us at 1 s), so it was left out.
+After the FFT, PyTorch squares the spectrum and cuBLAS multiplies it by the whole basis,
+zeros included, in two or three kernels. ``BandMel`` takes the power (or the magnitude)
+and the projection in one, each filter summing over its own band of bins only: on an
+H200, 5.3 us for 81 frames against 10.6 us for squaring and ``S @ P``, but 55.9 against
+39.0 us at 5184 frames, so it serves at most ``band_max_rows`` frames
+(``python -m bench.gpu_probe gemm``). An earlier fused kernel that multiplied whole tiles
+with ``tl.dot`` measured slower at every size on an H100 (18.7 against 9.5 us at 1 s).
 
-:class:`fastmel.MelSpectrogram` on CUDA uses the kernel where Triton imports, outside
+:class:`fastmel.MelSpectrogram` on CUDA uses the kernels where Triton imports, outside
 autograd and ``torch.compile`` (which fuses by itself), when the call is being captured in
 a CUDA graph (launch cost then vanishes) or the frames hold at least ``min_samples``
-samples; otherwise, and on every machine without Triton (or with a Triton older than
-``MIN_TRITON``), it runs the PyTorch ops.
+samples; ``BandMel`` also needs a float32 module of power 1 or 2. Otherwise, and on every
+machine without Triton (or with a Triton older than ``MIN_TRITON``), it runs the PyTorch
+ops.
 """
 
 from __future__ import annotations
@@ -38,6 +44,12 @@ PAD_MODES = {"constant": 0, "reflect": 1, "edge": 2, "symmetric": 3}
 #: Eager (uncaptured) calls use the kernel from this many windowed samples on, where the
 #: device time it saves outweighs a Triton launch's extra host time.
 min_samples = 1 << 22
+
+#: The power-and-projection kernel (BandMel) serves spectra of at most this many frames;
+#: more take PyTorch's squaring and cuBLAS. On an H200 (`python -m bench.gpu_probe gemm`,
+#: Wav2Lip's settings, captured alone) it took 5.3 us at 81 frames and 7.6 at 400 against
+#: 10.6 and 12.5 for squaring + ``S @ P``, but 55.9 us at 5184 against 39.0.
+band_max_rows = 1024
 
 #: Run the kernel on CPU tensors too (tests only: needs ``TRITON_INTERPRET=1`` set before
 #: Triton is first imported, so that Triton's interpreter executes it).

@@ -113,8 +113,9 @@ class MelSpectrogram(torch.nn.Module):
 
     On CUDA, padding, framing and windowing run as one Triton kernel (:mod:`fastmel.fused`)
     where Triton imports, when captured in a CUDA graph or on large inputs, never under
-    autograd or ``torch.compile``; set the attribute ``fused = False`` to run the PyTorch
-    ops only.
+    autograd or ``torch.compile``; for float32 powers 1 and 2 and up to
+    ``fused.band_max_rows`` frames, so do the power and the mel projection. Set the
+    attribute ``fused = False`` to run the PyTorch ops only.
 
     Examples
     --------
@@ -366,7 +367,9 @@ class MelSpectrogram(torch.nn.Module):
         if windowed is not None:
             X = torch.fft.rfft(windowed, dim=-1)
             band_mel = self._band_mel  # and one for power + projection, where it applies
-            return _as(self._mel(X) if band_mel is None else band_mel(X), out_dtype)
+            if band_mel is not None and X.numel() // X.shape[-1] <= _fused.band_max_rows:
+                return _as(band_mel(X), out_dtype)
+            return _as(self._mel(X), out_dtype)
         if c.pad:
             pad, n = c.pad, y.shape[-1]
             if c.pad_mode == "constant":

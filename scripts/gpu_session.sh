@@ -5,7 +5,7 @@
 #   probe (120)       python -m bench.gpu_probe: kernels of a runner call, per-call times
 #   gemm (90)         python -m bench.gpu_probe gemm: the mel projection's formulations
 #   cuda-tests (240)  the tests that need CUDA (and every test of the graph and kernel files)
-#   tests (420)       the whole test suite with CUDA present
+#   tests (420, or $TESTS_LIMIT)  the whole test suite with CUDA present
 #   quick (240)       python -m bench run --device cuda --quick
 #   full (300)        the GPU benchmark, which also regenerates BENCHMARKS.md
 # (pytest-xdist's 8 workers: the image has pytest-xdist.) Needs the wheels the image lacks
@@ -39,7 +39,7 @@ for step in "$@"; do
     probe) timeout 120 python3 -m bench.gpu_probe 2>&1 | tee "$OUT/probe.log" ;;
     gemm) timeout 90 python3 -m bench.gpu_probe gemm 2>&1 | tee "$OUT/gemm.log" ;;
     cuda-tests) tests_in 240 cuda-tests.log -k "cuda or graph or fused" ;;
-    tests) tests_in 420 tests.log ;;
+    tests) tests_in "${TESTS_LIMIT:-420}" tests.log ;;
     quick) timeout 240 python3 -m bench run --device cuda --quick --out "$OUT/quick.json" 2>&1 \
         | tee "$OUT/bench.log" ;;
     full)

@@ -53,6 +53,7 @@ def test_readme_cpu_examples_run():
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
+@pytest.mark.usefixtures("reader_dir")  # (its first block reads speech.flac)
 def test_readme_cuda_example_runs():
     namespace = _reader_inputs()
     exec(compile(CPU_BLOCKS[0], str(README), "exec"), namespace)

@@ -115,6 +115,20 @@ def test_mel_kernel_bands(config, device):
         assert_parity(ours, lib, np.float32, "vs librosa")
 
 
+def test_band_kernel_serves_up_to_band_max_rows_frames(device, monkeypatch):
+    m = fastmel.MelSpectrogram(**BASE).to(device)
+    y = torch.from_numpy(_signal(16000)).to(device)  # 2 x 81 = 162 frames
+    calls = []
+    band_call = fused.BandMel.__call__
+    monkeypatch.setattr(fused.BandMel, "__call__", lambda *a: calls.append(1) or band_call(*a))
+    outs = {}
+    for limit in (162, 161):
+        monkeypatch.setattr(fused, "band_max_rows", limit)
+        outs[limit] = m(y)
+    assert calls == [1], "the kernel runs at the limit, and not above it"
+    assert_parity(outs[162], outs[161], np.float32, "band kernel vs torch power + projection")
+
+
 @pytest.mark.parametrize(
     "mode,n",
     [("linear_ramp", 16000), ("reflect", 400), ("symmetric", 399), ("edge", 7), ("constant", 1)],
