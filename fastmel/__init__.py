@@ -5,7 +5,7 @@ melspectrogram), ``streaming`` (MelStream), ``presets`` (model front ends and th
 registry), ``frontend`` (their FrontEnd base), ``kaldi_presets`` (those built on Kaldi's
 fbank), ``mfcc``, ``video`` (Wav2Lip mel windows), ``scaling`` (decibels), ``projection``
 (banded mel GEMM), ``config`` (MelConfig), ``padding`` (np.pad's modes), ``arrays`` (NumPy
-in, NumPy out), ``graph`` (CUDA-graph runners), ``fused`` (optional Triton kernel),
+in, NumPy out), ``graph`` (CUDA-graph runners), ``fused`` (optional Triton kernels),
 ``tracing`` (routes under compile and export), ``precision`` (float32-exact products where
 TF32/bf16 is set), ``dft`` (the DFT as GEMMs, for ONNX), ``kaldi`` (Kaldi's fbank),
 ``funasr`` (FunASR's frame stacking and am.mvn), ``io`` (load), ``cli`` (command line).

@@ -41,7 +41,7 @@ def _capture(
 ) -> dict[Key, tuple[torch.cuda.CUDAGraph, torch.Tensor]]:
     """Warm each step up on a side stream, then capture each in a graph (one memory pool).
 
-    The warm-up takes the same paths as the capture (the Triton kernel included), so that
+    The warm-up takes the same paths as the capture (the Triton kernels included), so that
     nothing is compiled, planned or first allocated while capturing.
 
     The graphs share a pool: they are replayed one at a time, never concurrently, and each
