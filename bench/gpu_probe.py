@@ -88,7 +88,7 @@ def _projections(S, X, P, W, B) -> dict:
         "square, pair sum + F.linear(K=F)": lambda: F.linear(X.square().sum(-1), B),
         "square + S @ P": lambda: X.square().flatten(-2) @ P,
     }
-    band = fused.BandMel(B.cpu(), 2.0, 0.0, B.device)
+    band = fused.BandMel(B.cpu().numpy(), 2.0, 0.0, B.device)
     Xc = torch.view_as_complex(X)
     out["triton band (square incl.)"] = lambda: band(Xc).T
     return out

@@ -31,8 +31,10 @@ import importlib
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import torch
 
+from .projection import filter_spans
 from .tracing import is_compiling
 
 __all__ = ["BandMel", "Frames", "as_if_capturing", "available", "runs_on", "wanted"]
@@ -147,8 +149,8 @@ class BandMel:
 
     Parameters
     ----------
-    basis : torch.Tensor [shape=(n_mels, n_bins)]
-        The module's float32 mel basis, on the CPU (the band tables are built from it once).
+    basis : np.ndarray [shape=(n_mels, n_bins)]
+        The module's float32 mel basis (the band tables are built from it once).
     power : {1.0, 2.0}
     mag_eps : float
         Added under the square root (power 1).
@@ -156,20 +158,21 @@ class BandMel:
         Where the tables live (the spectra's device).
     """
 
-    def __init__(self, basis: torch.Tensor, power: float, mag_eps: float,
+    def __init__(self, basis: np.ndarray, power: float, mag_eps: float,
                  device: torch.device) -> None:  # fmt: skip
-        b = basis.detach()
-        nz = b != 0
-        any_nz = nz.any(dim=1)
-        lo = torch.where(any_nz, nz.int().argmax(dim=1), 0)  # empty filters: an empty band
-        hi = torch.where(any_nz, nz.shape[1] - nz.flip(1).int().argmax(dim=1), 0)
-        self.width = max(1, int((hi - lo).max()))
-        idx = (lo[:, None] + torch.arange(self.width)).clamp(max=nz.shape[1] - 1)
-        band = torch.gather(b, 1, idx) * (torch.arange(self.width) < (hi - lo)[:, None])
-        self.band = band.to(device=device, dtype=torch.float32).contiguous()
-        self.lo = lo.to(device=device, dtype=torch.int32)
-        self.n_mels, self.n_bins = b.shape
+        lo, hi = filter_spans(basis)  # (an empty filter's band reads no bin: lo = n_bins)
+        span = np.maximum(hi - lo, 0)
+        self.n_mels, self.n_bins = basis.shape
+        self.width = max(1, int(span.max()))
+        w = np.arange(self.width)
+        idx = np.minimum(lo[:, None] + w, self.n_bins - 1)
+        band = np.take_along_axis(basis, idx, axis=1) * (w < span[:, None])
+        self.band = torch.as_tensor(band, dtype=torch.float32).to(device).contiguous()
+        self.lo = torch.as_tensor(lo, dtype=torch.int32).to(device)
         self.magnitude, self.eps = power == 1.0, float(mag_eps)
+        # the kernel's blocks: every filter of up to 128 in one, bands in passes of <= 64
+        self.block_m = min(128, 1 << (self.n_mels - 1).bit_length())
+        self.block_w = min(64, 1 << (self.width - 1).bit_length())
 
     def __call__(self, X: torch.Tensor) -> torch.Tensor:
         """``(..., k, n_bins)`` complex64, contiguous -> ``(..., n_mels, k)`` float32."""
@@ -177,12 +180,10 @@ class BandMel:
         x = torch.view_as_real(X)
         rows = x.numel() // (2 * self.n_bins)
         out = torch.empty(X.shape[:-1] + (self.n_mels,), device=X.device, dtype=torch.float32)
-        block_m = min(128, k.triton.next_power_of_2(self.n_mels))
-        block_w = min(64, k.triton.next_power_of_2(self.width))
-        grid = (rows, k.triton.cdiv(self.n_mels, block_m))
+        grid = (rows, -(-self.n_mels // self.block_m))
         on_device = torch.cuda.device(X.device) if X.is_cuda else contextlib.nullcontext()
         with on_device:  # (as in Frames)
             k.mel_kernel[grid](x, self.band, self.lo, out, self.n_mels, self.n_bins,
                                self.width, self.eps, MAGNITUDE=self.magnitude,
-                               BLOCK_M=block_m, BLOCK_W=block_w)  # fmt: skip
+                               BLOCK_M=self.block_m, BLOCK_W=self.block_w)  # fmt: skip
         return out.transpose(-1, -2)

@@ -208,13 +208,14 @@ class MelSpectrogram(torch.nn.Module):
             ramp = torch.arange(c.pad, device=device, dtype=ramp_dtype)
         self.register_buffer("_ramp", ramp, persistent=False)
         # Derived from the buffers and rebuilt with them by _apply (so not buffers themselves).
-        self._banded = BandedProjection(self._projection, basis.numpy(), self.config.power == 2.0)
+        basis_np = basis.numpy()
+        self._banded = BandedProjection(self._projection, basis_np, self.config.power == 2.0)
         self._frames = _fused.Frames(self.window) if _fused.runs_on(device) else None
         # After the frames kernel, a second one takes the power (or magnitude) and the mel
         # projection of the spectrum (float32, powers 1 and 2; fastmel/fused.py).
         self._band_mel: _fused.BandMel | None = None
         if self._frames is not None and dtype == torch.float32 and c.power in (1.0, 2.0):
-            self._band_mel = _fused.BandMel(basis, c.power, c.mag_eps, device)
+            self._band_mel = _fused.BandMel(basis_np, c.power, c.mag_eps, device)
         # Plain attributes for the hot path: a buffer read goes through nn.Module.__getattr__.
         self._win, self._dtype = self.window, dtype
         # A power p < 1 amplifies rounding at near-zero bins (d|X|^p = p |X|^(p-1) d|X|):
