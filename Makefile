@@ -27,6 +27,7 @@ demo: install
 test: install
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 pyright: install

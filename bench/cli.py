@@ -1,4 +1,4 @@
-"""``python -m bench run|report`` (also ``fastmel bench ...`` from a source checkout)."""
+"""``python -m bench run|report|parity``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", type=Path, help="results file (default: bench/results/<machine>.json)")
     p.add_argument("--report", action="store_true", help="also regenerate BENCHMARKS.md")
     sub.add_parser("report", help="regenerate BENCHMARKS.md and plots from bench/results")
+    sub.add_parser(
+        "parity", help="measure every function and preset against its reference; write PARITY.md"
+    )
     args = parser.parse_args(argv)
+    if args.command == "parity":
+        from bench.parity import write as write_parity
+
+        print(f"wrote {write_parity()}")
+        return 0
     if args.command == "run":
         from bench.run import run
 

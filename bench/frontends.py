@@ -24,8 +24,14 @@ import torch
 
 import fastmel
 from bench.peers import Unavailable, as_numpy
-from bench.run import STREAM_CHUNK_S, cycling_push, speech, threads, timing_records
-from bench.timing import time_interleaved
+from bench.timing import (
+    STREAM_CHUNK_S,
+    cycling_push,
+    speech,
+    threads,
+    time_interleaved,
+    timing_records,
+)
 
 FRONTEND_LENGTHS_S = [1.0, 10.0]
 FASTMEL, CODE, EXTRACTOR = "fastmel preset", "model's code", "transformers extractor"
@@ -112,15 +118,19 @@ def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
         return "NeMo features.py (torch; tests/references.py)", lambda: ref.nemo_features(yt)
     if name in ("seamless", "ast", "gemma4", "gemma3n"):  # (their code: transformers')
         try:
-            extractor = (ref.gemma_extractor(name) if name.startswith("gemma") else
-                         {"seamless": ref.seamless_extractor, "ast": ref.ast_extractor}[name]())
+            extractor = (
+                ref.gemma_extractor(name)
+                if name.startswith("gemma")
+                else {"seamless": ref.seamless_extractor, "ast": ref.ast_extractor}[name]()
+            )
         except ImportError as e:
             raise Unavailable(f"transformers: {e}") from None
         key = "input_values" if name == "ast" else "input_features"
         kw = dict(pad_to_multiple_of=None) if name.startswith("gemma") else {}  # (y's frames)
-        return f"transformers {type(extractor).__name__}", lambda: extractor(
-            [y], sampling_rate=16000, return_tensors="np", **kw
-        )[key][0].T
+        return (
+            f"transformers {type(extractor).__name__}",
+            lambda: extractor([y], sampling_rate=16000, return_tensors="np", **kw)[key][0].T,
+        )
     raise ValueError(f"unknown preset {name!r}")
 
 
@@ -138,9 +148,10 @@ def transformers_extractor(name: str, y: np.ndarray) -> tuple[str, Callable[[], 
         parakeet = transformers.ParakeetFeatureExtractor(feature_size=128)  # (the preset's)
     except ImportError as e:  # (also transformers' classes refusing this torch)
         raise Unavailable(f"transformers: {e}") from None
-    return "transformers ParakeetFeatureExtractor", lambda: parakeet(
-        y, sampling_rate=16000, return_tensors="np"
-    )["input_features"][0].T
+    return (
+        "transformers ParakeetFeatureExtractor",
+        lambda: parakeet(y, sampling_rate=16000, return_tensors="np")["input_features"][0].T,
+    )
 
 
 def max_abs_diff(a: object, b: object) -> float:
@@ -159,8 +170,9 @@ def preset_scenario(name: str, seconds: float, budget_s: float) -> list[dict]:
     scenario = dict(preset=name, seconds=seconds, batch=1, threads=1, device="cpu")
     fns: dict[str, Callable[[], object]] = {FASTMEL: lambda: front(yt)}
     labels, skipped = {}, []
-    peers = [(CODE, model_code)] + ([(EXTRACTOR, transformers_extractor)]
-                                    if name in ("whisper", "nemo") else [])  # fmt: skip
+    peers = [(CODE, model_code)] + (
+        [(EXTRACTOR, transformers_extractor)] if name in ("whisper", "nemo") else []
+    )
     for peer, make in peers:
         try:
             labels[peer], fns[peer] = make(name, y)
@@ -207,8 +219,10 @@ def kaldi_stream_scenario(budget_s: float, batch: int = 1) -> list[dict]:
         state["done"] = state["fbanks"][0].num_frames_ready  # (the same for every stream)
         return np.stack(out)
 
-    fns = {FASTMEL_PUSH: cycling_push(stream, [torch.from_numpy(c) for c in chunks]),
-           KNF_PUSH: knf_push}  # fmt: skip
+    fns = {
+        FASTMEL_PUSH: cycling_push(stream, [torch.from_numpy(c) for c in chunks]),
+        KNF_PUSH: knf_push,
+    }
     with threads(1):
         outs = {name: [fn() for _ in chunks] for name, fn in fns.items()}
         ours, theirs = (np.concatenate([as_numpy(o) for o in v], -1) for v in outs.values())

@@ -2,7 +2,7 @@
 
 For a few input sizes, prints the kernels of one captured call (torch.profiler) and the time
 per call of the eager module, the CUDA-graph runner (and its zero-copy call) and the graph
-replay alone, with both Triton kernels of ``fastmel.fused``, with the frames kernel only and
+replay alone, with both Triton kernels of ``fastmel.ops.fused``, with the frames kernel only and
 with PyTorch ops only, from CUDA events over many calls. ``gemm``: the mel projection's
 formulations (cuBLAS products, the band kernel), each captured alone.
 """
@@ -13,7 +13,7 @@ import torch
 
 import fastmel
 from bench.peers import SETTINGS
-from fastmel import fused
+from fastmel.ops import fused
 
 SIZES = [(1, 0.04), (1, 1.0), (64, 1.0), (60, 60.0)]  # (batch, seconds)
 

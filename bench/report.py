@@ -130,8 +130,11 @@ def gpu_bars(result: dict) -> list[str]:
                 f"<= 20 ms ({r['peer']}) | {r['median_us'] / 1000:.2f} ms | "
                 f"{verdict(r['median_us'] <= 20_000)} |"
             )
-    errs = [r["max_rel_err"] for r in result["offline"] + result["streaming"]
-            if r["peer"].startswith("fastmel") and r.get("max_rel_err") is not None]  # fmt: skip
+    errs = [
+        r["max_rel_err"]
+        for r in result["offline"] + result["streaming"]
+        if r["peer"].startswith("fastmel") and r.get("max_rel_err") is not None
+    ]
     if errs:
         lines.append(
             f"| parity with librosa <= 1e-5 (max over fastmel rows) | {max(errs):.1e} | "
@@ -166,15 +169,20 @@ def frontends_table(records: list[dict]) -> list[str]:
     for name, seconds in keys:
         group = [r for r in records if (r["preset"], r["seconds"]) == (name, seconds)]
         ours = next((r for r in group if r["peer"] == "fastmel preset"), None)
-        mine = "" if ours is None else (
-            f"{_fmt_us(ours['median_us'])} (p90 {_fmt_us(ours['p90_us'])})")  # fmt: skip
+        mine = (
+            ""
+            if ours is None
+            else (f"{_fmt_us(ours['median_us'])} (p90 {_fmt_us(ours['p90_us'])})")
+        )
         for r in group:
             if r is ours:
                 continue
             what = r.get("code") or r["peer"]
             if "skipped" in r or ours is None:
-                lines.append(f"| {name} | {_length(seconds)} | {mine} | {r['peer']} | does not "
-                             f"run: {r.get('skipped', '')} | | |")  # fmt: skip
+                lines.append(
+                    f"| {name} | {_length(seconds)} | {mine} | {r['peer']} | does not "
+                    f"run: {r.get('skipped', '')} | | |"
+                )
                 continue
             lines.append(
                 f"| {name} | {_length(seconds)} | {mine} | {what} | {_fmt_us(r['median_us'])} "
@@ -211,9 +219,10 @@ def plot(result: dict, path: Path) -> None:
     records = [r for r in result["offline"] if r["setting"] == HEADLINE and "median_us" in r]
     # one panel per (threads, batch) with several lengths (the one-hour batch is a table row)
     combos = sorted(
-        c for c in {(r["threads"], r["batch"]) for r in records}
+        c
+        for c in {(r["threads"], r["batch"]) for r in records}
         if len({r["seconds"] for r in records if (r["threads"], r["batch"]) == c}) > 1
-    )  # fmt: skip
+    )
     fig, axes = plt.subplots(
         1, len(combos), figsize=(5 * len(combos), 5.0), squeeze=False, layout="constrained"
     )

@@ -18,12 +18,19 @@ import torch
 import fastmel
 from bench.peers import NOTES, PEERS, SETTINGS, UNCENTRED, Setting, Unavailable, as_numpy, build
 from bench.peers import reference as peer_reference
-from bench.timing import sync_for, time_interleaved
+from bench.timing import (
+    STREAM_CHUNK_S,
+    cycling_push,
+    speech,
+    sync_for,
+    threads,
+    time_interleaved,
+    timing_records,
+)
 
 RESULTS = Path(__file__).parent / "results"
 LENGTHS_S = [0.04, 0.2, 1.0, 10.0, 60.0]
 BATCHES = [1, 16]
-STREAM_CHUNK_S = 0.04
 STREAM_BATCHES = [1, 64]
 # GPU scenarios (the GPU issue): Wav2Lip settings, larger batches, one hour of audio as a
 # batch of 60 minutes, calls timed in blocks of GPU_BLOCK (synchronised after each block).
@@ -93,37 +100,6 @@ def versions() -> dict[str, str]:
     return out
 
 
-def speech(sr: int, seconds: float, batch: int) -> np.ndarray:
-    """The bundled speech sample at rate ``sr``, tiled to ``seconds``; items are shifted."""
-    from importlib import resources
-
-    from fastmel.io import load
-
-    with resources.as_file(resources.files("fastmel") / "data" / "speech.wav") as path:
-        y, _ = load(path, sr=sr)
-    n = max(1, int(round(seconds * sr)))
-    tiled = np.resize(y, n + batch * 997)
-    items = np.stack([tiled[i * 997 : i * 997 + n] for i in range(batch)])
-    return np.ascontiguousarray(items if batch > 1 else items[0], dtype=np.float32)
-
-
-@contextlib.contextmanager
-def threads(n: int):
-    old = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        limits = contextlib.nullcontext()
-    else:
-        limits = threadpool_limits(n)
-    with limits:
-        try:
-            yield
-        finally:
-            torch.set_num_threads(old)
-
-
 def rel_err(out: np.ndarray, ref: np.ndarray | None) -> float | None:
     if ref is None or out.shape != ref.shape or out.size == 0:
         return None
@@ -159,38 +135,13 @@ def offline_scenario(
             if name != "FFT floor":
                 errors[name] = rel_err(as_numpy(fn()), refs[name not in UNCENTRED])
         times = time_interleaved(fns, budget_s=budget_s, sync=sync_for(device), block=block)
-    scenario = dict(setting=setting.name, seconds=seconds, batch=batch, threads=n_threads,
-                    device=device)  # fmt: skip
+    scenario = dict(
+        setting=setting.name, seconds=seconds, batch=batch, threads=n_threads, device=device
+    )
     records = timing_records(times, "fastmel", scenario)
     for r in records:
         r.update(max_rel_err=errors.get(r["peer"]), note=NOTES.get(r["peer"], ""))
     return records + [dict(scenario, peer=name, skipped=why) for name, why in skipped.items()]
-
-
-def timing_records(times: dict[str, np.ndarray], base: str, fields: dict) -> list[dict]:
-    """Median, p90, p99 (us) and ratio to ``base`` of each peer's per-call times."""
-    base_median = float(np.median(times[base])) if base in times else None
-    return [
-        dict(fields, peer=name, median_us=float(np.median(t)) * 1e6,
-             p90_us=float(np.percentile(t, 90)) * 1e6, p99_us=float(np.percentile(t, 99)) * 1e6,
-             calls=len(t),
-             ratio_to_fastmel=float(np.median(t)) / base_median if base_median else None)
-        for name, t in times.items()
-    ]  # fmt: skip
-
-
-def cycling_push(stream, chunks: list[torch.Tensor]):
-    """A function pushing the next chunk into ``stream``, starting over after the last."""
-    state = {"i": 0}
-
-    def push():
-        if state["i"] == len(chunks):
-            stream.reset()
-            state["i"] = 0
-        state["i"] += 1
-        return stream.push(chunks[state["i"] - 1])
-
-    return push
 
 
 def stream_scenario(
@@ -297,9 +248,14 @@ def run(
             for seconds in FRONTEND_LENGTHS_S[:1] if quick else FRONTEND_LENGTHS_S:
                 rec = preset_scenario(pname, seconds, budget)
                 frontends += rec
-                print(f"preset {pname} {seconds:g} s: " + ", ".join(
-                    f"{r['peer']} {r['median_us']:.1f} us" for r in rec if "median_us" in r
-                ), file=sys.stderr, flush=True)  # fmt: skip
+                print(
+                    f"preset {pname} {seconds:g} s: "
+                    + ", ".join(
+                        f"{r['peer']} {r['median_us']:.1f} us" for r in rec if "median_us" in r
+                    ),
+                    file=sys.stderr,
+                    flush=True,
+                )
         for batch in STREAM_BATCHES:
             frontend_stream += kaldi_stream_scenario(budget, batch)
     name = machine_name(device)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Callable
 
 import numpy as np
+import torch
 
 
 def sync_for(device: str) -> Callable[[], None]:
@@ -66,3 +68,68 @@ def time_interleaved(
                 sync()
                 out.append((time.perf_counter() - t0) / block)
     return {name: np.array(v) for name, v in times.items()}
+
+
+STREAM_CHUNK_S = 0.04
+
+
+def speech(sr: int, seconds: float, batch: int) -> np.ndarray:
+    """The bundled speech sample at rate ``sr``, tiled to ``seconds``; items are shifted."""
+    from importlib import resources
+
+    from fastmel.io import load
+
+    with resources.as_file(resources.files("fastmel") / "data" / "speech.wav") as path:
+        y, _ = load(path, sr=sr)
+    n = max(1, int(round(seconds * sr)))
+    tiled = np.resize(y, n + batch * 997)
+    items = np.stack([tiled[i * 997 : i * 997 + n] for i in range(batch)])
+    return np.ascontiguousarray(items if batch > 1 else items[0], dtype=np.float32)
+
+
+@contextlib.contextmanager
+def threads(n: int):
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        limits = contextlib.nullcontext()
+    else:
+        limits = threadpool_limits(n)
+    with limits:
+        try:
+            yield
+        finally:
+            torch.set_num_threads(old)
+
+
+def timing_records(times: dict[str, np.ndarray], base: str, fields: dict) -> list[dict]:
+    """Median, p90, p99 (us) and ratio to ``base`` of each peer's per-call times."""
+    base_median = float(np.median(times[base])) if base in times else None
+    return [
+        dict(
+            fields,
+            peer=name,
+            median_us=float(np.median(t)) * 1e6,
+            p90_us=float(np.percentile(t, 90)) * 1e6,
+            p99_us=float(np.percentile(t, 99)) * 1e6,
+            calls=len(t),
+            ratio_to_fastmel=float(np.median(t)) / base_median if base_median else None,
+        )
+        for name, t in times.items()
+    ]
+
+
+def cycling_push(stream, chunks: list[torch.Tensor]):
+    """A function pushing the next chunk into ``stream``, starting over after the last."""
+    state = {"i": 0}
+
+    def push():
+        if state["i"] == len(chunks):
+            stream.reset()
+            state["i"] = 0
+        state["i"] += 1
+        return stream.push(chunks[state["i"] - 1])
+
+    return push

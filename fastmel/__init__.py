@@ -11,27 +11,28 @@ TF32/bf16 is set), ``dft`` (the DFT as GEMMs, for ONNX), ``kaldi`` (Kaldi's fban
 ``funasr`` (FunASR's frame stacking and am.mvn), ``io`` (load), ``cli`` (command line).
 """
 
-from .config import MelConfig
-from .errors import ParameterError
-from .filters import (
+from fastmel.core.config import MelConfig
+from fastmel.core.errors import ParameterError
+from fastmel.core.filters import (
     fft_frequencies,
-    get_window,
     hz_to_mel,
+    kaldi_mel_filters,
     mel_filters,
     mel_frequencies,
     mel_to_hz,
     speechbrain_mel_filters,
     torchaudio_mel_filters,
 )
-from .graph import CUDAGraphRunner, CUDAGraphStream, cuda_graph
-from .io import load
-from .kaldi import kaldi_mel_filters
-from .mfcc import MFCC, mfcc
-from .presets import PRESETS, FrontEnd, preset
-from .scaling import amplitude_to_db, db_to_amplitude, db_to_power, power_to_db
-from .spectrogram import MelSpectrogram, melspectrogram
-from .streaming import MelStream, StreamState
-from .video import MelWindows, mel_windows
+from fastmel.core.scaling import amplitude_to_db, db_to_amplitude, db_to_power, power_to_db
+from fastmel.core.windows import get_window
+from fastmel.feature.frontend import FrontEnd
+from fastmel.feature.mfcc import MFCC, mfcc
+from fastmel.feature.spectrogram import MelSpectrogram, melspectrogram
+from fastmel.io import load
+from fastmel.presets import PRESETS, preset
+from fastmel.presets.wav2lip import MelWindows, mel_windows
+from fastmel.runtime.graph import CUDAGraphRunner, CUDAGraphStream, cuda_graph
+from fastmel.runtime.streaming import MelStream, StreamState
 
 __version__ = "0.1.0"
 
@@ -72,9 +73,10 @@ __all__ = [
 
 def clear_cache() -> None:
     """Empty every cache of constants (filterbanks, windows, modules used by functions)."""
-    from . import filters, spectrogram
-    from .mfcc import _dct_tensor
+    from fastmel.core import filters, windows
+    from fastmel.feature import mfcc, spectrogram
 
     filters.clear_cache()
+    windows.clear_cache()
     spectrogram.clear_cache()
-    _dct_tensor.cache_clear()
+    mfcc.clear_cache()

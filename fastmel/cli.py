@@ -1,4 +1,4 @@
-"""Command line: ``fastmel mel``, ``fastmel stream``, ``fastmel demo``, ``fastmel bench``.
+"""Command line: ``fastmel mel``, ``fastmel stream``, ``fastmel demo``.
 
 Errors print one line on stderr naming the file and exit with status 1; outputs are
 written atomically (a temporary file renamed into place), so a failure leaves nothing.
@@ -15,15 +15,14 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .config import PAD_MODES
-from .errors import ParameterError
-from .filters import WINDOWS
-from .presets import PRESETS
+from fastmel.core.errors import ParameterError
+from fastmel.core.padding import PAD_MODES
+from fastmel.core.windows import WINDOWS
+from fastmel.presets import PRESETS
 
 SAMPLE = "speech.wav"
 
@@ -62,17 +61,30 @@ def _add_mel_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--preset", choices=sorted(PRESETS), help="a model's front end (see README)")
     g.add_argument("--sr", type=float, help="resample to this rate (default: native, or preset's)")
-    g.add_argument("--offset", type=float, default=0.0, metavar="SECONDS",
-                   help="start reading this far in (default: 0)")  # fmt: skip
-    g.add_argument("--duration", type=float, metavar="SECONDS",
-                   help="read at most this much (default: to the end)")  # fmt: skip
+    g.add_argument(
+        "--offset",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="start reading this far in (default: 0)",
+    )
+    g.add_argument(
+        "--duration",
+        type=float,
+        metavar="SECONDS",
+        help="read at most this much (default: to the end)",
+    )
     g.add_argument("--n-fft", type=int, help="FFT size (default: 2048)")
     g.add_argument("--hop-length", type=int, help="hop in samples (default: 512)")
     g.add_argument("--win-length", type=int, help="window length (default: n_fft)")
-    g.add_argument("--window", type=_window, metavar="NAME[,PARAM...]",
-                   help=f"window: {', '.join(WINDOWS[:5])}, or any other scipy.signal.get_window "
-                   "name, with its parameters after commas (kaiser,8; needs scipy) (default: "
-                   "hann)")  # fmt: skip
+    g.add_argument(
+        "--window",
+        type=_window,
+        metavar="NAME[,PARAM...]",
+        help=f"window: {', '.join(WINDOWS[:5])}, or any other scipy.signal.get_window "
+        "name, with its parameters after commas (kaiser,8; needs scipy) (default: "
+        "hann)",
+    )
     g.add_argument("--n-mels", type=int, help="mel bands (default: 128)")
     g.add_argument("--fmin", type=float, help="lowest frequency, Hz (default: 0)")
     g.add_argument("--fmax", type=float, help="highest frequency, Hz (default: sr/2)")
@@ -80,12 +92,29 @@ def _add_mel_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--htk", action="store_const", const=True, help="HTK mel scale, not Slaney's")
     g.add_argument("--norm", type=_norm, help="slaney, none or p (default: slaney)")
     g.add_argument("--pad-mode", choices=PAD_MODES, help="centre padding (default: constant)")
-    g.add_argument("--no-center", dest="center", action="store_const", const=False,
-                   help="frames start at sample 0")  # fmt: skip
+    g.add_argument(
+        "--no-center",
+        dest="center",
+        action="store_const",
+        const=False,
+        help="frames start at sample 0",
+    )
 
 
-MEL_OPTIONS = ("n_fft", "hop_length", "win_length", "window", "n_mels", "fmin", "fmax", "power",
-               "htk", "norm", "pad_mode", "center")  # fmt: skip
+MEL_OPTIONS = (
+    "n_fft",
+    "hop_length",
+    "win_length",
+    "window",
+    "n_mels",
+    "fmin",
+    "fmax",
+    "power",
+    "htk",
+    "norm",
+    "pad_mode",
+    "center",
+)
 
 
 def _mel_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -98,8 +127,8 @@ def _mel_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 def _front_end(args: argparse.Namespace) -> tuple[np.ndarray, float, Any]:
     """Read the input and build the module (a preset or a MelSpectrogram) that analyses it."""
-    from .presets import preset
-    from .spectrogram import MelSpectrogram
+    from fastmel.feature.spectrogram import MelSpectrogram
+    from fastmel.presets import preset
 
     kw = _mel_kwargs(args)
     sr = args.sr
@@ -115,8 +144,8 @@ def _front_end(args: argparse.Namespace) -> tuple[np.ndarray, float, Any]:
 
 def _load(path: str, sr: float | None, **kwargs: Any) -> tuple[np.ndarray, float]:
     """``load(path, sr=sr, **kwargs)``; any failure is a CLIError naming the file."""
-    from .io import load
-    from .spectrogram import _check_audio
+    from fastmel.feature.spectrogram import _check_audio
+    from fastmel.io import load
 
     if os.path.isdir(path):
         raise CLIError(f"{path}: is a directory, not an audio file")
@@ -163,7 +192,7 @@ def _atomic_path(path: str) -> Iterator[str]:
 
 def _to_db(M: np.ndarray, power: float) -> np.ndarray:
     # power_to_db of the power spectrum: for power 1 this is librosa's amplitude_to_db.
-    from .scaling import power_to_db
+    from fastmel.core.scaling import power_to_db
 
     return power_to_db(M if power == 2.0 else M ** (2.0 / power))
 
@@ -194,7 +223,7 @@ def save_plot(
         import matplotlib.pyplot as plt
     except ImportError:
         raise CLIError("--plot needs matplotlib: pip install 'fastmel[plot]'") from None
-    from .filters import hz_to_mel, mel_frequencies, mel_to_hz
+    from fastmel.core.filters import hz_to_mel, mel_frequencies, mel_to_hz
 
     n_mels, n_frames = M_db.shape
     t_edges = (np.arange(n_frames + 1) - 0.5) * hop_length / sr
@@ -205,8 +234,11 @@ def save_plot(
         "function", functions=(lambda f: hz_to_mel(f, htk=htk), lambda m: mel_to_hz(m, htk=htk))
     )
     scale = sr / bank_sr if bank_sr else 1.0  # (the audio's Hz per Hz of the bank)
-    ticks = [f for f in (0, 250, 500, 1000, 2000, 4000, 8000, 16000, 24000)
-             if fmin * scale <= f <= fmax * scale]  # fmt: skip
+    ticks = [
+        f
+        for f in (0, 250, 500, 1000, 2000, 4000, 8000, 16000, 24000)
+        if fmin * scale <= f <= fmax * scale
+    ]
     ax.set_yticks([f / scale for f in ticks], [f"{f:g}" for f in ticks])
     ax.set(xlabel="Time (s)", ylabel="Frequency (Hz, mel scale)", title=title)
     fig.colorbar(mesh, ax=ax, format="%+2.0f dB" if label == "dB" else "%.1f", label=label)
@@ -230,14 +262,25 @@ def cmd_mel(args: argparse.Namespace) -> None:
         M = _to_db(M, c.power)
     if args.plot and M.shape[0] != c.n_mels:  # (funasr: frames stacked, lfr_m per row)
         stacked = M.shape[0] // c.n_mels
-        raise CLIError(f"{args.input}: --plot draws one band per row; --preset {args.preset}'s "
-                       f"rows stack {stacked} frames of {c.n_mels} bands")  # fmt: skip
+        raise CLIError(
+            f"{args.input}: --plot draws one band per row; --preset {args.preset}'s "
+            f"rows stack {stacked} frames of {c.n_mels} bands"
+        )
     if args.plot:
         image = M if args.db or args.preset else _to_db(M, c.power)
         label = f"{args.preset} features" if args.preset else "dB"
-        save_plot(args.plot, image, sr=sr, hop_length=c.hop_length, fmin=c.fmin, fmax=c.fmax,
-                  htk=c.htk, title=os.path.basename(args.input), label=label,
-                  bank_sr=c.sr)  # fmt: skip
+        save_plot(
+            args.plot,
+            image,
+            sr=sr,
+            hop_length=c.hop_length,
+            fmin=c.fmin,
+            fmax=c.fmax,
+            htk=c.htk,
+            title=os.path.basename(args.input),
+            label=label,
+            bank_sr=c.sr,
+        )
     with _atomic_path(args.output) as tmp, open(tmp, "wb") as f:
         np.save(f, M)
     what = f"{args.preset} features" if args.preset else "mel spectrogram"
@@ -255,8 +298,8 @@ def _median_time(fn: Any, repeat: int) -> float:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    from .scaling import power_to_db
-    from .spectrogram import melspectrogram
+    from fastmel.core.scaling import power_to_db
+    from fastmel.feature.spectrogram import melspectrogram
 
     sample = resources.files("fastmel") / "data" / SAMPLE
     with resources.as_file(sample) as path:
@@ -301,7 +344,7 @@ STREAM_RTOL = 1e-5
 def cmd_stream(args: argparse.Namespace) -> None:
     import torch
 
-    from .streaming import MelStream
+    from fastmel.runtime.streaming import MelStream
 
     if not (math.isfinite(args.chunk_ms) and args.chunk_ms > 0):
         raise CLIError(f"--chunk-ms must be a positive finite number, got {args.chunk_ms:g}")
@@ -309,8 +352,10 @@ def cmd_stream(args: argparse.Namespace) -> None:
         torch.set_num_threads(args.threads)
     y, sr, module = _front_end(args)
     if args.preset and not module.causal:
-        raise CLIError(f"--preset {args.preset} cannot stream: "
-                       f"{module.whole_input_statistic} needs the whole input")  # fmt: skip
+        raise CLIError(
+            f"--preset {args.preset} cannot stream: "
+            f"{module.whole_input_statistic} needs the whole input"
+        )
     audio = torch.from_numpy(y)
     chunk = max(1, round(args.chunk_ms * sr / 1000))
     stream = MelStream(module)
@@ -342,17 +387,6 @@ def cmd_stream(args: argparse.Namespace) -> None:
         raise CLIError(f"{args.input}: streamed output differs from offline ({err:.3g})")
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    root = Path(__file__).resolve().parent.parent
-    if not (root / "bench" / "cli.py").is_file():
-        raise CLIError("fastmel bench needs a source checkout (the bench/ package beside fastmel/)")
-    sys.path.insert(0, str(root))
-    from bench.cli import main as bench_main
-
-    forwarded = args.args[1:] if args.args[:1] == ["--"] else args.args
-    return bench_main(forwarded)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fastmel", description="librosa-exact mel spectrograms in PyTorch."
@@ -374,8 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="save decibels (power_to_db; amplitude_to_db for --power 1)",
     )
-    p.add_argument("--plot", metavar="FILE.png",
-                   help="also write an image (dB, or the preset's features)")  # fmt: skip
+    p.add_argument(
+        "--plot", metavar="FILE.png", help="also write an image (dB, or the preset's features)"
+    )
     p.set_defaults(func=cmd_mel)
 
     p = sub.add_parser(
@@ -392,15 +427,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
     _add_mel_options(p)
     p.set_defaults(func=cmd_stream)
-
-    p = sub.add_parser(
-        "bench",
-        add_help=False,
-        help="benchmarks against librosa and other peers (source checkout; see bench --help)",
-        description="Runs `python -m bench` from a source checkout.",
-    )
-    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for python -m bench")
-    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser(
         "demo",
@@ -423,8 +449,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["bench"]:  # everything after `bench` belongs to python -m bench
-        argv = ["bench", "--", *argv[1:]]
     args = build_parser().parse_args(argv)
     try:
         return args.func(args) or 0

@@ -9,8 +9,8 @@ from typing import Any, BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from .errors import MAX_SIZE, ParameterError, check_real
-from .filters import check_sr
+from fastmel.core.errors import MAX_SIZE, ParameterError, check_real
+from fastmel.core.filters import check_sr
 
 __all__ = ["load"]
 

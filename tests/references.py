@@ -21,11 +21,18 @@ import torch.nn.functional as F
 
 
 @functools.cache
-def mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float = 0.0, fmax: float | None = None,
-              dtype: type = np.float32) -> torch.Tensor:  # fmt: skip
+def mel_basis(
+    sr: int,
+    n_fft: int,
+    n_mels: int,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+    dtype: type = np.float32,
+) -> torch.Tensor:
     """librosa's mel bank as the models build it (float32), once per setting."""
-    return torch.from_numpy(librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin,
-                                                fmax=fmax, dtype=dtype))  # fmt: skip
+    return torch.from_numpy(
+        librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, dtype=dtype)
+    )
 
 
 hann_window = functools.cache(torch.hann_window)
@@ -43,8 +50,9 @@ def whisper_log_mel(audio: torch.Tensor, n_mels: int = 80) -> torch.Tensor:
     return (log_spec + 4.0) / 4.0
 
 
-def wav2lip_mel(wav: np.ndarray, pad_mode: Literal["constant", "reflect"] = "constant"
-                ) -> np.ndarray:  # fmt: skip
+def wav2lip_mel(
+    wav: np.ndarray, pad_mode: Literal["constant", "reflect"] = "constant"
+) -> np.ndarray:
     """Wav2Lip ``audio.py::melspectrogram`` with ``hparams.py`` (float64, as NumPy computes)."""
     y = scipy.signal.lfilter([1, -0.97], [1], wav)  # preemphasis
     D = librosa.stft(y=y, n_fft=800, hop_length=200, win_length=800, pad_mode=pad_mode)
@@ -52,19 +60,39 @@ def wav2lip_mel(wav: np.ndarray, pad_mode: Literal["constant", "reflect"] = "con
     min_level = np.exp(-100 / 20 * np.log(10))
     S = 20 * np.log10(np.maximum(min_level, np.dot(basis, np.abs(D)))) - 20
     min_level_db, max_abs_value = -100, 4  # symmetric_mels, allow_clipping_in_normalization
-    return np.clip((2 * max_abs_value) * ((S - min_level_db) / (-min_level_db)) - max_abs_value,
-                   -max_abs_value, max_abs_value)  # fmt: skip
+    return np.clip(
+        (2 * max_abs_value) * ((S - min_level_db) / (-min_level_db)) - max_abs_value,
+        -max_abs_value,
+        max_abs_value,
+    )
 
 
-def hifigan_mel(y: torch.Tensor, n_fft: int, num_mels: int, sampling_rate: int, hop_size: int,
-                win_size: int, fmin: float, fmax: float | None) -> torch.Tensor:  # fmt: skip
+def hifigan_mel(
+    y: torch.Tensor,
+    n_fft: int,
+    num_mels: int,
+    sampling_rate: int,
+    hop_size: int,
+    win_size: int,
+    fmin: float,
+    fmax: float | None,
+) -> torch.Tensor:
     """HiFi-GAN / BigVGAN ``meldataset.py::mel_spectrogram`` (center=False)."""
     mel = mel_basis(sampling_rate, n_fft, num_mels, fmin, fmax)
     pad = int((n_fft - hop_size) / 2)
     y = F.pad(y.unsqueeze(1), (pad, pad), mode="reflect").squeeze(1)
-    spec = torch.stft(y, n_fft, hop_length=hop_size, win_length=win_size,
-                      window=hann_window(win_size), center=False, pad_mode="reflect",
-                      normalized=False, onesided=True, return_complex=True)  # fmt: skip
+    spec = torch.stft(
+        y,
+        n_fft,
+        hop_length=hop_size,
+        win_length=win_size,
+        window=hann_window(win_size),
+        center=False,
+        pad_mode="reflect",
+        normalized=False,
+        onesided=True,
+        return_complex=True,
+    )
     spec = torch.view_as_real(spec)
     spec = torch.sqrt(spec.pow(2).sum(-1) + 1e-9)
     spec = torch.matmul(mel.to(spec.dtype), spec)
@@ -99,8 +127,15 @@ def vocos_mel(audio: torch.Tensor, floor: float = 1e-7) -> torch.Tensor:
     ``log(clip(x, 1e-7))``. F5-TTS' ``get_vocos_mel_spectrogram`` is the same torchaudio
     transform, then ``log(clamp(x, 1e-5))``: ``floor=1e-5``.
     """
-    spec = torch.stft(audio, 1024, 256, window=hann_window(1024), center=True,
-                      pad_mode="reflect", return_complex=True).abs()  # fmt: skip
+    spec = torch.stft(
+        audio,
+        1024,
+        256,
+        window=hann_window(1024),
+        center=True,
+        pad_mode="reflect",
+        return_complex=True,
+    ).abs()
     fb = torch.from_numpy(torchaudio_fbank(513, 0.0, 12000.0, 100, 24000))
     mel = torch.matmul(spec.transpose(-1, -2), fb).transpose(-1, -2)
     return torch.log(torch.clip(mel, min=floor))
@@ -114,8 +149,20 @@ def styletts2_mel(audio: torch.Tensor) -> torch.Tensor:
     centred reflect padding, ``hann_window(1200)``, HTK bank without norm): ``|stft|^2``, its
     bank for 1025 bins; then ``(log(1e-5 + x) - mean) / std`` with mean -4, std 4.
     """
-    spec = torch.stft(audio, 2048, 300, win_length=1200, window=hann_window(1200), center=True,
-                      pad_mode="reflect", return_complex=True).abs().pow(2.0)  # fmt: skip
+    spec = (
+        torch.stft(
+            audio,
+            2048,
+            300,
+            win_length=1200,
+            window=hann_window(1200),
+            center=True,
+            pad_mode="reflect",
+            return_complex=True,
+        )
+        .abs()
+        .pow(2.0)
+    )
     fb = torch.from_numpy(torchaudio_fbank(1025, 0.0, float(16000 // 2), 80, 16000))
     mel = torch.matmul(spec.transpose(-1, -2), fb.to(spec.dtype)).transpose(-1, -2)
     return (torch.log(1e-5 + mel) - (-4)) / 4
@@ -125,14 +172,24 @@ def styletts2_mel(audio: torch.Tensor) -> torch.Tensor:
 def _nemo_window(window: str, length: int) -> torch.Tensor | None:
     """NeMo's window buffer: torch's symmetric window of that name (None: "none", which
     torch.stft takes as ones), built once as NeMo registers it."""
-    make = {"hann": torch.hann_window, "hamming": torch.hamming_window,
-            "blackman": torch.blackman_window, "bartlett": torch.bartlett_window}.get(window)
+    make = {
+        "hann": torch.hann_window,
+        "hamming": torch.hamming_window,
+        "blackman": torch.blackman_window,
+        "bartlett": torch.bartlett_window,
+    }.get(window)
     return make(length, periodic=False) if make else None
 
 
-def nemo_features(audio: torch.Tensor, lengths: torch.Tensor | None = None, n_mels: int = 128,
-                  normalize: str | None = "per_feature", pad_to: int = 0, window: str = "hann",
-                  sr: int = 16000) -> torch.Tensor:  # fmt: skip
+def nemo_features(
+    audio: torch.Tensor,
+    lengths: torch.Tensor | None = None,
+    n_mels: int = 128,
+    normalize: str | None = "per_feature",
+    pad_to: int = 0,
+    window: str = "hann",
+    sr: int = 16000,
+) -> torch.Tensor:
     """NeMo ``FilterbankFeatures.forward`` (``preprocessing/features.py``) in eval mode, as
     ``AudioToMelSpectrogramPreprocessor`` configures it (25 ms windows, 10 ms hops), on items
     ``(..., n)`` zero-padded from their ``lengths`` ``(...)`` (None: all ``n`` long).
@@ -157,9 +214,16 @@ def nemo_features(audio: torch.Tensor, lengths: torch.Tensor | None = None, n_me
     x = torch.cat((x[:, :1], x[:, 1:] - 0.97 * x[:, :-1]), dim=1)
     x = x.masked_fill(~timemask, 0.0)
     weights = _nemo_window(window, win)
-    spec = torch.stft(x, n_fft, hop_length=hop, win_length=win,
-                      window=None if weights is None else weights.to(x.dtype), center=True,
-                      pad_mode="constant", return_complex=True)  # fmt: skip
+    spec = torch.stft(
+        x,
+        n_fft,
+        hop_length=hop,
+        win_length=win,
+        window=None if weights is None else weights.to(x.dtype),
+        center=True,
+        pad_mode="constant",
+        return_complex=True,
+    )
     spec = torch.sqrt(torch.view_as_real(spec).pow(2).sum(-1)).pow(2.0)
     dtype = np.float64 if x.dtype == torch.float64 else np.float32
     fb = mel_basis(sr, n_fft, n_mels, 0.0, sr / 2, dtype)
@@ -192,11 +256,21 @@ def wav2lip_windows(mel: np.ndarray, fps: float) -> list[np.ndarray]:
     return mel_chunks
 
 
-def kaldi_fbank(wave: np.ndarray, sr: float = 16000, n_mels: int = 80, low_freq: float = 20.0,
-                high_freq: float = 0.0, frame_length: int = 400, frame_shift: int = 160,
-                window_type: str = "povey", preemph_coeff: float = 0.97,
-                remove_dc_offset: bool = True, round_to_power_of_two: bool = True,
-                snip_edges: bool = True, use_power: bool = True) -> np.ndarray:  # fmt: skip
+def kaldi_fbank(
+    wave: np.ndarray,
+    sr: float = 16000,
+    n_mels: int = 80,
+    low_freq: float = 20.0,
+    high_freq: float = 0.0,
+    frame_length: int = 400,
+    frame_shift: int = 160,
+    window_type: str = "povey",
+    preemph_coeff: float = 0.97,
+    remove_dc_offset: bool = True,
+    round_to_power_of_two: bool = True,
+    snip_edges: bool = True,
+    use_power: bool = True,
+) -> np.ndarray:
     """Kaldi ``feat/feature-fbank.cc`` (``compute-fbank-feats``, dither 0), in float64.
 
     Follows ``feature-window.cc`` (``FirstSampleOfFrame``, ``NumFrames``, ``ExtractWindow``
@@ -242,13 +316,17 @@ def kaldi_fbank(wave: np.ndarray, sr: float = 16000, n_mels: int = 80, low_freq:
     delta = (mel_high - mel_low) / (n_mels + 1)
     banks = np.zeros((n_mels, padded // 2 + 1))
     for b in range(n_mels):
-        left, center, right = (mel_low + b * delta, mel_low + (b + 1) * delta,
-                               mel_low + (b + 2) * delta)  # fmt: skip
+        left, center, right = (
+            mel_low + b * delta,
+            mel_low + (b + 1) * delta,
+            mel_low + (b + 2) * delta,
+        )
         for i in range(padded // 2):
             m = mel_scale(sr / padded * i)
             if left < m < right:
-                banks[b, i] = (m - left) / (center - left) if m <= center else (right - m) / (
-                    right - center)
+                banks[b, i] = (
+                    (m - left) / (center - left) if m <= center else (right - m) / (right - center)
+                )
 
     out = np.zeros((n_mels, num_frames))
     for f in range(num_frames):
@@ -280,12 +358,22 @@ def kaldi_fbank(wave: np.ndarray, sr: float = 16000, n_mels: int = 80, low_freq:
     return out
 
 
-def knf_fbank(wave: np.ndarray, sr: float = 16000, n_mels: int = 80, low_freq: float = 20.0,
-              high_freq: float = 0.0, frame_length: int = 400, frame_shift: int = 160,
-              window_type: str = "povey", preemph_coeff: float = 0.97,
-              remove_dc_offset: bool = True, round_to_power_of_two: bool = True,
-              snip_edges: bool = True, use_power: bool = True,
-              chunks: list[int] | None = None) -> tuple[np.ndarray, list[int]]:  # fmt: skip
+def knf_fbank(
+    wave: np.ndarray,
+    sr: float = 16000,
+    n_mels: int = 80,
+    low_freq: float = 20.0,
+    high_freq: float = 0.0,
+    frame_length: int = 400,
+    frame_shift: int = 160,
+    window_type: str = "povey",
+    preemph_coeff: float = 0.97,
+    remove_dc_offset: bool = True,
+    round_to_power_of_two: bool = True,
+    snip_edges: bool = True,
+    use_power: bool = True,
+    chunks: list[int] | None = None,
+) -> tuple[np.ndarray, list[int]]:
     """kaldi-native-fbank's ``OnlineFbank`` (dither 0), fed ``chunks`` (sizes; None: all at
     once). Returns its frames ``(n_mels, frames)`` and the frames ready after each chunk."""
     import kaldi_native_fbank as knf
@@ -314,8 +402,9 @@ def knf_fbank(wave: np.ndarray, sr: float = 16000, n_mels: int = 80, low_freq: f
 
 
 @functools.cache
-def _compliance_banks(num_bins: int, padded: int, sr: float, low_freq: float,
-                      high_freq: float) -> torch.Tensor:  # fmt: skip
+def _compliance_banks(
+    num_bins: int, padded: int, sr: float, low_freq: float, high_freq: float
+) -> torch.Tensor:
     """``torchaudio.compliance.kaldi.get_mel_banks`` without VTLN: torch's default dtype
     (float32) arithmetic on Python-float mel edges; ``(num_bins, padded // 2 + 1)``, the
     Nyquist column zero."""
@@ -334,13 +423,22 @@ def _compliance_banks(num_bins: int, padded: int, sr: float, low_freq: float,
     return F.pad(banks, (0, 1))
 
 
-def torchaudio_kaldi_fbank(wave: torch.Tensor, num_mel_bins: int = 23, frame_length: float = 25.0,
-                           frame_shift: float = 10.0, sample_frequency: float = 16000.0,
-                           low_freq: float = 20.0, high_freq: float = 0.0,
-                           window_type: str = "povey", preemphasis_coefficient: float = 0.97,
-                           remove_dc_offset: bool = True, round_to_power_of_two: bool = True,
-                           snip_edges: bool = True, use_power: bool = True,
-                           subtract_mean: bool = False) -> torch.Tensor:  # fmt: skip
+def torchaudio_kaldi_fbank(
+    wave: torch.Tensor,
+    num_mel_bins: int = 23,
+    frame_length: float = 25.0,
+    frame_shift: float = 10.0,
+    sample_frequency: float = 16000.0,
+    low_freq: float = 20.0,
+    high_freq: float = 0.0,
+    window_type: str = "povey",
+    preemphasis_coefficient: float = 0.97,
+    remove_dc_offset: bool = True,
+    round_to_power_of_two: bool = True,
+    snip_edges: bool = True,
+    use_power: bool = True,
+    subtract_mean: bool = False,
+) -> torch.Tensor:
     """``torchaudio.compliance.kaldi.fbank`` (its default ``dither=0``, no energy, no VTLN) on
     a 1-D ``wave``, in torch ops in the wave's dtype, its mel banks in float32 (as torchaudio
     builds them whatever the wave's dtype). Frame sizes in milliseconds, truncated as it
@@ -357,8 +455,11 @@ def torchaudio_kaldi_fbank(wave: torch.Tensor, num_mel_bins: int = 23, frame_len
         frames = wave.unfold(0, size, shift)
     else:  # frame t centred on t * shift + shift // 2, symmetric reflection past the edges
         m, pad, backwards = (n + shift // 2) // shift, size // 2 - shift // 2, wave.flip(0)
-        w = torch.cat([backwards[-pad:], wave, backwards]) if pad > 0 else torch.cat(
-            [wave[-pad:], backwards])
+        w = (
+            torch.cat([backwards[-pad:], wave, backwards])
+            if pad > 0
+            else torch.cat([wave[-pad:], backwards])
+        )
         frames = w.as_strided((m, size), (shift, 1))
     if remove_dc_offset:
         frames = frames - frames.mean(dim=1, keepdim=True)
@@ -398,9 +499,14 @@ def wespeaker_features(wave: torch.Tensor) -> torch.Tensor:
     """pyannote.audio's ``WeSpeakerResNet34.compute_fbank`` of 16 kHz ``wave`` (n,): the audio
     times ``1 << 15``, torchaudio's fbank (80 bins, 25/10 ms, dither 0, Hamming), less each
     band's mean. Returns ``(80, frames)``."""
-    feat = torchaudio_kaldi_fbank(wave * (1 << 15), num_mel_bins=80, frame_length=25,
-                                  frame_shift=10, sample_frequency=16000,
-                                  window_type="hamming")  # fmt: skip
+    feat = torchaudio_kaldi_fbank(
+        wave * (1 << 15),
+        num_mel_bins=80,
+        frame_length=25,
+        frame_shift=10,
+        sample_frequency=16000,
+        window_type="hamming",
+    )
     return (feat - feat.mean(dim=0, keepdim=True)).T
 
 
@@ -419,15 +525,21 @@ def funasr_lfr(feat: torch.Tensor, m: int, n: int) -> torch.Tensor:
     return torch.stack(rows)
 
 
-def funasr_features(wave: torch.Tensor, cmvn: tuple | None = None, lfr_m: int = 7,
-                    lfr_n: int = 6) -> torch.Tensor:  # fmt: skip
+def funasr_features(
+    wave: torch.Tensor, cmvn: tuple | None = None, lfr_m: int = 7, lfr_n: int = 6
+) -> torch.Tensor:
     """FunASR's ``WavFrontend.forward`` of 16 kHz ``wave`` (n,) with ``dither=0``: the audio
     times ``1 << 15``, torchaudio's fbank (80 bins, 25/10 ms, Hamming), LFR, then ``inputs +=
     means; inputs *= vars`` with ``cmvn = (means, vars)`` as float32 tensors (its
     ``load_cmvn``). Returns ``(80 * lfr_m, frames)``."""
-    feat = torchaudio_kaldi_fbank(wave * (1 << 15), num_mel_bins=80, frame_length=25,
-                                  frame_shift=10, sample_frequency=16000,
-                                  window_type="hamming")  # fmt: skip
+    feat = torchaudio_kaldi_fbank(
+        wave * (1 << 15),
+        num_mel_bins=80,
+        frame_length=25,
+        frame_shift=10,
+        sample_frequency=16000,
+        window_type="hamming",
+    )
     feat = funasr_lfr(feat, lfr_m, lfr_n)
     if cmvn is not None:
         dim = feat.shape[1]
@@ -438,8 +550,9 @@ def funasr_features(wave: torch.Tensor, cmvn: tuple | None = None, lfr_m: int = 
 
 
 @functools.lru_cache(maxsize=8)
-def speechbrain_bank(n_mels: int = 80, sr: int = 16000, n_fft: int = 400, fmin: float = 0.0,
-                     fmax: float = 8000.0) -> torch.Tensor:  # fmt: skip
+def speechbrain_bank(
+    n_mels: int = 80, sr: int = 16000, n_fft: int = 400, fmin: float = 0.0, fmax: float = 8000.0
+) -> torch.Tensor:
     """SpeechBrain's frozen triangular ``Filterbank`` matrix ``(n_fft // 2 + 1, n_mels)``, in
     float32 torch ops as its ``__init__`` and ``_triangular_filters`` build it: mel points by
     ``linspace`` between Python-float ends, their Hz, each filter's centre and band (the
@@ -447,8 +560,9 @@ def speechbrain_bank(n_mels: int = 80, sr: int = 16000, n_fft: int = 400, fmin: 
     ``s = (f - centre) / band`` at ``linspace(0, sr // 2, n_stft)``. Cached (SpeechBrain
     rebuilds it per call): read it, never write it."""
     n_stft = n_fft // 2 + 1
-    mel = torch.linspace(2595 * math.log10(1 + fmin / 700), 2595 * math.log10(1 + fmax / 700),
-                         n_mels + 2)  # fmt: skip
+    mel = torch.linspace(
+        2595 * math.log10(1 + fmin / 700), 2595 * math.log10(1 + fmax / 700), n_mels + 2
+    )
     hz = 700 * (10 ** (mel / 2595) - 1)
     band, centre = (hz[1:] - hz[:-1])[:-1], hz[1:-1]
     freqs = torch.linspace(0, sr // 2, n_stft).repeat(n_mels, 1)
@@ -461,8 +575,9 @@ def _speechbrain_window() -> torch.Tensor:
     return torch.hamming_window(400)  # (its STFT module builds it once)
 
 
-def speechbrain_features(wave: torch.Tensor, n_mels: int = 80, top_db: float | None = 80.0,
-                         subtract_mean: bool = True) -> torch.Tensor:  # fmt: skip
+def speechbrain_features(
+    wave: torch.Tensor, n_mels: int = 80, top_db: float | None = 80.0, subtract_mean: bool = True
+) -> torch.Tensor:
     """SpeechBrain's ``Fbank`` (16 kHz, n_fft 400, 25/10 ms, ``torch.hamming_window``,
     ``torch.stft`` centred with zeros, ``spectral_magnitude`` power 1 (re^2 + im^2),
     ``Filterbank`` with ``log_mel``: ``10 log10(clamp(x, 1e-10))``, less ``10 log10(max(amin,
@@ -471,8 +586,18 @@ def speechbrain_features(wave: torch.Tensor, n_mels: int = 80, top_db: float | N
     frames subtracted. ``wave`` (n,); returns ``(n_mels, frames)``. A float64 wave is
     computed in float64 with SpeechBrain's float32 window and bank."""
     window = _speechbrain_window().to(wave.dtype)
-    stft = torch.stft(wave, 400, 160, 400, window, center=True, pad_mode="constant",
-                      normalized=False, onesided=True, return_complex=True)  # fmt: skip
+    stft = torch.stft(
+        wave,
+        400,
+        160,
+        400,
+        window,
+        center=True,
+        pad_mode="constant",
+        normalized=False,
+        onesided=True,
+        return_complex=True,
+    )
     mag = torch.view_as_real(stft).pow(2).sum(-1).pow(1).T  # (frames, 201)
     bank = speechbrain_bank(n_mels).to(wave.dtype)
     x_db = 10 * torch.log10(torch.clamp(mag @ bank, min=1e-10))
@@ -493,14 +618,18 @@ def seamless_extractor(n_mels: int = 80):
     return transformers.SeamlessM4TFeatureExtractor(num_mel_bins=n_mels)
 
 
-def seamless_features(wave, n_mels: int = 80, normalize: bool = True,
-                      lengths=None) -> np.ndarray:  # fmt: skip
+def seamless_features(wave, n_mels: int = 80, normalize: bool = True, lengths=None) -> np.ndarray:
     """SeamlessM4T's (and w2v-BERT 2.0's) input features of 16 kHz ``wave`` ``(..., n)``, as
     ``SeamlessM4TFeatureExtractor`` computes them, each item on its own, or, with
     ``lengths``, the items ``wave[i, :lengths[i]]`` as one padded batch. Returns
     ``(..., 2 * n_mels, rows)`` (its ``input_features`` transposed)."""
-    return _extracted(seamless_extractor(n_mels), "input_features", wave, lengths,
-                      do_normalize_per_mel_bins=normalize)
+    return _extracted(
+        seamless_extractor(n_mels),
+        "input_features",
+        wave,
+        lengths,
+        do_normalize_per_mel_bins=normalize,
+    )
 
 
 def _ast_numpy_steps():
@@ -525,12 +654,14 @@ def ast_extractor(n_mels: int = 128, max_length: int = 1024, normalize: bool = T
 
     with warnings.catch_warnings(), _ast_numpy_steps():  # (its bank 4 of 128 holds no FFT
         warnings.simplefilter("ignore")  # bin, and it says so)
-        return transformers.ASTFeatureExtractor(num_mel_bins=n_mels, max_length=max_length,
-                                                do_normalize=normalize)  # fmt: skip
+        return transformers.ASTFeatureExtractor(
+            num_mel_bins=n_mels, max_length=max_length, do_normalize=normalize
+        )
 
 
-def ast_features(wave, n_mels: int = 128, max_length: int = 1024, normalize: bool = True,
-                 lengths=None) -> np.ndarray:  # fmt: skip
+def ast_features(
+    wave, n_mels: int = 128, max_length: int = 1024, normalize: bool = True, lengths=None
+) -> np.ndarray:
     """The Audio Spectrogram Transformer's input of 16 kHz ``wave`` ``(..., n)``, as
     ``ASTFeatureExtractor`` computes it, each item on its own (with ``lengths``, item i is
     ``wave[i, :lengths[i]]``). Returns ``(..., n_mels, max_length)`` (its ``input_values``
@@ -547,8 +678,10 @@ def gemma_extractor(name: str = "gemma4", per_bin: bool = False):
     ``per_bin``: with the per-band mean and std of :data:`GEMMA_PER_BIN`."""
     import transformers
 
-    cls = {"gemma4": transformers.Gemma4AudioFeatureExtractor,
-           "gemma3n": transformers.Gemma3nAudioFeatureExtractor}[name]  # fmt: skip
+    cls = {
+        "gemma4": transformers.Gemma4AudioFeatureExtractor,
+        "gemma3n": transformers.Gemma3nAudioFeatureExtractor,
+    }[name]
     if not per_bin:
         return cls()
     mean, std = GEMMA_PER_BIN
@@ -560,15 +693,21 @@ def gemma_extractor(name: str = "gemma4", per_bin: bool = False):
 GEMMA_PER_BIN = (list(np.linspace(-6.0, -2.0, 128)), list(np.linspace(1.5, 3.0, 128)))
 
 
-def gemma_features(name: str, wave, lengths=None, pad_to_multiple_of: int | None = None,
-                   per_bin: bool = False) -> np.ndarray:  # fmt: skip
+def gemma_features(
+    name: str, wave, lengths=None, pad_to_multiple_of: int | None = None, per_bin: bool = False
+) -> np.ndarray:
     """Gemma 4's or Gemma 3n's audio features of 16 kHz ``wave`` ``(..., n)`` as their
     extractor computes them, each item on its own (with ``lengths``, the items ``wave[i,
     :lengths[i]]`` as one batch, padded to the longest and to a multiple of
     ``pad_to_multiple_of`` samples, their default being 128). Returns ``(..., 128,
     frames)`` (its ``input_features`` transposed)."""
-    return _extracted(gemma_extractor(name, per_bin), "input_features", wave, lengths,
-                      pad_to_multiple_of=pad_to_multiple_of)
+    return _extracted(
+        gemma_extractor(name, per_bin),
+        "input_features",
+        wave,
+        lengths,
+        pad_to_multiple_of=pad_to_multiple_of,
+    )
 
 
 def _extracted(extractor, key: str, wave, lengths=None, **kw) -> np.ndarray:
@@ -583,3 +722,80 @@ def _extracted(extractor, key: str, wave, lengths=None, **kw) -> np.ndarray:
     out = extractor(items, sampling_rate=16000, return_tensors="np", **kw)[key]
     out = out.transpose(0, 2, 1)
     return out.reshape(y.shape[:-1] + out.shape[1:]) if lengths is None else out
+
+
+# ---- each preset's reference, as its PresetSpec names it: reference(y, **options) on a
+# float tensor (..., n), returning (..., features, frames) ---------------------------------
+
+
+def _items(fn, y: torch.Tensor, **kw) -> torch.Tensor:
+    """``fn`` (one item ``(n,)`` -> ``(features, frames)``) over the items of ``y``."""
+    out = torch.stack([torch.as_tensor(fn(item, **kw)) for item in y.reshape(-1, y.shape[-1])])
+    return out.reshape(y.shape[:-1] + out.shape[1:])
+
+
+def wav2lip_features(y: torch.Tensor, pad_mode: str = "constant") -> np.ndarray:
+    """Wav2Lip's ``melspectrogram`` (float64 NumPy) of ``y``."""
+    return wav2lip_mel(y.double().numpy(), pad_mode)  # type: ignore[arg-type]
+
+
+def _hifigan_like(y: torch.Tensor, *args) -> torch.Tensor:
+    out = hifigan_mel(y.reshape(-1, y.shape[-1]), *args)
+    return out.reshape(y.shape[:-1] + out.shape[1:])
+
+
+def hifigan_features(y: torch.Tensor) -> torch.Tensor:
+    """HiFi-GAN's ``mel_spectrogram`` with its V1 config."""
+    return _hifigan_like(y, 1024, 80, 22050, 256, 1024, 0, 8000)
+
+
+def bigvgan_features(y: torch.Tensor) -> torch.Tensor:
+    """BigVGAN's ``mel_spectrogram`` with its v2 24 kHz, 100-band config."""
+    return _hifigan_like(y, 1024, 100, 24000, 256, 1024, 0, None)
+
+
+def cosyvoice_features(y: torch.Tensor) -> torch.Tensor:
+    """CosyVoice 2's Matcha ``mel_spectrogram`` with its ``feat_extractor`` config."""
+    return _hifigan_like(y, 1920, 80, 24000, 480, 1920, 0, 8000)
+
+
+def f5tts_mel(y: torch.Tensor) -> torch.Tensor:
+    """F5-TTS' ``get_vocos_mel_spectrogram``: Vocos' steps floored at 1e-5."""
+    return vocos_mel(y, floor=1e-5)
+
+
+def kaldi_features(y: torch.Tensor, snip_edges: bool = True) -> np.ndarray:
+    """kaldi-native-fbank's fbank (its defaults, no dither) of each item of ``y``."""
+    items = y.reshape(-1, y.shape[-1]).numpy()
+    out = np.stack([knf_fbank(item, snip_edges=snip_edges)[0] for item in items])
+    return out.reshape(y.shape[:-1] + out.shape[1:])
+
+
+def campplus_batch(y: torch.Tensor) -> torch.Tensor:
+    """:func:`campplus_features` of each item of ``y``."""
+    return _items(campplus_features, y)
+
+
+def wespeaker_batch(y: torch.Tensor) -> torch.Tensor:
+    """:func:`wespeaker_features` of each item of ``y``."""
+    return _items(wespeaker_features, y)
+
+
+def funasr_batch(y: torch.Tensor, **kw) -> torch.Tensor:
+    """:func:`funasr_features` of each item of ``y``."""
+    return _items(funasr_features, y, **kw)
+
+
+def speechbrain_batch(y: torch.Tensor, **kw) -> torch.Tensor:
+    """:func:`speechbrain_features` of each item of ``y``."""
+    return _items(speechbrain_features, y, **kw)
+
+
+def gemma4_features(y, **kw) -> np.ndarray:
+    """Gemma 4's extractor on each item of ``y``."""
+    return gemma_features("gemma4", y, **kw)
+
+
+def gemma3n_features(y, **kw) -> np.ndarray:
+    """Gemma 3n's extractor on each item of ``y``."""
+    return gemma_features("gemma3n", y, **kw)

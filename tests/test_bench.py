@@ -143,20 +143,34 @@ def test_kaldi_stream_scenario_pushes_both_streams_alike():
 
 def test_report_tables_of_front_ends_and_pushes():
     def rec(peer, us, **kw):
-        return dict(preset="kaldi", seconds=1.0, peer=peer, median_us=us, p90_us=us * 1.2,
-                    ratio_to_fastmel=us / 400, max_abs_diff=2e-4, **kw)  # fmt: skip
+        return dict(
+            preset="kaldi",
+            seconds=1.0,
+            peer=peer,
+            median_us=us,
+            p90_us=us * 1.2,
+            ratio_to_fastmel=us / 400,
+            max_abs_diff=2e-4,
+            **kw,
+        )
 
-    records = [rec("fastmel preset", 400.0, code=""), rec("model's code", 2000.0, code="knf"),
-               rec("other", 800.0)]  # fmt: skip
+    records = [
+        rec("fastmel preset", 400.0, code=""),
+        rec("model's code", 2000.0, code="knf"),
+        rec("other", 800.0),
+    ]
     lines = report.frontends_table(records)
-    assert lines[2] == ("| kaldi | 1 s | 400.0 us (p90 480.0 us) | knf | 2.00 ms (p90 2.40 ms) "
-                        "| 5.00 | 2.0e-04 |")  # fmt: skip
+    assert lines[2] == (
+        "| kaldi | 1 s | 400.0 us (p90 480.0 us) | knf | 2.00 ms (p90 2.40 ms) | 5.00 | 2.0e-04 |"
+    )
     assert lines[3].startswith("| kaldi | 1 s | 400.0 us (p90 480.0 us) | other | 800.0 us ")
     absent = dict(preset="kaldi", seconds=1.0, peer="model's code", skipped="no knf")
     skipped = [rec("fastmel preset", 400.0), absent]
     assert "does not run: no knf" in report.frontends_table(skipped)[2]
-    pushes = [dict(rec("a", 100.0), batch=1, p99_us=150.0, ratio_to_fastmel=1.0),
-              dict(rec("b", 50.0), batch=1, p99_us=60.0, ratio_to_fastmel=0.5)]  # fmt: skip
+    pushes = [
+        dict(rec("a", 100.0), batch=1, p99_us=150.0, ratio_to_fastmel=1.0),
+        dict(rec("b", 50.0), batch=1, p99_us=60.0, ratio_to_fastmel=0.5),
+    ]
     assert report.push_table(pushes)[3] == (
         "| 1 | b | 50.0 us | 60.0 us | 60.0 us | 0.50 | 2.0e-04 |"
     )

@@ -161,8 +161,12 @@ def test_unreadable_input_is_one_line_and_leaves_no_output(tmp_path, kind, comma
     assert r.returncode != 0
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and str(src) in lines[0], r.stderr
-    expected = {"missing": "no such file", "directory": "is a directory", "nan": "not finite",
-                "inf": "not finite"}.get(kind, "cannot read audio")  # fmt: skip
+    expected = {
+        "missing": "no such file",
+        "directory": "is a directory",
+        "nan": "not finite",
+        "inf": "not finite",
+    }.get(kind, "cannot read audio")
     assert expected in lines[0], r.stderr
     assert "Traceback" not in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
@@ -204,7 +208,7 @@ def test_bad_option_values_are_one_line(stereo_files, tmp_path, command, option,
 
 
 def test_running_out_of_memory_is_one_line(stereo_files, tmp_path, monkeypatch, capsys):
-    from fastmel import spectrogram
+    from fastmel.feature import spectrogram
 
     def no_memory(*args, **kwargs):
         raise MemoryError
@@ -296,8 +300,10 @@ def test_mel_preset_equals_the_preset_on_librosa_load(stereo_files, tmp_path, na
 
 def test_preset_options_override_and_db_is_refused(stereo_files, tmp_path):
     out = tmp_path / "f.npy"
-    assert main(["mel", stereo_files["wav"], "-o", str(out), "--preset", "whisper",
-                 "--n-mels", "128"]) == 0  # fmt: skip
+    assert (
+        main(["mel", stereo_files["wav"], "-o", str(out), "--preset", "whisper", "--n-mels", "128"])
+        == 0
+    )
     assert np.load(out).shape[0] == 128
     r = _run_cli("mel", stereo_files["wav"], "-o", str(out), "--preset", "whisper", "--db")
     assert r.returncode == 1 and "--db" in r.stderr
@@ -322,8 +328,9 @@ def test_mel_funasr_saves_stacked_features_and_refuses_to_plot_them(stereo_files
     np.testing.assert_allclose(np.load(out), expected, rtol=0, atol=1e-6)
     assert np.load(out).shape[0] == 560
     out.unlink()
-    r = _run_cli("mel", stereo_files["wav"], "-o", str(out), "--preset", "funasr", "--plot",
-                 str(png))  # fmt: skip
+    r = _run_cli(
+        "mel", stereo_files["wav"], "-o", str(out), "--preset", "funasr", "--plot", str(png)
+    )
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
     assert "stack 7 frames of 80 bands" in r.stderr and stereo_files["wav"] in r.stderr
     assert not out.exists() and not png.exists()

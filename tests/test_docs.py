@@ -21,8 +21,24 @@ CPU_BLOCKS = [b for b in BLOCKS if b not in CUDA_BLOCKS + EXPORT_BLOCKS]
 def _reader_inputs() -> dict:
     audio = torch.randn(16000)
     batch = torch.nn.utils.rnn.pad_sequence([audio, audio[:7000]], batch_first=True)
-    return {"audio": audio, "chunks": list(audio.split(640)), "y_example": torch.randn(16000),
-            "batch": batch, "lengths": torch.tensor([16000, 7000])}  # fmt: skip
+    return {
+        "audio": audio,
+        "chunks": list(audio.split(640)),
+        "y_example": torch.randn(16000),
+        "batch": batch,
+        "lengths": torch.tensor([16000, 7000]),
+    }
+
+
+def test_the_readmes_preset_table_lists_every_registered_preset():
+    from fastmel.presets import PRESET_SPECS
+
+    text = README.read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    missing = [
+        name for name in PRESET_SPECS if not any(f"`{name}`" in row.split(" | ")[0] for row in rows)
+    ]
+    assert not missing, f"README's preset table lacks {missing}"
 
 
 def test_the_readme_has_examples():
@@ -57,8 +73,9 @@ def test_readme_cpu_examples_run():
 def test_readme_cuda_example_runs():
     namespace = _reader_inputs()
     exec(compile(CPU_BLOCKS[0], str(README), "exec"), namespace)
-    namespace.update(y_gpu=torch.randn(16000, device="cuda"),
-                     chunk=torch.randn(64, 640, device="cuda"))  # fmt: skip
+    namespace.update(
+        y_gpu=torch.randn(16000, device="cuda"), chunk=torch.randn(64, 640, device="cuda")
+    )
     exec(compile(CUDA_BLOCKS[0], str(README), "exec"), namespace)
     assert namespace["M"].shape == (80, 81) and namespace["frames"].shape[:2] == (64, 80)
 

@@ -20,7 +20,7 @@ from tests.test_module import KW, MODULE_KINDS
 from tests.test_nemo import padded_batch
 from tests.test_presets import EXTRACTED, SR, max_abs, reference_output
 
-if not hasattr(torch.compiler, "is_exporting"):  # what fastmel.tracing reads exports by
+if not hasattr(torch.compiler, "is_exporting"):  # what fastmel.ops.tracing reads exports by
     pytest.skip("this torch has no torch.compiler.is_exporting", allow_module_level=True)
 ort = pytest.importorskip("onnxruntime", reason="onnxruntime is in the test extra")
 pytest.importorskip("onnxscript", reason="torch.onnx.export needs onnxscript (test extra)")
@@ -30,11 +30,26 @@ SECONDS = (0.3, 1.0, 4.1)
 CONFIGS = [
     KW,  # Wav2Lip's STFT (n_fft 800: ONNX Runtime's own DFT is off by 4e-5 there)
     dict(KW, n_fft=400, hop_length=160, fmin=0.0, fmax=8000.0),  # Whisper's
-    dict(sr=22050, n_fft=512, hop_length=128, n_mels=64, power=1.0, pad_mode="reflect",
-         htk=True, norm=None),  # fmt: skip
+    dict(
+        sr=22050,
+        n_fft=512,
+        hop_length=128,
+        n_mels=64,
+        power=1.0,
+        pad_mode="reflect",
+        htk=True,
+        norm=None,
+    ),
     dict(KW, power=0.5, center=False),  # (computed in float64: see MelSpectrogram._fft64)
-    dict(sr=16000, n_fft=1023, win_length=800, hop_length=256, n_mels=40, window="hamming",
-         pad_mode="edge"),  # fmt: skip
+    dict(
+        sr=16000,
+        n_fft=1023,
+        win_length=800,
+        hop_length=256,
+        n_mels=40,
+        window="hamming",
+        pad_mode="edge",
+    ),
     dict(KW, pad_mode="linear_ramp", power=1.5),
 ]
 
@@ -44,8 +59,9 @@ def onnx_session(module: torch.nn.Module, example: torch.Tensor):
     the set of operator types in the graph."""
     n = torch.export.Dim("n", min=module_n_fft(module))
     with contextlib.redirect_stdout(io.StringIO()):  # (the exporter prints its progress)
-        program = torch.onnx.export(module.eval(), (example,), dynamo=True,
-                                    dynamic_shapes=({example.ndim - 1: n},))  # fmt: skip
+        program = torch.onnx.export(
+            module.eval(), (example,), dynamo=True, dynamic_shapes=({example.ndim - 1: n},)
+        )
     model = program.model_proto
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     return session, {node.op_type for node in model.graph.node}
@@ -64,8 +80,9 @@ def audio(sr: int, seconds: float, dtype=np.float32, batch: int = 0) -> np.ndarr
     if not batch:
         return make_signal("speech", sr, seconds).astype(dtype)
     kinds = ["speech", "chirp", "voiced"]
-    return np.stack([make_signal(kinds[i % 3], sr, seconds, seed=i) for i in range(batch)]
-                    ).astype(dtype)  # fmt: skip
+    return np.stack([make_signal(kinds[i % 3], sr, seconds, seed=i) for i in range(batch)]).astype(
+        dtype
+    )
 
 
 @pytest.mark.parametrize("kw", CONFIGS, ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()))
@@ -107,10 +124,9 @@ def test_onnx_presets_equal_their_model_front_end(name):
 # of it that run again cut to 9000 samples, and its reference for (audio, lengths).
 PADDED = {
     "nemo": (padded_batch, slice(3, 6), nemo_features),
-    "seamless": (extractors.padded, slice(1, 4),
-                 lambda y, n: ref.seamless_features(y, lengths=n)),
+    "seamless": (extractors.padded, slice(1, 4), lambda y, n: ref.seamless_features(y, lengths=n)),
     "ast": (extractors.padded, slice(1, 4), lambda y, n: ref.ast_features(y, lengths=n)),
-}  # fmt: skip
+}
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # (SeamlessM4T's NaN one-frame item)
@@ -124,10 +140,15 @@ def test_onnx_presets_take_a_padded_batch_and_its_lengths(name):
     batch, n = torch.export.Dim("batch"), torch.export.Dim("n", min=512)
     y, lengths = make()
     with contextlib.redirect_stdout(io.StringIO()):
-        program = torch.onnx.export(fastmel.preset(name).eval(), (y, lengths), dynamo=True,
-                                    dynamic_shapes=({0: batch, 1: n}, {0: batch}))  # fmt: skip
-    session = ort.InferenceSession(program.model_proto.SerializeToString(),
-                                   providers=["CPUExecutionProvider"])  # fmt: skip
+        program = torch.onnx.export(
+            fastmel.preset(name).eval(),
+            (y, lengths),
+            dynamo=True,
+            dynamic_shapes=({0: batch, 1: n}, {0: batch}),
+        )
+    session = ort.InferenceSession(
+        program.model_proto.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
     names = [i.name for i in session.get_inputs()]
     short = (y[rows, :9000].contiguous(), lengths[rows].clamp(max=9000))
     for audio_in, lengths_in in ((y, lengths), short):
@@ -153,7 +174,7 @@ def test_exporting_leaves_the_module_as_it_was():
     y = torch.from_numpy(audio(16000, 1.0))
     before = module(y)
     onnx_session(module, y)
-    assert not fastmel.tracing.is_exporting()
+    assert not fastmel.ops.tracing.is_exporting()
     assert torch.equal(module(y), before)
 
 
@@ -165,11 +186,14 @@ def test_torch_export_takes_every_length(kind, lead):
     n = torch.export.Dim("n", min=2048)
     # (torch's rfft meta guards on the number of frames: deferring those guards to run time
     # is what lets one program take every length)
-    program = torch.export.export(module, (example,), dynamic_shapes=({len(lead): n},),
-                                  prefer_deferred_runtime_asserts_over_guards=True)  # fmt: skip
+    program = torch.export.export(
+        module,
+        (example,),
+        dynamic_shapes=({len(lead): n},),
+        prefer_deferred_runtime_asserts_over_guards=True,
+    )
     exported = program.module()
     for seconds in SECONDS:
         y = torch.from_numpy(audio(16000, seconds, batch=lead[0] if lead else 0))
         expected = module(y)
         assert_parity(exported(y), expected, torch.float32, f"torch.export, {seconds} s")
-

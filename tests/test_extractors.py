@@ -13,6 +13,7 @@ import torch
 
 import fastmel
 from fastmel import MelStream, ParameterError
+from fastmel.presets import AST
 from tests import references as ref
 from tests.conftest import (
     AST_ATOL64,
@@ -29,8 +30,10 @@ from tests.test_nemo import padded_batch
 from tests.test_presets import max_abs, stream_in_sizes
 
 # (a mark, not importorskip: tests/test_export.py imports this module's padded batch)
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("transformers") is None,
-                                reason="transformers (the reference) is not installed")
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("transformers") is None,
+    reason="transformers (the reference) is not installed",
+)
 
 # 1.5 s makes 148 frames (even), 1.51 s 149 (odd: the last row completed by a zero frame)
 SECONDS = (1.5, 1.51)
@@ -45,8 +48,9 @@ def audio(kind: str, seconds: float = 1.0, seed: int = 0) -> torch.Tensor:
 def band_stds(y: torch.Tensor) -> np.ndarray:
     """Each stacked feature's divisor, ``sqrt(var + 1e-7)`` of its band over the frames of
     ``y`` (float64, ``n - 1``), as a column ``(160, 1)``."""
-    log = fastmel.preset("kaldi", input_scale=fastmel.presets.PCM_SCALE,
-                         dtype=torch.float64)(y.double()).numpy()  # fmt: skip
+    log = fastmel.preset("kaldi", input_scale=fastmel.presets.PCM_SCALE, dtype=torch.float64)(
+        y.double()
+    ).numpy()
     return np.tile(np.sqrt(log.var(axis=-1, ddof=1) + 1e-7), 2)[:, None]
 
 
@@ -77,8 +81,9 @@ def test_float64_equals_the_extractor_in_log_units(signal, seconds):
 def test_unnormalised_log_fbank_equals_the_extractor(signal):
     y = audio(signal, 1.51)
     theirs = ref.seamless_features(y, normalize=False)
-    err64 = max_abs(fastmel.preset("seamless", normalize=False, dtype=torch.float64)(y.double()),
-                    theirs)  # fmt: skip
+    err64 = max_abs(
+        fastmel.preset("seamless", normalize=False, dtype=torch.float64)(y.double()), theirs
+    )
     assert err64 <= SEAMLESS_ATOL64, f"{signal}: float64 {err64:.3g}"
     if signal != "chirp":  # (see test_float64_equals_the_extractor_in_log_units)
         err32 = max_abs(fastmel.preset("seamless", normalize=False)(y), theirs)
@@ -115,8 +120,11 @@ def padded(junk: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     kinds = ["speech", "voiced", "noise", "chirp", "speech", "voiced"]
     n = max(LENGTHS)
     rng = np.random.default_rng(1)
-    y = torch.from_numpy(rng.standard_normal((len(LENGTHS), n)).astype(np.float32) if junk
-                         else np.zeros((len(LENGTHS), n), np.float32))  # fmt: skip
+    y = torch.from_numpy(
+        rng.standard_normal((len(LENGTHS), n)).astype(np.float32)
+        if junk
+        else np.zeros((len(LENGTHS), n), np.float32)
+    )
     for i, (kind, length) in enumerate(zip(kinds, LENGTHS, strict=True)):
         y[i, :length] = audio(kind, length / 16000 + 0.01, seed=i)[:length]
     return y, torch.tensor(LENGTHS)
@@ -137,8 +145,11 @@ def test_padded_batch_with_lengths_equals_the_extractors_batch():
     assert err <= PRESET_ATOL["seamless"], f"padded batch: {err:.3g}"
     # feature_lengths: the rows its attention mask marks valid
     extractor = ref.seamless_extractor()
-    mask = extractor([row[:n] for row, n in zip(y.numpy(), LENGTHS, strict=True)],
-                     sampling_rate=16000, return_tensors="np")["attention_mask"]  # fmt: skip
+    mask = extractor(
+        [row[:n] for row, n in zip(y.numpy(), LENGTHS, strict=True)],
+        sampling_rate=16000,
+        return_tensors="np",
+    )["attention_mask"]
     np.testing.assert_array_equal(front.feature_lengths(lengths).numpy(), mask.sum(-1))
 
 
@@ -172,8 +183,9 @@ def test_one_frame_normalises_to_zero_and_gradients_and_compile_work():
     assert not fastmel.preset("seamless")(audio("speech", 0.03)).any()  # (one frame)
     front = fastmel.preset("seamless", dtype=torch.float64)
     x = audio("speech", 0.05).double().requires_grad_()
-    assert torch.autograd.gradcheck(lambda x: front(x)[:6], (x,), eps=1e-6, atol=1e-4,
-                                    fast_mode=True)  # fmt: skip
+    assert torch.autograd.gradcheck(
+        lambda x: front(x)[:6], (x,), eps=1e-6, atol=1e-4, fast_mode=True
+    )
     torch._dynamo.reset()
     y, lengths = padded()
     compiled = torch.compile(fastmel.preset("seamless"), fullgraph=True)
@@ -200,9 +212,12 @@ def test_bad_options_inputs_and_streams_are_named():
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # (the extractor's NaN statistics)
-def test_worst_extractor_errors_are_reported(record_property):
-    worst = {"float32, normalised units": 0.0, "float64, log units": 0.0,
-             "float32 unnormalised, log units": 0.0}  # fmt: skip
+def test_extractor_errors_stay_within_tolerance_over_every_signal():
+    worst = {
+        "float32, normalised units": 0.0,
+        "float64, log units": 0.0,
+        "float32 unnormalised, log units": 0.0,
+    }
     for signal in SIGNALS:
         for seconds in SECONDS:
             y = audio(signal, seconds)
@@ -214,14 +229,18 @@ def test_worst_extractor_errors_are_reported(record_property):
             err = float((np.abs(ours64 - theirs) * band_stds(y)).max())
             worst["float64, log units"] = max(worst["float64, log units"], err)
             if signal != "chirp":
-                err = max_abs(fastmel.preset("seamless", normalize=False)(y),
-                              ref.seamless_features(y, normalize=False))  # fmt: skip
+                err = max_abs(
+                    fastmel.preset("seamless", normalize=False)(y),
+                    ref.seamless_features(y, normalize=False),
+                )
                 key = "float32 unnormalised, log units"
                 worst[key] = max(worst[key], err)
     y, lengths = padded()
     keep = [i for i, n in enumerate(LENGTHS) if n != 400]  # (the extractor's NaN item)
-    err = max_abs(fastmel.preset("seamless")(y, lengths=lengths)[keep],
-                  ref.seamless_features(y, lengths=lengths)[keep])  # fmt: skip
+    err = max_abs(
+        fastmel.preset("seamless")(y, lengths=lengths)[keep],
+        ref.seamless_features(y, lengths=lengths)[keep],
+    )
     worst["float32, normalised units"] = max(worst["float32, normalised units"], err)
     for signal in SIGNALS:  # (ast: 1.5 s padded, 12 s truncated; float32 but on the chirp)
         for seconds in (1.5, 12.0):
@@ -232,16 +251,15 @@ def test_worst_extractor_errors_are_reported(record_property):
             if signal != "chirp":
                 err = max_abs(fastmel.preset("ast")(y), theirs)
                 worst["ast float32"] = max(worst.get("ast float32", 0.0), err)
-    bounds = {"ast float32": PRESET_ATOL["ast"], "ast float64": AST_ATOL64,
-              "float32, normalised units": PRESET_ATOL["seamless"],
-              "float64, log units": SEAMLESS_ATOL64,
-              "float32 unnormalised, log units": KALDI_ATOL32}  # fmt: skip
+    bounds = {
+        "ast float32": PRESET_ATOL["ast"],
+        "ast float64": AST_ATOL64,
+        "float32, normalised units": PRESET_ATOL["seamless"],
+        "float64, log units": SEAMLESS_ATOL64,
+        "float32 unnormalised, log units": KALDI_ATOL32,
+    }
     for key, err in worst.items():
-        record_property(f"worst_{key}", err)
-        label = key if key.startswith("ast") else f"seamless {key}"
-        print(f"\nworst max|{label} - transformers' extractor|: {err:.3g} "
-              f"(tolerance {bounds[key]})")  # fmt: skip
-        assert err <= bounds[key]
+        assert err <= bounds[key], f"{key}: {err:.3g} > {bounds[key]}"
 
 
 # ---- ast ------------------------------------------------------------------------------------
@@ -261,8 +279,9 @@ def test_ast_equals_the_extractor(signal, seconds):
         assert err <= PRESET_ATOL["ast"], f"{signal}, {seconds} s: {err:.3g}"
 
 
-@pytest.mark.parametrize("kw", [dict(n_mels=64, max_length=300), dict(normalize=False),
-                                dict(max_length=None)], ids=str)  # fmt: skip
+@pytest.mark.parametrize(
+    "kw", [dict(n_mels=64, max_length=300), dict(normalize=False), dict(max_length=None)], ids=str
+)
 def test_ast_options_equal_the_extractors(kw):
     y = torch.stack([audio("speech", 2.0), audio("noise", 2.0, seed=1)])
     ours = fastmel.preset("ast", **kw)(y)
@@ -270,7 +289,11 @@ def test_ast_options_equal_the_extractors(kw):
     ref_kw = {**kw, "max_length": kw.get("max_length", 1024) or frames}
     theirs = ref.ast_features(y, **ref_kw)
     err = max_abs(ours, theirs)
-    assert err <= PRESET_ATOL["ast"], f"{kw}: {err:.3g}"
+    # The tolerance is in AST's output units, (x - mean) / (2 std); without the
+    # normalisation the output is in log units, 2 std times larger (the noise item's lowest
+    # band, weakened by the pre-emphasis, holds float32 FFT noise of ~1e-3 log units).
+    tolerance = PRESET_ATOL["ast"] * (1.0 if kw.get("normalize", True) else 2 * AST.AUDIOSET_STD)
+    assert err <= tolerance, f"{kw}: {err:.3g}"
 
 
 @pytest.mark.parametrize("sizes", [[640], [1], [257, 0, 1023, 5], [4096]], ids=str)
@@ -342,17 +365,20 @@ def test_ast_takes_gradients_padded_truncated_and_framewise():
     x = audio("speech", 0.05).double().requires_grad_()
     for max_length in (8, 2, None):  # (4 frames: padded, truncated, as they are)
         front = fastmel.preset("ast", max_length=max_length, dtype=torch.float64)
-        assert torch.autograd.gradcheck(lambda x, f=front: f(x)[20:26], (x,), eps=1e-6,
-                                        atol=1e-4, fast_mode=True), max_length  # fmt: skip
+        assert torch.autograd.gradcheck(
+            lambda x, f=front: f(x)[20:26], (x,), eps=1e-6, atol=1e-4, fast_mode=True
+        ), max_length
 
 
 def test_ast_bad_options_are_named():
-    bad = [(dict(max_length=0), ParameterError, "max_length"),
-           (dict(std=0.0), ParameterError, "std"),
-           (dict(mean=float("nan")), ParameterError, "mean"),
-           (dict(normalize=1), TypeError, "normalize"),
-           (dict(subtract_mean=True), ParameterError, "subtract_mean"),
-           (dict(snip_edges=False), ParameterError, "snip_edges is fixed")]
+    bad = [
+        (dict(max_length=0), ParameterError, "max_length"),
+        (dict(std=0.0), ParameterError, "std"),
+        (dict(mean=float("nan")), ParameterError, "mean"),
+        (dict(normalize=1), TypeError, "normalize"),
+        (dict(subtract_mean=True), ParameterError, "subtract_mean"),
+        (dict(snip_edges=False), ParameterError, "snip_edges is fixed"),
+    ]
     for kw, error, match in bad:
         with pytest.raises(error, match=match):
             fastmel.preset("ast", **kw)
@@ -365,10 +391,9 @@ def test_ast_bad_options_are_named():
 
 # For each: lengths around its frame boundaries, its frame count, its float64 bound.
 GEMMA = {
-    "gemma4": ((16000, 16001, 16160, 16161, 24000), lambda n: (n - 161) // 160 + 1,
-               GEMMA4_ATOL64),
+    "gemma4": ((16000, 16001, 16160, 16161, 24000), lambda n: (n - 161) // 160 + 1, GEMMA4_ATOL64),
     "gemma3n": ((16000, 16352, 16353, 24000), lambda n: (n - 513) // 160 + 1, GEMMA3N_ATOL64),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("signal", SIGNALS)
@@ -383,8 +408,9 @@ def test_gemma_equals_the_extractor(name, signal):
             err = max_abs(fastmel.preset(name)(y), theirs)
             assert err <= PRESET_ATOL[name], f"{signal}, {n} samples: {err:.3g}"
         # float64: the extractor's own steps on float64 audio (its FFT then in float64)
-        steps, _ = ref.gemma_extractor(name)._extract_spectrogram(y.double().numpy()[None],
-                                                                 np.ones(n, np.int32))  # fmt: skip
+        steps, _ = ref.gemma_extractor(name)._extract_spectrogram(
+            y.double().numpy()[None], np.ones(n, np.int32)
+        )
         err64 = max_abs(fastmel.preset(name, dtype=torch.float64)(y.double()), steps.T)
         assert err64 <= atol64, f"{signal}, {n} samples: float64 {err64:.3g}"
 
@@ -396,8 +422,9 @@ def test_gemma_padded_batch_equals_the_extractors_batch(name):
     lengths = [24000, 16161, 8000, 100]  # (the last makes no frame of its own)
     n = -(-max(lengths) // 128) * 128  # (it pads the batch to a multiple of 128 samples)
     y = torch.zeros(len(lengths), n)
-    for i, (kind, length) in enumerate(zip(("speech", "voiced", "noise", "speech"), lengths,
-                                           strict=True)):  # fmt: skip
+    for i, (kind, length) in enumerate(
+        zip(("speech", "voiced", "noise", "speech"), lengths, strict=True)
+    ):
         y[i, :length] = audio(kind, length / 16000 + 0.01, seed=i)[:length]
     if name == "gemma4":  # (whatever pads an item is ignored)
         rng = np.random.default_rng(2)
@@ -421,10 +448,12 @@ def test_gemma_per_bin_normalisation_and_options(name):
     err = max_abs(ours, ref.gemma_features(name, y, per_bin=True))
     print(f"\n{name} per-bin: max|ours - extractor| = {err:.3g}")
     assert err <= PRESET_ATOL[name], f"per-bin: {err:.3g}"
-    bad = [(dict(mel_floor=0.0), ParameterError, "mel_floor"),
-           (dict(per_bin_mean=[0.0] * 80), ParameterError, "per_bin_mean"),
-           (dict(per_bin_stddev=[0.0] * 128), ParameterError, "per_bin_stddev"),
-           (dict(per_bin_mean="x"), TypeError, "per_bin_mean")]
+    bad = [
+        (dict(mel_floor=0.0), ParameterError, "mel_floor"),
+        (dict(per_bin_mean=[0.0] * 80), ParameterError, "per_bin_mean"),
+        (dict(per_bin_stddev=[0.0] * 128), ParameterError, "per_bin_stddev"),
+        (dict(per_bin_mean="x"), TypeError, "per_bin_mean"),
+    ]
     bad += [(dict(n_fft=1024), ParameterError, "n_fft is fixed")] if name == "gemma4" else []
     for kw, error, match in bad:
         with pytest.raises(error, match=match):
@@ -444,7 +473,8 @@ def test_gemma_inputs_that_make_no_frame():
 
 def test_gemma3n_bank_and_window_are_its_extractors():
     extractor = ref.gemma_extractor("gemma3n")
-    np.testing.assert_array_equal(fastmel.kaldi_presets.gemma3n_mel_filters(sr=16000, n_fft=1024),
-                                  extractor.mel_filters.T)  # fmt: skip
+    np.testing.assert_array_equal(
+        fastmel.core.filters.gemma3n_mel_filters(sr=16000, n_fft=1024), extractor.mel_filters.T
+    )
     mel = fastmel.preset("gemma3n").mel
     np.testing.assert_array_equal(mel._window64().astype(np.float32), extractor.window)

@@ -1,4 +1,4 @@
-"""The Triton frames kernel (fastmel.fused) against librosa and against the PyTorch ops.
+"""The Triton frames kernel (fastmel.ops.fused) against librosa and against the PyTorch ops.
 
 Without a GPU the kernel runs in Triton's interpreter on CPU tensors (``TRITON_INTERPRET=1``,
 Triton is in the test extra), so the same kernel is checked everywhere; with CUDA the
@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import fastmel
-from fastmel import fused
+from fastmel.ops import fused
 from tests.conftest import assert_parity, make_signal
 
 pytest.importorskip("triton", reason="the Triton kernel needs triton (the test extra has it)")
@@ -35,20 +35,34 @@ CONFIGS = [
     dict(pad_mode="symmetric"),
     dict(n_fft=511, hop_length=100, pad_mode="symmetric"),
 ]
-IDS = ["default", "reflect", "edge", "uncentred", "power1", "odd", "htk128", "hamming", "f64",
-       "symmetric", "symmetric-odd"]  # fmt: skip
+IDS = [
+    "default",
+    "reflect",
+    "edge",
+    "uncentred",
+    "power1",
+    "odd",
+    "htk128",
+    "hamming",
+    "f64",
+    "symmetric",
+    "symmetric-odd",
+]
 
 
 @pytest.fixture(
     params=[
-        pytest.param("interpreter", marks=pytest.mark.skipif(
-            os.environ.get("TRITON_INTERPRET") != "1",
-            reason="with CUDA the compiled kernels are tested instead (conftest sets the "
-            "interpreter up only where there is no CUDA)",
-        )),
+        pytest.param(
+            "interpreter",
+            marks=pytest.mark.skipif(
+                os.environ.get("TRITON_INTERPRET") != "1",
+                reason="with CUDA the compiled kernels are tested instead (conftest sets the "
+                "interpreter up only where there is no CUDA)",
+            ),
+        ),
         pytest.param("cuda", marks=needs_cuda),
     ]
-)  # fmt: skip
+)
 def device(request, monkeypatch):
     """Where the kernel runs: Triton's interpreter on CPU tensors, or CUDA; every size of
     input uses it (eager calls otherwise use it only from fused.min_samples on)."""

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import fastmel
-from fastmel.graph import CUDAGraphStream, _phases, _StaticStream
+from fastmel.runtime.graph import CUDAGraphStream, _phases, _StaticStream
 from tests.conftest import assert_parity, make_signal
 from tests.test_streaming import CONFIGS, IDS, MODULES, expected_frames
 

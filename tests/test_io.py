@@ -13,8 +13,13 @@ import fastmel
 from fastmel import ParameterError
 from tests.conftest import make_signal
 
-FORMATS = [("wav", "PCM_16"), ("flac", "PCM_24"), ("ogg", "VORBIS"), ("mp3", "MPEG_LAYER_III"),
-           ("wav", "FLOAT")]  # fmt: skip
+FORMATS = [
+    ("wav", "PCM_16"),
+    ("flac", "PCM_24"),
+    ("ogg", "VORBIS"),
+    ("mp3", "MPEG_LAYER_III"),
+    ("wav", "FLOAT"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +54,19 @@ def test_load_equals_librosa(files, subtype, channels, sr, mono):
 
 @pytest.mark.parametrize(
     "kw",
-    [dict(offset=0.25), dict(duration=0.5), dict(offset=0.3, duration=0.41), dict(offset=0.0),
-     dict(duration=0.0), dict(offset=1.2, duration=5.0), dict(dtype=np.float64),
-     dict(dtype=np.float64, sr=16000, mono=False, offset=0.1),
-     *(dict(res_type=q, sr=16000) for q in fastmel.io.RES_TYPES)],
+    [
+        dict(offset=0.25),
+        dict(duration=0.5),
+        dict(offset=0.3, duration=0.41),
+        dict(offset=0.0),
+        dict(duration=0.0),
+        dict(offset=1.2, duration=5.0),
+        dict(dtype=np.float64),
+        dict(dtype=np.float64, sr=16000, mono=False, offset=0.1),
+        *(dict(res_type=q, sr=16000) for q in fastmel.io.RES_TYPES),
+    ],
     ids=str,
-)  # fmt: skip
+)
 def test_offset_duration_and_dtype_equal_librosa(files, kw):
     path = files["PCM_24", 2]
     assert_same(fastmel.load(path, **kw), librosa.load(path, **kw))

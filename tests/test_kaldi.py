@@ -15,7 +15,8 @@ import torch
 
 import fastmel
 from fastmel import MelStream, ParameterError
-from fastmel.kaldi import KALDI_WINDOWS, kaldi_frame_sizes, kaldi_window
+from fastmel.core.windows import KALDI_WINDOWS, kaldi_window
+from fastmel.feature.kaldi import kaldi_frame_sizes
 from tests import references as ref
 from tests.conftest import KALDI_ATOL32, KALDI_ATOL64, KALDI_BANK_ATOL, KALDI_RTOL32, make_signal
 
@@ -57,19 +58,26 @@ def _grid(n: int = 40, seed: int = 0) -> list[dict]:
     return grid
 
 
-
 def _kwargs(kw: dict) -> tuple[dict, dict]:
     """The preset's keywords and the references' for one grid point."""
     ours = {k: v for k, v in kw.items() if k not in ("band", "frames")}
     ours["fmin"], ours["fmax"] = kw["band"]
     win, hop = kw["frames"] or kaldi_frame_sizes(kw["sr"])
     ours["win_length"], ours["hop_length"] = win, hop
-    theirs = dict(sr=kw["sr"], n_mels=kw["n_mels"], low_freq=kw["band"][0],
-                  high_freq=kw["band"][1] or 0.0, frame_length=win, frame_shift=hop,
-                  window_type=kw["window"], preemph_coeff=kw["preemphasis"],
-                  remove_dc_offset=kw["remove_dc_offset"],
-                  round_to_power_of_two=kw["round_to_power_of_two"],
-                  snip_edges=kw["snip_edges"], use_power=kw["power"] == 2.0)  # fmt: skip
+    theirs = dict(
+        sr=kw["sr"],
+        n_mels=kw["n_mels"],
+        low_freq=kw["band"][0],
+        high_freq=kw["band"][1] or 0.0,
+        frame_length=win,
+        frame_shift=hop,
+        window_type=kw["window"],
+        preemph_coeff=kw["preemphasis"],
+        remove_dc_offset=kw["remove_dc_offset"],
+        round_to_power_of_two=kw["round_to_power_of_two"],
+        snip_edges=kw["snip_edges"],
+        use_power=kw["power"] == 2.0,
+    )
     return ours, theirs
 
 
@@ -137,13 +145,21 @@ def _torchaudio(y: np.ndarray, kw: dict, **extra) -> np.ndarray:
     _, theirs = _kwargs(kw)
     sr, win, hop = kw["sr"], theirs["frame_length"], theirs["frame_shift"]
     out = ref.torchaudio_kaldi_fbank(
-        torch.from_numpy(y), num_mel_bins=kw["n_mels"], sample_frequency=sr,
-        frame_length=(win + 0.5) * 1000 / sr, frame_shift=(hop + 0.5) * 1000 / sr,
-        low_freq=theirs["low_freq"], high_freq=theirs["high_freq"], window_type=kw["window"],
-        preemphasis_coefficient=kw["preemphasis"], remove_dc_offset=kw["remove_dc_offset"],
-        round_to_power_of_two=kw["round_to_power_of_two"], snip_edges=kw["snip_edges"],
-        use_power=kw["power"] == 2.0, **extra,
-    )  # fmt: skip
+        torch.from_numpy(y),
+        num_mel_bins=kw["n_mels"],
+        sample_frequency=sr,
+        frame_length=(win + 0.5) * 1000 / sr,
+        frame_shift=(hop + 0.5) * 1000 / sr,
+        low_freq=theirs["low_freq"],
+        high_freq=theirs["high_freq"],
+        window_type=kw["window"],
+        preemphasis_coefficient=kw["preemphasis"],
+        remove_dc_offset=kw["remove_dc_offset"],
+        round_to_power_of_two=kw["round_to_power_of_two"],
+        snip_edges=kw["snip_edges"],
+        use_power=kw["power"] == 2.0,
+        **extra,
+    )
     return out.T.numpy()
 
 
@@ -232,8 +248,12 @@ def test_wespeaker_is_pyannotes_speaker_embedding_input(signal):
 
 
 def test_wespeaker_batches_items_and_streams_only_without_the_mean():
-    y = np.stack([make_signal(kind, 16000, 1.0, seed=i)
-                  for i, kind in enumerate(("speech", "noise", "voiced"))]).astype(np.float32)
+    y = np.stack(
+        [
+            make_signal(kind, 16000, 1.0, seed=i)
+            for i, kind in enumerate(("speech", "noise", "voiced"))
+        ]
+    ).astype(np.float32)
     with pytest.raises(ParameterError, match="WeSpeaker cannot stream"):
         MelStream(fastmel.preset("wespeaker"))
     got = fastmel.preset("wespeaker")(torch.from_numpy(y)).numpy()
@@ -251,12 +271,15 @@ def test_wespeaker_batches_items_and_streams_only_without_the_mean():
 
 def write_am_mvn(path, shift: np.ndarray, scale: np.ndarray) -> None:
     """An am.mvn file as FunASR's models ship it (Kaldi nnet1 text: Splice, AddShift, Rescale)."""
+
     def vector(v: np.ndarray) -> str:
         return "<LearnRateCoef> 0 [ " + " ".join(f"{x:.6g}" for x in v) + " ]"
 
     n = len(shift)
-    path.write_text(f"<Nnet>\n<Splice> {n} {n}\n[ 0 ]\n<AddShift> {n} {n}\n{vector(shift)}\n"
-                    f"<Rescale> {n} {n}\n{vector(scale)}\n</Nnet>\n")  # fmt: skip
+    path.write_text(
+        f"<Nnet>\n<Splice> {n} {n}\n[ 0 ]\n<AddShift> {n} {n}\n{vector(shift)}\n"
+        f"<Rescale> {n} {n}\n{vector(scale)}\n</Nnet>\n"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -271,22 +294,24 @@ def am_mvn(tmp_path_factory):
 
 
 def test_am_mvn_is_read_as_funasr_reads_it(am_mvn, tmp_path):
-    shift, scale = fastmel.funasr.read_am_mvn(am_mvn)
+    shift, scale = fastmel.presets.funasr.read_am_mvn(am_mvn)
     text = am_mvn.read_text().split("\n")
     assert shift.shape == scale.shape == (560,)
     assert shift.tolist() == [float(v) for v in text[4].split()[3:-1]]  # (FunASR's indices)
     assert scale.tolist() == [float(v) for v in text[6].split()[3:-1]]
     assert -20 < shift.min() and shift.max() < 0 and 0 < scale.min() and scale.max() < 2
     bad = tmp_path / "bad.mvn"
-    cases = [("<Nnet> </Nnet>", "no <AddShift> vector"),
-             ("<AddShift> 2 2 <LearnRateCoef> 0 [ 1 2 ]", "no <Rescale> vector"),
-             ("<AddShift> [ 1 2 ] <Rescale> [ 1 ]", "2 values and <Rescale> 1")]  # fmt: skip
+    cases = [
+        ("<Nnet> </Nnet>", "no <AddShift> vector"),
+        ("<AddShift> 2 2 <LearnRateCoef> 0 [ 1 2 ]", "no <Rescale> vector"),
+        ("<AddShift> [ 1 2 ] <Rescale> [ 1 ]", "2 values and <Rescale> 1"),
+    ]
     for text, match in cases:
         bad.write_text(text)
         with pytest.raises(ParameterError, match=match):
-            fastmel.funasr.read_am_mvn(bad)
+            fastmel.presets.funasr.read_am_mvn(bad)
     with pytest.raises(ParameterError, match="cannot read"):
-        fastmel.funasr.read_am_mvn(tmp_path / "missing.mvn")
+        fastmel.presets.funasr.read_am_mvn(tmp_path / "missing.mvn")
     with pytest.raises(ParameterError, match="at least 560 values"):
         fastmel.preset("funasr", cmvn=(np.zeros(80), np.ones(80)))
     with pytest.raises(TypeError, match="cmvn must be"):
@@ -305,7 +330,7 @@ def test_funasr_is_wavfrontends_output(signal, am_mvn):
     # FunASR's WavFrontend with dither 0 (torchaudio's steps, its LFR loop, its CMVN) in
     # float32; in float64, Kaldi's steps in float64 on the scaled audio, stacked, normalised
     y = make_signal(signal, 16000, 1.5).astype(np.float32)
-    shift, scale = fastmel.funasr.read_am_mvn(am_mvn)
+    shift, scale = fastmel.presets.funasr.read_am_mvn(am_mvn)
     got = fastmel.preset("funasr", cmvn=am_mvn)(torch.from_numpy(y)).numpy()
     theirs = ref.funasr_features(torch.from_numpy(y), cmvn=(shift, scale)).numpy()
     assert got.shape == theirs.shape == (560, 25)  # (148 frames, every 6th)
@@ -339,7 +364,7 @@ def test_funasr_stacks_frames_as_its_lfr_loop(m, n):
 @pytest.mark.parametrize("m, n", [(7, 6), (5, 1), (1, 3), (8, 3), (2, 5)])
 @pytest.mark.parametrize("sizes", CHUNKINGS, ids=str)
 def test_funasr_streams_each_row_once_its_frames_have_arrived(m, n, sizes, am_mvn):
-    shift, scale = fastmel.funasr.read_am_mvn(am_mvn)
+    shift, scale = fastmel.presets.funasr.read_am_mvn(am_mvn)
     cmvn = (np.resize(shift, 80 * m), np.resize(scale, 80 * m))
     front = fastmel.preset("funasr", lfr_m=m, lfr_n=n, cmvn=cmvn)
     y = torch.from_numpy(np.stack([make_signal(k, 16000, 0.6) for k in ("speech", "chirp")]))
@@ -371,7 +396,7 @@ def test_funasr_stream_of_short_signals_forks_and_is_not_static(m, n):
     assert torch.equal(torch.cat(head + tails[0], -1), torch.cat(head + tails[1], -1))
     assert (torch.cat(head + tails[0], -1) - front(y)).abs().max() <= 1e-4
     with pytest.raises(ParameterError, match="FunASR stacks frames into rows"):
-        fastmel.graph._StaticStream(MelStream(front), y[:640])
+        fastmel.runtime.graph._StaticStream(MelStream(front), y[:640])
     with pytest.raises(ParameterError, match="subtract_mean does not apply to funasr"):
         fastmel.preset("funasr", subtract_mean=True)
 
@@ -379,7 +404,7 @@ def test_funasr_stream_of_short_signals_forks_and_is_not_static(m, n):
 def test_funasr_without_stacking_is_the_kaldi_fbank_normalised_frame_by_frame(am_mvn):
     y = torch.from_numpy(np.stack([make_signal(k, 16000, 1.0) for k in ("speech", "chirp")]))
     kaldi = fastmel.preset("kaldi", window="hamming", input_scale=fastmel.presets.PCM_SCALE)
-    shift, scale = fastmel.funasr.read_am_mvn(am_mvn)
+    shift, scale = fastmel.presets.funasr.read_am_mvn(am_mvn)
     for cmvn in (None, (shift[:80], scale[:80])):
         front = fastmel.preset("funasr", lfr_m=1, lfr_n=1, cmvn=cmvn)
         assert front.frame_stacker() is None
@@ -395,8 +420,11 @@ def test_funasr_without_stacking_is_the_kaldi_fbank_normalised_frame_by_frame(am
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-@pytest.mark.parametrize("kw", [{}, {"power": 1.0, "window": "hamming"},
-                                {"snip_edges": False, "preemphasis": 0.0}], ids=str)  # fmt: skip
+@pytest.mark.parametrize(
+    "kw",
+    [{}, {"power": 1.0, "window": "hamming"}, {"snip_edges": False, "preemphasis": 0.0}],
+    ids=str,
+)
 def test_input_scale_equals_scaling_the_audio(kw, dtype):
     # a power of two is exact through every linear step, so folding it into the banks gives
     # the features of the scaled audio bit for bit; another scale as float32 rounding allows
@@ -415,9 +443,16 @@ def test_input_scale_equals_scaling_the_audio(kw, dtype):
 
 
 def test_input_scale_is_checked():
-    for bad, error in ((0.0, ParameterError), (-1.0, ParameterError), (math.inf, ParameterError),
-                       (math.nan, ParameterError), (1e30, ParameterError), (1e-30, ParameterError),
-                       ("2", TypeError), (True, TypeError)):  # fmt: skip
+    for bad, error in (
+        (0.0, ParameterError),
+        (-1.0, ParameterError),
+        (math.inf, ParameterError),
+        (math.nan, ParameterError),
+        (1e30, ParameterError),
+        (1e-30, ParameterError),
+        ("2", TypeError),
+        (True, TypeError),
+    ):
         with pytest.raises(error, match="input_scale"):
             fastmel.preset("kaldi", input_scale=bad)
     assert "input_scale=32768" in repr(fastmel.preset("wespeaker"))
@@ -446,10 +481,17 @@ def test_windows_equal_kaldi_native_fbank(name, n):
     np.testing.assert_array_equal(kaldi_window(name, n).astype(np.float32), theirs)
 
 
-@pytest.mark.parametrize("sr,n_fft,n_mels,fmin,fmax", [
-    (16000, 512, 80, 20.0, 0.0), (16000, 512, 23, 20.0, 0.0), (8000, 256, 40, 20.0, -400.0),
-    (22050, 1024, 128, 0.0, 8000.0), (44100, 2048, 80, 100.0, 0.0), (16000, 400, 80, 20.0, 0.0),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "sr,n_fft,n_mels,fmin,fmax",
+    [
+        (16000, 512, 80, 20.0, 0.0),
+        (16000, 512, 23, 20.0, 0.0),
+        (8000, 256, 40, 20.0, -400.0),
+        (22050, 1024, 128, 0.0, 8000.0),
+        (44100, 2048, 80, 100.0, 0.0),
+        (16000, 400, 80, 20.0, 0.0),
+    ],
+)
 def test_mel_banks_equal_kaldi_native_fbank(sr, n_fft, n_mels, fmin, fmax):
     opts = knf.FbankOptions()
     opts.frame_opts.samp_freq, opts.frame_opts.frame_length_ms = sr, (n_fft + 0.5) * 1000 / sr
@@ -460,8 +502,9 @@ def test_mel_banks_equal_kaldi_native_fbank(sr, n_fft, n_mels, fmin, fmax):
     assert ours.shape == theirs.shape == (n_mels, n_fft // 2 + 1) and ours.dtype == np.float32
     assert not ours[:, -1].any()  # the Nyquist bin has no weight
     assert np.abs(ours - theirs).max() <= KALDI_BANK_ATOL
-    exact = fastmel.kaldi_mel_filters(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax,
-                                      dtype=np.float64)  # fmt: skip
+    exact = fastmel.kaldi_mel_filters(
+        sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, dtype=np.float64
+    )
     assert np.abs(exact - theirs).max() <= KALDI_BANK_ATOL
 
 
@@ -511,22 +554,29 @@ def test_preset_follows_device_and_dtype():
     assert front.float()(y.float()).dtype == torch.float32
 
 
-@pytest.mark.parametrize("kw,error,match", [
-    (dict(window="hann_periodic"), ParameterError, "window='hann_periodic' must be one of"),
-    (dict(n_mels=2), ParameterError, "n_mels=2"),
-    (dict(n_mels=200), ParameterError, r"mel bank \d+ holds no FFT bin"),
-    (dict(fmin=8000.0), ParameterError, "fmin=8000 and fmax=8000"),
-    (dict(fmax=9000.0), ParameterError, "fmax=9000"),
-    (dict(fmin=-1.0), ParameterError, "fmin=-1"),
-    (dict(fmax=-8000.0), ParameterError, "fmax=0"),
-    (dict(win_length=401, round_to_power_of_two=False), ParameterError, "n_fft=401 must be even"),
-    (dict(win_length=1), ParameterError, "win_length=1"),
-    (dict(hop_length=0), ParameterError, "hop_length=0"),
-    (dict(preemphasis=1.5), ParameterError, "preemphasis=1.5 must be in"),
-    (dict(snip_edges="no"), TypeError, "snip_edges must be a bool"),
-    (dict(power=1.5), ParameterError, "power=1.5 must be 2.0"),
-    (dict(n_fft=512), TypeError, "n_fft"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "kw,error,match",
+    [
+        (dict(window="hann_periodic"), ParameterError, "window='hann_periodic' must be one of"),
+        (dict(n_mels=2), ParameterError, "n_mels=2"),
+        (dict(n_mels=200), ParameterError, r"mel bank \d+ holds no FFT bin"),
+        (dict(fmin=8000.0), ParameterError, "fmin=8000 and fmax=8000"),
+        (dict(fmax=9000.0), ParameterError, "fmax=9000"),
+        (dict(fmin=-1.0), ParameterError, "fmin=-1"),
+        (dict(fmax=-8000.0), ParameterError, "fmax=0"),
+        (
+            dict(win_length=401, round_to_power_of_two=False),
+            ParameterError,
+            "n_fft=401 must be even",
+        ),
+        (dict(win_length=1), ParameterError, "win_length=1"),
+        (dict(hop_length=0), ParameterError, "hop_length=0"),
+        (dict(preemphasis=1.5), ParameterError, "preemphasis=1.5 must be in"),
+        (dict(snip_edges="no"), TypeError, "snip_edges must be a bool"),
+        (dict(power=1.5), ParameterError, "power=1.5 must be 2.0"),
+        (dict(n_fft=512), TypeError, "n_fft"),
+    ],
+)
 def test_preset_errors_name_the_parameter(kw, error, match):
     with pytest.raises(error, match=match):
         fastmel.preset("kaldi", **kw)
@@ -555,9 +605,9 @@ def test_fft_size_is_checked():
     # (fft_size's numbers are tested through Gemma 3n's front end, FFT 1024 for 512-sample
     # frames, against its extractor: tests/test_extractors.py)
     with pytest.raises(ParameterError, match="fft_size=256 must be an integer >= 400"):
-        fastmel.kaldi.KaldiSpectrogram(sr=16000, fft_size=256)
+        fastmel.feature.kaldi.KaldiSpectrogram(sr=16000, fft_size=256)
     with pytest.raises(ParameterError, match="fft_size=1025 must be even"):
-        fastmel.kaldi.KaldiSpectrogram(sr=16000, fft_size=1025)
+        fastmel.feature.kaldi.KaldiSpectrogram(sr=16000, fft_size=1025)
     with pytest.raises(TypeError, match="fft_size must be an int"):
-        fastmel.kaldi.KaldiSpectrogram(sr=16000, fft_size=512.0)
-    assert fastmel.kaldi.KaldiSpectrogram(sr=16000, fft_size=1024).fft_size == 1024
+        fastmel.feature.kaldi.KaldiSpectrogram(sr=16000, fft_size=512.0)
+    assert fastmel.feature.kaldi.KaldiSpectrogram(sr=16000, fft_size=1024).fft_size == 1024

@@ -28,8 +28,16 @@ GRID = list(itertools.product([1, 2, 3], ["ortho", None], [0, 22], [13, 20, 40])
 @pytest.mark.parametrize("dct_type,norm,lifter,n_mfcc", GRID)
 def test_mfcc_matches_librosa(dct_type, norm, lifter, n_mfcc):
     y = make_signal("speech", 16000, 1.5)
-    kw = dict(sr=16000, n_mfcc=n_mfcc, dct_type=dct_type, norm=norm, lifter=lifter,
-              n_fft=512, hop_length=160, n_mels=40)  # fmt: skip
+    kw = dict(
+        sr=16000,
+        n_mfcc=n_mfcc,
+        dct_type=dct_type,
+        norm=norm,
+        lifter=lifter,
+        n_fft=512,
+        hop_length=160,
+        n_mels=40,
+    )
     for dtype in (np.float32, np.float64):  # dtype: the mel basis', as librosa's keyword
         ref = librosa.feature.mfcc(y=y.astype(dtype), **kw, dtype=dtype)
         ours = fastmel.mfcc(y=y.astype(dtype), **kw, dtype=dtype)
@@ -56,9 +64,16 @@ def test_mfcc_module_is_a_module():
     assert m.double().dct.dtype == torch.float64
 
 
-@pytest.mark.parametrize("bad,match", [(dict(n_mfcc=0), "n_mfcc"), (dict(dct_type=4), "dct_type"),
-                                       (dict(norm="l2"), "norm"), (dict(lifter=-1), "lifter"),
-                                       (dict(n_mfcc=200), "n_mfcc")])  # fmt: skip
+@pytest.mark.parametrize(
+    "bad,match",
+    [
+        (dict(n_mfcc=0), "n_mfcc"),
+        (dict(dct_type=4), "dct_type"),
+        (dict(norm="l2"), "norm"),
+        (dict(lifter=-1), "lifter"),
+        (dict(n_mfcc=200), "n_mfcc"),
+    ],
+)
 def test_mfcc_bad_parameters(bad, match):
     with pytest.raises(fastmel.ParameterError, match=match):
         fastmel.mfcc(y=np.zeros(4000, dtype=np.float32), sr=16000, **bad)

@@ -77,7 +77,7 @@ def test_autograd_matches_finite_differences():
 
 
 @pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("pad_mode", fastmel.padding.PAD_MODES)
+@pytest.mark.parametrize("pad_mode", fastmel.core.padding.PAD_MODES)
 def test_device_parity_with_librosa(device, pad_mode):
     m = fastmel.MelSpectrogram(**KW, pad_mode=pad_mode).to(device)
     assert m.window.device.type == device
@@ -113,7 +113,7 @@ def test_compiles_with_fullgraph_and_matches_eager(center, pad_mode):
 
 
 def test_function_caches_modules_and_clear_cache():
-    from fastmel import spectrogram
+    from fastmel.feature import spectrogram
 
     fastmel.clear_cache()
     fastmel.melspectrogram(y=_y(), **KW)
@@ -155,7 +155,7 @@ def test_repr_names_the_configuration():
 
 @pytest.mark.parametrize("shape", [(), (3,), (2, 2)])
 def test_long_inputs_are_processed_in_blocks_with_the_same_result(shape, monkeypatch):
-    from fastmel import spectrogram
+    from fastmel.feature import spectrogram
 
     y = torch.from_numpy(make_signal("speech", 16000, 2.0).astype(np.float32)).expand(*shape, -1)
     m = fastmel.MelSpectrogram(**KW)
@@ -168,8 +168,11 @@ def test_long_inputs_are_processed_in_blocks_with_the_same_result(shape, monkeyp
 
 def test_a_long_signal_matches_librosa():
     y = make_signal("speech", 16000, 30.0).astype(np.float32)  # above the block threshold
-    assert_parity(fastmel.MelSpectrogram(**KW)(torch.from_numpy(y)),
-                  librosa.feature.melspectrogram(y=y, **KW), np.float32)  # fmt: skip
+    assert_parity(
+        fastmel.MelSpectrogram(**KW)(torch.from_numpy(y)),
+        librosa.feature.melspectrogram(y=y, **KW),
+        np.float32,
+    )
 
 
 def _copies(module):
@@ -207,7 +210,7 @@ def test_pickled_deep_copied_and_saved_modules_compute_the_same(kind):
 def test_a_loaded_module_rebuilds_its_derived_state_for_where_it_is_loaded(monkeypatch):
     # A module built where the Triton kernel runs (a GPU), loaded where it does not (a CPU):
     # the kernel path is decided again on load, not carried in the pickle.
-    from fastmel import fused
+    from fastmel.ops import fused
 
     monkeypatch.setattr(fused, "runs_on", lambda device: True)
     module = fastmel.MelSpectrogram(**KW)

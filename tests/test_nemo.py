@@ -73,7 +73,9 @@ def test_other_rates_take_nemos_frame_sizes(sr):
     front = fastmel.preset("nemo", sr=sr, dtype=torch.float64)
     c = front.mel.config
     assert (c.win_length, c.hop_length, c.n_fft) == (
-        int(0.025 * sr), int(0.01 * sr), 1 << (int(0.025 * sr) - 1).bit_length()
+        int(0.025 * sr),
+        int(0.01 * sr),
+        1 << (int(0.025 * sr) - 1).bit_length(),
     )
     y = audio("voiced", sr, 1.0, torch.float64)
     check(front(y), ref.nemo_features(y, sr=sr), NEMO_ATOL64, f"{sr} Hz")
@@ -147,8 +149,9 @@ def padded_batch(dtype=torch.float32, junk: bool = False) -> tuple[torch.Tensor,
     y = torch.stack([audio(k, seconds=n / 16000, dtype=dtype) for k in kinds])
     lengths = torch.tensor(PADDED_LENGTHS)
     past = torch.arange(n) >= lengths.unsqueeze(1)
-    return y.masked_fill(past, 0.0) + (3.0 * torch.randn(y.shape, dtype=dtype) * past if junk
-                                       else 0.0), lengths  # fmt: skip
+    return y.masked_fill(past, 0.0) + (
+        3.0 * torch.randn(y.shape, dtype=dtype) * past if junk else 0.0
+    ), lengths
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=str)
@@ -193,8 +196,9 @@ def test_padded_batch_takes_gradients_and_compiles_without_graph_breaks():
     front = fastmel.preset("nemo", dtype=torch.float64)
     x = y[1:4, :1200].clone().requires_grad_()
     short = torch.tensor([1200, 700, 400])
-    assert torch.autograd.gradcheck(lambda x: front(x, lengths=short)[..., :8, :9], (x,),
-                                    eps=1e-6, atol=1e-4, fast_mode=True)  # fmt: skip
+    assert torch.autograd.gradcheck(
+        lambda x: front(x, lengths=short)[..., :8, :9], (x,), eps=1e-6, atol=1e-4, fast_mode=True
+    )
     torch._dynamo.reset()
     compiled = torch.compile(front, fullgraph=True)
     check(compiled(y, lengths=lengths), front(y, lengths=lengths), 1e-9, "compiled")
@@ -224,8 +228,12 @@ def test_unnormalised_features_stream_exactly(pad_to, sizes):
     stream = MelStream(front)
     streamed = stream_in_sizes(stream, y, sizes)
     check(streamed, front(y), 1e-5, "stream against offline")
-    check(streamed, ref.nemo_features(y, normalize=None, pad_to=pad_to), PRESET_ATOL["nemo"],
-          "stream against NeMo's steps")  # fmt: skip
+    check(
+        streamed,
+        ref.nemo_features(y, normalize=None, pad_to=pad_to),
+        PRESET_ATOL["nemo"],
+        "stream against NeMo's steps",
+    )
     # every STFT frame went through the stream, the last (which NeMo sets to 0) at the flush
     assert stream.frames_emitted == 1 + y.shape[-1] // 160
 
@@ -238,8 +246,9 @@ def test_per_feature_normalisation_refuses_to_stream_and_says_what_streams():
 def test_nemo_front_end_takes_gradients():
     y = audio("speech", seconds=0.5, dtype=torch.float64).requires_grad_()
     front = fastmel.preset("nemo", dtype=torch.float64)
-    assert torch.autograd.gradcheck(lambda x: front(x)[:8, :12], (y[:1200],), eps=1e-6,
-                                    atol=1e-4, fast_mode=True)  # fmt: skip
+    assert torch.autograd.gradcheck(
+        lambda x: front(x)[:8, :12], (y[:1200],), eps=1e-6, atol=1e-4, fast_mode=True
+    )
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import fastmel
-from fastmel.padding import PAD_MODES, edge_samples, pad_both
+from fastmel.core.padding import PAD_MODES, edge_samples, pad_both
 from tests.conftest import assert_parity, make_signal
 
 
@@ -31,7 +31,7 @@ def test_linear_ramp_follows_numpy_1_promotion_under_numpy_1(monkeypatch):
     # in float32 (value-based casting), as its source reads: arange(p) * ((edge - 0.0) / p).
     # The test above checks np.pad itself under whichever NumPy is installed; this checks
     # the NumPy 1 branch wherever NumPy 2 is installed.
-    from fastmel import padding
+    from fastmel.core import padding
 
     monkeypatch.setattr(padding, "_NUMPY1_RAMPS", True)
     s = np.random.default_rng(1).uniform(0.5, 2.0, size=(3, 4)).astype(np.float32)

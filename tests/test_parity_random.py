@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fastmel
-from fastmel.padding import PAD_MODES
+from fastmel.core.padding import PAD_MODES
 from tests.conftest import assert_parity, make_signal
 
 
@@ -28,17 +28,23 @@ def configurations(draw) -> dict:
     fmax = draw(st.one_of(st.none(), st.floats(sr / 8, sr / 2)))
     fmin = draw(st.floats(0.0, 0.9 * (fmax or sr / 2)))
     return dict(
-        sr=sr, n_fft=n_fft, win_length=win_length, hop_length=hop_length,
+        sr=sr,
+        n_fft=n_fft,
+        win_length=win_length,
+        hop_length=hop_length,
         window=draw(st.sampled_from(["hann", "hamming", "blackman", "bartlett", "boxcar"])),
-        center=draw(st.booleans()), pad_mode=draw(st.sampled_from(PAD_MODES)),
-        power=draw(st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0])), n_mels=draw(st.integers(1, 160)),
-        fmin=fmin, fmax=fmax, htk=draw(st.booleans()),
+        center=draw(st.booleans()),
+        pad_mode=draw(st.sampled_from(PAD_MODES)),
+        power=draw(st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0])),
+        n_mels=draw(st.integers(1, 160)),
+        fmin=fmin,
+        fmax=fmax,
+        htk=draw(st.booleans()),
         norm=draw(st.sampled_from(["slaney", None, 1.0, 2.0, np.inf])),
-    )  # fmt: skip
+    )
 
 
-@settings(max_examples=80, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))  # fmt: skip
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(
     kw=configurations(),
     seconds=st.floats(0.01, 0.5),

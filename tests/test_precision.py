@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import fastmel
-from fastmel import precision
+from fastmel.ops import precision
 from tests.conftest import assert_parity, make_signal
 
 KW = dict(sr=16000, n_fft=800, hop_length=200, n_mels=80, fmin=55.0, fmax=7600.0)
@@ -97,9 +97,9 @@ def test_the_projection_takes_the_float64_route(bf16_cpu):
 
 
 def test_mfcc_and_the_functions_take_the_float64_route(bf16_cpu, monkeypatch):
-    from fastmel import spectrogram
+    from fastmel.feature import spectrogram
 
-    mfcc_module = importlib.import_module("fastmel.mfcc")  # (fastmel.mfcc is the function)
+    mfcc_module = importlib.import_module("fastmel.feature.mfcc")  # (fastmel.mfcc: the function)
 
     asked = []  # the dtype each cached constant is requested in
 

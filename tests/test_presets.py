@@ -10,6 +10,7 @@ import torch
 
 import fastmel
 from fastmel import MelStream, ParameterError
+from fastmel.presets import PRESET_SPECS
 from tests import references as ref
 from tests.conftest import PRESET_ATOL, make_signal
 
@@ -18,8 +19,11 @@ def _audio(sr: int, seconds: float = 2.0, batch: int = 0) -> torch.Tensor:
     kinds = ["speech", "voiced", "chirp", "noise"]
     if not batch:
         return torch.from_numpy(make_signal("speech", sr, seconds).astype(np.float32))
-    return torch.from_numpy(np.stack([make_signal(kinds[i % 4], sr, seconds, seed=i)
-                                      for i in range(batch)]).astype(np.float32))  # fmt: skip
+    return torch.from_numpy(
+        np.stack([make_signal(kinds[i % 4], sr, seconds, seed=i) for i in range(batch)]).astype(
+            np.float32
+        )
+    )
 
 
 def max_abs(a, b) -> float:
@@ -49,59 +53,13 @@ def stream_in_sizes(stream: MelStream, y: torch.Tensor, sizes: list[int]) -> tor
 
 
 def reference_output(name: str, y: torch.Tensor, **kw) -> torch.Tensor | np.ndarray:
-    if name == "whisper":
-        return ref.whisper_log_mel(y, kw.get("n_mels", 80))
-    if name == "wav2lip":
-        return ref.wav2lip_mel(y.double().numpy(), kw.get("pad_mode", "constant"))
-    if name == "hifigan":
-        return ref.hifigan_mel(y.reshape(-1, y.shape[-1]), 1024, 80, 22050, 256, 1024, 0, 8000
-                               ).reshape(y.shape[:-1] + (80, -1))  # fmt: skip
-    if name == "bigvgan":
-        return ref.hifigan_mel(y.reshape(-1, y.shape[-1]), 1024, 100, 24000, 256, 1024, 0, None
-                               ).reshape(y.shape[:-1] + (100, -1))  # fmt: skip
-    if name == "cosyvoice":
-        return ref.hifigan_mel(y.reshape(-1, y.shape[-1]), 1920, 80, 24000, 480, 1920, 0, 8000
-                               ).reshape(y.shape[:-1] + (80, -1))  # fmt: skip
-    if name == "vocos":
-        return ref.vocos_mel(y)
-    if name == "f5tts":
-        return ref.vocos_mel(y, floor=1e-5)
-    if name == "styletts2":
-        return ref.styletts2_mel(y)
-    if name == "kaldi":  # (more in tests/test_kaldi.py)
-        lead = y.shape[:-1]
-        y = y.reshape(-1, y.shape[-1]).numpy()
-        snip = kw.get("snip_edges", True)
-        out = np.stack([ref.knf_fbank(item, snip_edges=snip)[0] for item in y])
-        return out.reshape(lead + out.shape[1:])
-    if name in ("campplus", "wespeaker", "funasr"):  # CosyVoice's, pyannote's, FunASR's (more
-        # in test_kaldi.py)
-        features = {"campplus": ref.campplus_features, "wespeaker": ref.wespeaker_features,
-                    "funasr": ref.funasr_features}[name]  # fmt: skip
-        out = torch.stack([features(item) for item in y.reshape(-1, y.shape[-1])])
-        return out.reshape(y.shape[:-1] + out.shape[1:])
-    if name == "speechbrain":
-        out = torch.stack([ref.speechbrain_features(item, **kw)
-                           for item in y.reshape(-1, y.shape[-1])])  # fmt: skip
-        return out.reshape(y.shape[:-1] + out.shape[1:])
-    if name == "nemo":  # (more in tests/test_nemo.py)
-        return ref.nemo_features(y, **kw)
-    if name == "seamless":  # (more in tests/test_extractors.py)
-        return ref.seamless_features(y, **kw)
-    if name == "ast":  # (more in tests/test_extractors.py)
-        return ref.ast_features(y, **kw)
-    if name in ("gemma4", "gemma3n"):  # (more in tests/test_extractors.py)
-        return ref.gemma_features(name, y, **kw)
-    raise ValueError(name)
+    """The preset's reference (the function of tests/references.py its record names)."""
+    return getattr(ref, PRESET_SPECS[name].reference)(y, **kw)
 
 
 # Presets whose reference is a transformers feature extractor itself (tests/test_extractors.py)
 EXTRACTED = ("seamless", "ast", "gemma4", "gemma3n")
-SR = {"whisper": 16000, "wav2lip": 16000, "hifigan": 22050, "bigvgan": 24000, "cosyvoice": 24000,
-      "vocos": 24000, "f5tts": 24000, "styletts2": 24000, "kaldi": 16000, "campplus": 16000,
-      "wespeaker": 16000, "funasr": 16000, "speechbrain": 16000, "nemo": 16000,
-      "seamless": 16000, "ast": 16000, "gemma4": 16000,
-      "gemma3n": 16000}
+SR = {name: int(spec.audio_rate) for name, spec in PRESET_SPECS.items()}
 CASES = [
     ("whisper", {}),
     ("whisper", {"n_mels": 128}),
@@ -130,8 +88,24 @@ def test_preset_equals_reference(name, kw, signal):
     assert_preset(name, fastmel.preset(name, **kw)(y), reference_output(name, y, **kw), signal)
 
 
-@pytest.mark.parametrize("name", ["hifigan", "bigvgan", "cosyvoice", "vocos", "styletts2",
-                                  "wav2lip"])  # fmt: skip
+@pytest.mark.parametrize("name", PRESET_SPECS)
+@pytest.mark.parametrize("signal", ["speech", "voiced"])
+def test_every_registered_preset_equals_its_reference(name, signal):
+    y = torch.from_numpy(make_signal(signal, SR[name], 1.5).astype(np.float32))
+    assert_preset(name, fastmel.preset(name)(y), reference_output(name, y), signal)
+
+
+def test_every_registered_preset_has_a_reference_and_a_citation():
+    for name, spec in PRESET_SPECS.items():
+        assert callable(getattr(ref, spec.reference, None)), f"{name}: no {spec.reference}"
+        assert spec.model and spec.front_end.__doc__, name
+        assert spec.streams == fastmel.preset(name).causal, name
+        assert spec.streams or spec.why_not_streaming, name
+
+
+@pytest.mark.parametrize(
+    "name", ["hifigan", "bigvgan", "cosyvoice", "vocos", "styletts2", "wav2lip"]
+)
 def test_batched_preset_equals_each_item(name):
     y = _audio(SR[name], 1.0, batch=3)
     front = fastmel.preset(name)
@@ -169,10 +143,13 @@ def test_whisper_equals_transformers_whisper_feature_extractor():
     # padded or trimmed to 30 s and normalised by its own max, as max_over="item"
     transformers = pytest.importorskip("transformers", reason="transformers not installed")
     n = 480000  # 30 s, whisper.audio.N_SAMPLES
-    items = [make_signal(kind, 16000, seconds).astype(np.float32)
-             for kind, seconds in (("speech", 3.0), ("chirp", 12.0), ("noise", 31.0))]  # fmt: skip
-    y = torch.stack([torch.nn.functional.pad(torch.from_numpy(x[:n]), (0, n - len(x[:n])))
-                     for x in items])  # fmt: skip
+    items = [
+        make_signal(kind, 16000, seconds).astype(np.float32)
+        for kind, seconds in (("speech", 3.0), ("chirp", 12.0), ("noise", 31.0))
+    ]
+    y = torch.stack(
+        [torch.nn.functional.pad(torch.from_numpy(x[:n]), (0, n - len(x[:n]))) for x in items]
+    )
     for n_mels in (80, 128):
         extractor = transformers.WhisperFeatureExtractor(feature_size=n_mels)
         ours = fastmel.preset("whisper", n_mels=n_mels, max_over="item")(y)
@@ -203,8 +180,9 @@ def test_vocos_filterbank_against_torchaudio_when_it_imports():
     except Exception:  # not installed, or built for another torch
         pytest.skip("torchaudio does not import here")
     fb = taf.melscale_fbanks(513, 0.0, 12000.0, 100, 24000).numpy().T
-    np.testing.assert_allclose(fastmel.torchaudio_mel_filters(sr=24000, n_fft=1024, n_mels=100), fb,
-                               rtol=0, atol=1e-7)  # fmt: skip
+    np.testing.assert_allclose(
+        fastmel.torchaudio_mel_filters(sr=24000, n_fft=1024, n_mels=100), fb, rtol=0, atol=1e-7
+    )
 
 
 def test_speechbrain_filterbank_is_its_own():
@@ -245,9 +223,12 @@ def test_styletts2_bands_are_placed_for_16_khz_on_24_khz_audio():
     front = fastmel.preset("styletts2")
     assert type(front).audio_rate() == 24000 and front.mel.config.sr == 16000
     assert front.mel.config.fmax == 8000
-    np.testing.assert_allclose(front.mel.mel_basis.numpy(),
-                               ref.torchaudio_fbank(1025, 0.0, 8000.0, 80, 16000).T,
-                               rtol=0, atol=1e-7)  # fmt: skip
+    np.testing.assert_allclose(
+        front.mel.mel_basis.numpy(),
+        ref.torchaudio_fbank(1025, 0.0, 8000.0, 80, 16000).T,
+        rtol=0,
+        atol=1e-7,
+    )
     y = _audio(24000, 1.0)
     out = front(y)
     assert max_abs(fastmel.preset("styletts2", sr=48000)(y), out) == 0  # sr: the audio's rate
@@ -298,10 +279,26 @@ def test_pushes_under_inference_mode_mix_with_others(name):
 
 
 def test_preset_errors_and_registry():
-    assert sorted(fastmel.PRESETS) == ["ast", "bigvgan", "campplus", "cosyvoice", "f5tts", "funasr",
-                                       "gemma3n", "gemma4", "hifigan", "kaldi", "nemo", "seamless",
-                                       "speechbrain", "styletts2", "vocos", "wav2lip", "wespeaker",
-                                       "whisper"]  # fmt: skip
+    assert sorted(fastmel.PRESETS) == [
+        "ast",
+        "bigvgan",
+        "campplus",
+        "cosyvoice",
+        "f5tts",
+        "funasr",
+        "gemma3n",
+        "gemma4",
+        "hifigan",
+        "kaldi",
+        "nemo",
+        "seamless",
+        "speechbrain",
+        "styletts2",
+        "vocos",
+        "wav2lip",
+        "wespeaker",
+        "whisper",
+    ]
     with pytest.raises(ParameterError, match="preset 'tacotron'"):
         fastmel.preset("tacotron")
     with pytest.raises(ParameterError, match="n_mels"):
@@ -313,11 +310,15 @@ def test_preset_errors_and_registry():
     for name, cls in fastmel.PRESETS.items():  # each docstring cites its reference
         assert cls.__doc__ and any(
             w in cls.__doc__
-            for w in ("audio.py", "meldataset", "Vocos", "compute-fbank-feats", "features.py",
-                      "feature_extraction")
-        ), (
-            name
-        )
+            for w in (
+                "audio.py",
+                "meldataset",
+                "Vocos",
+                "compute-fbank-feats",
+                "features.py",
+                "feature_extraction",
+            )
+        ), name
 
 
 def test_presets_follow_device_and_dtype():
@@ -329,23 +330,9 @@ def test_presets_follow_device_and_dtype():
     assert err <= PRESET_ATOL["hifigan"]
 
 
-def test_worst_preset_errors_are_reported(record_property):
-    worst = {}
-    for name, kw in CASES:
-        for signal in ("speech", "voiced", "chirp", "fullscale"):
-            y = torch.from_numpy(make_signal(signal, SR[name], 1.5).astype(np.float32))
-            err = max_abs(fastmel.preset(name, **kw)(y), reference_output(name, y, **kw))
-            key = name + ("-" + "-".join(f"{k}={v}" for k, v in kw.items()) if kw else "")
-            worst[key] = max(worst.get(key, 0.0), err)
-    for key, err in worst.items():
-        record_property(f"worst_abs_err_{key}", err)
-        tol = PRESET_ATOL[key.split("-")[0]]
-        print(f"\nworst max|preset - reference| {key}: {err:.3g} (tolerance {tol})")
-        assert err <= tol
-
-
-@pytest.mark.parametrize("name", ["wav2lip", "whisper", "nemo", "funasr", "seamless", "ast",
-                                  "gemma4", "gemma3n"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name", ["wav2lip", "whisper", "nemo", "funasr", "seamless", "ast", "gemma4", "gemma3n"]
+)
 def test_presets_compile_without_graph_breaks(name):
     torch._dynamo.reset()
     front = fastmel.preset(name)

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 import fastmel
-from fastmel import projection as proj
-from fastmel.projection import apply_plan, band_partitions
+from fastmel.ops import projection as proj
+from fastmel.ops.projection import apply_plan, band_partitions
 from tests.conftest import assert_parity
 
 CONFIGS = [
@@ -119,7 +119,7 @@ def test_few_rows_through_linear_equal_librosa(kw, monkeypatch):
     # projection; run that branch on the CPU here (CUDA runs it in tests/test_module.py).
     import librosa
 
-    from fastmel import projection
+    from fastmel.ops import projection
 
     monkeypatch.setattr(projection, "LINEAR_ON_CPU", True)
     calls = []
@@ -137,7 +137,7 @@ def test_more_filters_than_the_split_handles_take_one_group(monkeypatch):
     # covering every non-zero is used (lowered here so that the test stays small).
     import librosa
 
-    from fastmel import projection
+    from fastmel.ops import projection
 
     monkeypatch.setattr(projection, "MAX_SPLIT_MELS", 64)
     kw = dict(sr=16000, n_fft=800, n_mels=80, fmin=55, fmax=7600)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import fastmel
 from fastmel import MelSpectrogram, MelStream, ParameterError, StreamState
-from fastmel.padding import edge_samples
+from fastmel.core.padding import edge_samples
 from tests.conftest import DEVICES, assert_parity, make_signal
 
 CONFIGS = [
@@ -237,9 +237,16 @@ def test_numpy_chunks_give_numpy_frames_equal_to_librosa(index):
     if isinstance(module, MelSpectrogram):  # plain configurations: librosa itself
         c = module.config
         reference = librosa.feature.melspectrogram(
-            y=y, sr=16000, n_fft=c.n_fft, hop_length=c.hop_length, win_length=c.win_length,
-            center=c.center, pad_mode=c.pad_mode, power=c.power, n_mels=c.n_mels,
-        )  # fmt: skip
+            y=y,
+            sr=16000,
+            n_fft=c.n_fft,
+            hop_length=c.hop_length,
+            win_length=c.win_length,
+            center=c.center,
+            pad_mode=c.pad_mode,
+            power=c.power,
+            n_mels=c.n_mels,
+        )
         assert_parity(np.concatenate(parts, axis=-1), reference, np.float32, "vs librosa")
 
 
@@ -334,8 +341,11 @@ def test_pushed_frames_are_ordinary_tensors(name):
 def test_gradients_through_a_stream_equal_the_offline_ones(name):
     # A chunk that requires grad turns autograd on for the rest of the stream, so a frame
     # completed by a later push still carries the gradient of the samples it read earlier.
-    front = (MelSpectrogram(sr=16000, n_fft=400, hop_length=160, n_mels=40, dtype=torch.float64)
-             if name is None else fastmel.preset(name, dtype=torch.float64))  # fmt: skip
+    front = (
+        MelSpectrogram(sr=16000, n_fft=400, hop_length=160, n_mels=40, dtype=torch.float64)
+        if name is None
+        else fastmel.preset(name, dtype=torch.float64)
+    )
     y = torch.from_numpy(make_signal("speech", 16000, 0.3)).requires_grad_()
     weight = torch.randn(front(y.detach()).shape, dtype=torch.float64)
     (expected,) = torch.autograd.grad((front(y) * weight).sum(), y)

@@ -1,22 +1,17 @@
 """The real DFT as matrix products, for ONNX exports.
 
 Under ``torch.onnx.export`` the module computes the spectrum of its windowed frames with
-:func:`rdft_pairs` instead of ``rfft``. ONNX Runtime's ``DFT`` is not accurate enough for
-librosa parity at the sizes models use: exported with ``rfft``, 1 s of noise measured
-4.3e-05 (n_fft 800, Wav2Lip) and 2.9e-05 (n_fft 400, Whisper) of the peak away from librosa
-in float32, against 2.1e-07 and 3.0e-07 for the power-of-two sizes 1024 and 512 (ONNX
-Runtime 1.32). The graph then holds matrix products, elementwise ops and reshapes only,
-which every ONNX runtime has (only ONNX Runtime was tried).
+:func:`rdft_pairs` instead of ``rfft``: ONNX Runtime's ``DFT`` is not accurate enough for
+librosa parity at the non-power-of-two sizes models use (800, 400). The graph then holds
+matrix products, elementwise ops and reshapes only, which every ONNX runtime has.
 
 Rather than one product with the whole ``(n_fft, n_fft + 2)`` DFT matrix, ``n_fft = n1 * n2``
 is split as in one Cooley-Tukey step: ``n2`` DFTs of length ``n1``, twiddle factors, then
 ``n1`` DFTs of length ``n2``, as batched products of small matrices. Each sum is then about
-``sqrt(n_fft)`` terms long instead of ``n_fft``, the work ``n1 + n2`` instead of ``n_fft``
-multiply-adds per sample, and the constants a few kB instead of 2.6 MB (n_fft 800, float32).
-On 2.5 s of speech, float32 frames of n_fft 800 and 1024 against a float64 FFT, the largest
-amplitude error was 2.4e-07 of the frame's peak, against 1.6e-07 to 1.7e-07 for torch's
-float32 ``rfft`` and 7.9e-07 to 8.4e-07 for the one-matrix product. Constants are built in
-float64 and rounded once to the frames' dtype when the graph is traced.
+``sqrt(n_fft)`` terms long instead of ``n_fft`` (so about as accurate as an FFT, where the
+one-matrix product is several times less), the work ``n1 + n2`` instead of ``n_fft``
+multiply-adds per sample, and the constants a few kB instead of megabytes. Constants are
+built in float64 and rounded once to the frames' dtype when the graph is traced.
 """
 
 from __future__ import annotations

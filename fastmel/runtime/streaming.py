@@ -12,12 +12,12 @@ from typing import Any, overload
 import numpy as np
 import torch
 
-from .arrays import StreamKind
-from .errors import ParameterError
-from .frontend import FrontEnd
-from .padding import edge_samples, pad_after, pad_before, pad_both
-from .spectrogram import MelSpectrogram
-from .tracing import is_compiling
+from fastmel.core.arrays import StreamKind
+from fastmel.core.errors import ParameterError
+from fastmel.core.padding import edge_samples, pad_after, pad_before, pad_both
+from fastmel.feature.frontend import FrontEnd
+from fastmel.feature.spectrogram import MelSpectrogram
+from fastmel.ops.tracing import is_compiling
 
 __all__ = ["MelStream", "StreamState"]
 
@@ -154,8 +154,16 @@ class MelStream:
         if self._finished:
             raise ParameterError("state after flush: the stream has ended")
         stacked = None if self._stacker is None else self._stacker.state()
-        return StreamState(self._buf, self._buf_start, self._n_in, self._next_frame,
-                           self._head, self._previous, self._kind.numpy, stacked)  # fmt: skip
+        return StreamState(
+            self._buf,
+            self._buf_start,
+            self._n_in,
+            self._next_frame,
+            self._head,
+            self._previous,
+            self._kind.numpy,
+            stacked,
+        )
 
     def resume(self, state: StreamState) -> None:
         """Go on from ``state``, discarding this stream's own.
@@ -168,18 +176,19 @@ class MelStream:
         """
         if not isinstance(state, StreamState):
             raise TypeError(f"state must be a fastmel.StreamState, got {type(state).__name__}")
-        w = self.module._win
+        dtype, device = self.module.dtype, self.module.device
         for t in (state.buf, state.head, state.previous):
-            if t is not None and (t.dtype != w.dtype or t.device != w.device):
+            if t is not None and (t.dtype != dtype or t.device != device):
                 raise ParameterError(
                     f"state holds {t.dtype} samples on {t.device}; this stream computes in "
-                    f"{w.dtype} on {w.device}"
+                    f"{dtype} on {device}"
                 )
         self._buf, self._buf_start, self._n_in = state.buf, state.buf_start, state.n_in
         self._next_frame, self._head, self._previous = state.next_frame, state.head, state.previous
         held = state.buf if state.buf is not None else state.head
-        self._grad = any(t is not None and t.requires_grad
-                         for t in (state.buf, state.head, state.previous))  # fmt: skip
+        self._grad = any(
+            t is not None and t.requires_grad for t in (state.buf, state.head, state.previous)
+        )
         self._lead = None if held is None else tuple(held.shape[:-1])
         self._kind.numpy = state.numpy
         if self._stacker is not None:
@@ -203,9 +212,9 @@ class MelStream:
             raise ParameterError(
                 f"chunk has leading shape {lead}; this stream's is {self._lead} (reset() to change)"
             )
-        w = self.module._win
-        if chunk.dtype != w.dtype or chunk.device != w.device:
-            chunk = chunk.to(device=w.device, dtype=w.dtype)
+        dtype, device = self.module.dtype, self.module.device
+        if chunk.dtype != dtype or chunk.device != device:
+            chunk = chunk.to(device=device, dtype=dtype)
         return chunk
 
     def _right_pad(self, tail: torch.Tensor) -> torch.Tensor:
@@ -213,7 +222,7 @@ class MelStream:
         librosa_tail = c.tail_slice(self._n_in)  # (see MelConfig.tail_slice)
         if librosa_tail is not None:
             tail = tail[..., -librosa_tail:]
-        return pad_after(tail, self._pad, c.pad_mode, self.module._ramp)
+        return pad_after(tail, self._pad, c.pad_mode, self.module.ramp)
 
     def _append(self, x: torch.Tensor) -> None:
         # (cat copies; the first append clones, since x may be the caller's chunk)
@@ -285,13 +294,15 @@ class MelStream:
         if self._pad and self._buf is None:  # the left pad is not made yet
             self._head = chunk.clone() if self._head is None else torch.cat([self._head, chunk], -1)
             if self._head.shape[-1] < self._edge:
-                return self._post(chunk.new_empty(chunk.shape[:-1] + (self._n_mels, 0)))
-            left = pad_before(self._head, self._pad, self.module.config.pad_mode, self.module._ramp)
+                return self.postprocess(chunk.new_empty(chunk.shape[:-1] + (self._n_mels, 0)))
+            left = pad_before(self._head, self._pad, self.module.config.pad_mode, self.module.ramp)
             chunk, self._head = torch.cat([left, self._head], -1), None
         self._append(chunk)
-        return self._post(self._emit())
+        return self.postprocess(self._emit())
 
-    def _post(self, frames: torch.Tensor) -> torch.Tensor:
+    def postprocess(self, frames: torch.Tensor) -> torch.Tensor:
+        """The output rows of newly computed mel frames ``(..., n_mels, k)``: the front
+        end's per-frame post-processing and stacking, where the stream runs a preset."""
         if self.front_end is None:
             return frames
         frames = self.front_end.postprocess(frames)
@@ -317,12 +328,12 @@ class MelStream:
         c = self.module.config
         self.module.check_length(self._n_in)
         if self._head is not None:  # no left pad yet: a signal shorter than what the pad reads
-            self._append(pad_both(self._head, self._pad, c.pad_mode, self.module._ramp))
+            self._append(pad_both(self._head, self._pad, c.pad_mode, self.module.ramp))
             self._head = None
         elif self._pad:
             assert self._buf is not None
             self._append(self._right_pad(self._buf))
-        last = self._post(self._emit())
+        last = self.postprocess(self._emit())
         if self.front_end is not None:
             last = self.front_end.finish(last, self._next_frame)
         if self._stacker is not None:

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from .arrays import Array
-from .errors import ParameterError, check_real
+from fastmel.core.arrays import Array
+from fastmel.core.errors import ParameterError, check_real
 
 __all__ = ["amplitude_to_db", "db_to_amplitude", "db_to_power", "power_to_db"]
 

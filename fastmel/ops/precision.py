@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import torch
 
-from .tracing import is_compiling, is_exporting
+from fastmel.ops.tracing import is_compiling, is_exporting
 
 __all__ = [
     "CPU_BF16",

@@ -1,7 +1,8 @@
-"""Frequency scales, analysis windows and the mel filterbank.
+"""Frequency scales and every mel filterbank builder: librosa's, torchaudio's, SpeechBrain's,
+Kaldi's and Gemma 3n's.
 
-Everything here is built in float64 NumPy with the same sequence of operations as
-librosa/scipy, so that a float32 cast of the result is bitwise equal to librosa's.
+Each is built with the same sequence of operations (and in the same precision) as its
+reference, so that a cast of the result is bitwise equal to the reference's matrix.
 Results are cached on their configuration; ``clear_cache()`` empties the caches.
 """
 
@@ -15,32 +16,47 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from .errors import ParameterError, check_real, check_size, is_real
+from fastmel.core.arrays import torch_dtype
+from fastmel.core.errors import ParameterError, check_real, check_size, is_real
 
 __all__ = [
+    "check_mel_params",
     "clear_cache",
+    "check_norm",
+    "check_sr",
     "fft_frequencies",
-    "get_window",
+    "gemma3n_mel_filters",
     "hz_to_mel",
+    "kaldi_fmax",
+    "kaldi_mel_filters",
     "mel_filters",
     "mel_frequencies",
     "mel_to_hz",
     "speechbrain_mel_filters",
     "torchaudio_mel_filters",
+    "NORMS",
 ]
 
 # Slaney's auditory-toolbox mel scale: linear below 1 kHz at 200/3 Hz per mel, then
 # logarithmic with 27 steps per factor of 6.4 (librosa's htk=False).
 _F_SP = 200.0 / 3
+
+
 _MIN_LOG_HZ = 1000.0
+
+
 _MIN_LOG_MEL = _MIN_LOG_HZ / _F_SP
+
+
 # librosa takes the step's log with np.log, torchaudio with math.log. They can differ by an
 # ulp (NumPy 1.26's vectorised log on AVX-512: 0.06875177742094911 against ...912), which
 # moves most mel values of the log region by an ulp, so each library gets its own.
 _LOGSTEP = float(np.log(6.4) / 27.0)
+
+
 _TORCHAUDIO_LOGSTEP = math.log(6.4) / 27.0
 
-WINDOWS = ("hann", "hamming", "blackman", "bartlett", "boxcar", "rectangular", "ones")
+
 NORMS = ("slaney", None)
 
 
@@ -311,141 +327,118 @@ def _speechbrain_basis(sr: float, n_fft: int, n_mels: int, fmin: float, fmax: fl
     return out
 
 
-def _general_cosine(n: int, coefs: tuple[float, ...]) -> np.ndarray:
-    # Periodic window as scipy builds it (fftbins=True): the symmetric window of n + 1
-    # points with its last point dropped.
-    fac = np.linspace(-np.pi, np.pi, n + 1)
-    w = np.zeros(n + 1)
-    for k, a in enumerate(coefs):
-        w += a * np.cos(k * fac)
-    return w[:n]
-
-
-def _bartlett(n: int) -> np.ndarray:
-    m = n + 1
-    k = np.arange(0, m)
-    w = np.where(k <= (m - 1) / 2.0, 2.0 * k / (m - 1), 2.0 - 2.0 * k / (m - 1))
-    return w[:n]
-
-
-@functools.lru_cache(maxsize=64)
-def _named_window64(name: str, n: int) -> np.ndarray:
-    if n == 1:
-        w = np.ones(1)
-    elif name == "hann":
-        w = _general_cosine(n, (0.5, 0.5))
-    elif name == "hamming":
-        w = _general_cosine(n, (0.54, 1.0 - 0.54))  # scipy rounds 1 - alpha
-    elif name == "blackman":
-        w = _general_cosine(n, (0.42, 0.50, 0.08))
-    elif name == "bartlett":
-        w = _bartlett(n)
-    else:  # boxcar / rectangular / ones
-        w = np.ones(n)
-    w.setflags(write=False)
-    return w
-
-
-def _scipy_window64(spec: Any, n: int) -> np.ndarray:
-    """``scipy.signal.get_window(spec, n, fftbins=True)``, for the windows fastmel does not
-    build itself."""
-    try:  # (optional: librosa's users have it, as librosa computes every window with it)
-        from scipy.signal import get_window as scipy_get_window
-    except ImportError:
+def kaldi_fmax(sr: float, fmin: float, fmax: float | None) -> float:
+    """Kaldi's high frequency: ``fmax`` (None or <= 0: counted back from Nyquist), checked."""
+    nyquist = sr / 2
+    fmin = check_real("fmin", fmin)
+    high = nyquist if fmax is None else check_real("fmax", fmax)
+    if high <= 0:
+        high += nyquist
+    if not (0 <= fmin < nyquist and 0 < high <= nyquist and fmin < high):
         raise ParameterError(
-            f"window={spec!r} needs scipy (pip install scipy), which computes it as librosa "
-            f"does; fastmel itself builds {WINDOWS[:5]}, or pass the window's values"
-        ) from None
-    try:
-        with np.errstate(all="ignore"):  # (a window that is not finite is refused below)
-            w = np.asarray(scipy_get_window(spec, n, fftbins=True), dtype=np.float64)
-    except (ValueError, TypeError) as e:
-        raise ParameterError(f"window={spec!r}: {e}") from None
-    if not np.isfinite(w).all():
-        raise ParameterError(f"window={spec!r} is not finite everywhere for win_length={n}")
-    w.setflags(write=False)
-    return w
+            f"fmin={fmin:g} and fmax={high:g} must satisfy 0 <= fmin < fmax <= sr / 2 = {nyquist:g}"
+        )
+    return float(high)
 
 
-_cached_scipy_window64 = functools.lru_cache(maxsize=64)(_scipy_window64)
+def kaldi_mel_filters(
+    *,
+    sr: float,
+    n_fft: int,
+    n_mels: int = 23,
+    fmin: float = 20.0,
+    fmax: float | None = None,
+    allow_empty_banks: bool = False,
+    dtype: npt.DTypeLike = np.float32,
+) -> np.ndarray:
+    """Kaldi's mel banks (``MelBanks``; Kaldi's defaults), as a matrix.
 
-
-def _is_window_spec(window: Any) -> bool:
-    """What librosa hands to scipy.signal.get_window: a name, a (name, *parameters) tuple,
-    or a real number (a Kaiser window's beta)."""
-    return isinstance(window, (str, tuple)) or is_real(window)
-
-
-def get_window(window: Any, win_length: int) -> np.ndarray:
-    """Periodic analysis window as ``scipy.signal.get_window(window, win_length, fftbins=True)``.
+    Triangles between mel points evenly spaced from ``fmin`` to ``fmax`` on the HTK mel
+    scale, evaluated at each FFT bin's mel value, unnormalised; the Nyquist bin gets no
+    weight (Kaldi sums bins ``0 .. n_fft / 2 - 1``).
 
     Parameters
     ----------
-    window : str, tuple, float, callable, np.ndarray, torch.Tensor or list
-        ``"hann"``, ``"hamming"``, ``"blackman"``, ``"bartlett"``, ``"boxcar"``
-        (``"rectangular"``, ``"ones"``), built by fastmel; any other window scipy knows,
-        as a name (``"flattop"``), a tuple with its parameters (``("kaiser", 8.0)``,
-        ``("tukey", 0.25)``) or a number (a Kaiser window's beta), computed by
-        ``scipy.signal.get_window`` as librosa does (this needs scipy); a function called
-        as ``window(win_length)`` (as librosa does); or explicit real values of length
-        ``win_length``.
-    win_length : int > 0
-        Window length in samples.
+    sr : float > 0
+        Sampling rate.
+    n_fft : int > 0, even
+        FFT size (Kaldi's padded window length).
+    n_mels : int >= 3
+        Number of banks (Kaldi's ``num_bins``).
+    fmin, fmax : float
+        Band edges in Hz (``low_freq``, ``high_freq``); ``fmax`` None or <= 0 counts back
+        from Nyquist, as Kaldi's ``high_freq`` (0 is Nyquist, -400 is 400 Hz below it).
+    dtype : np.float32 or np.float64
+        float32 computes every step in float32, as Kaldi and kaldi-native-fbank do;
+        float64 computes the same formulas in float64.
 
     Returns
     -------
-    w : np.ndarray [shape=(win_length,)], float64
+    M : np.ndarray [shape=(n_mels, 1 + n_fft // 2)]
 
     Raises
     ------
     ParameterError
-        An unknown window, one missing its parameters, values of the wrong length or not
-        finite, or a scipy window without scipy installed.
+        Bad parameters, or a bank with no FFT bin in it (too many banks for ``n_fft``)
+        without ``allow_empty_banks``.
     """
-    win_length = check_size("win_length", win_length)
-    if _is_window_spec(window):
-        if isinstance(window, str) and window in WINDOWS:
-            return _named_window64(window, win_length)
-        try:
-            hash(window)
-        except TypeError:  # e.g. ("general_cosine", [0.5, 0.5]): computed, not cached
-            return _scipy_window64(window, win_length)
-        return _cached_scipy_window64(window, win_length)
-    if callable(window):
-        window = window(win_length)  # librosa's convention for a window function
-    if isinstance(window, list):
-        window = np.asarray(window)
-    if isinstance(window, torch.Tensor):
-        window = window.detach().cpu().numpy()
-    if isinstance(window, np.ndarray):
-        if window.ndim != 1 or window.shape[0] != win_length:
-            raise ParameterError(
-                f"window has shape {window.shape}; expected ({win_length},) = (win_length,)"
-            )
-        if not np.issubdtype(window.dtype, np.floating) and not np.issubdtype(
-            window.dtype, np.integer
-        ):
-            raise TypeError(f"window must be real, got dtype {window.dtype}")
-        if not np.isfinite(window).all():
-            raise ParameterError("window must be finite everywhere")
-        return window.astype(np.float64)
-    raise TypeError(
-        "window must be a str, a tuple, a number, a function, np.ndarray, torch.Tensor or "
-        f"list, got {type(window).__name__}"
-    )
+    sr = check_sr(sr)
+    n_fft = check_size("n_fft", n_fft)
+    if n_fft % 2:
+        raise ParameterError(f"n_fft={n_fft} must be even (Kaldi's padded window length)")
+    n_mels = check_size("n_mels", n_mels, minimum=3)
+    fmax = kaldi_fmax(sr, fmin, fmax)
+    dt = np.dtype(np.float32 if torch_dtype(dtype) == torch.float32 else np.float64)
+
+    def v(x: float) -> np.ndarray:  # (a 0-d array: arithmetic stays in dt)
+        return np.asarray(x, dtype=dt)
+
+    def mel(f: np.ndarray) -> np.ndarray:  # (the log in float64, rounded: as C's logf)
+        ratio = (v(1.0) + f / v(700.0)).astype(np.float64)
+        return v(1127.0) * np.log(ratio).astype(dt)
+
+    lo, hi = mel(v(fmin)), mel(v(fmax))
+    delta = (hi - lo) / v(n_mels + 1)
+    k = np.arange(n_mels + 2, dtype=dt)[:, None]
+    left, center, right = (lo + k[:-2] * delta, lo + k[1:-1] * delta, lo + k[2:] * delta)
+    m = mel(v(sr) / v(n_fft) * np.arange(n_fft // 2, dtype=dt))
+    rising, falling = (m - left) / (center - left), (right - m) / (right - center)
+    inside = (m > left) & (m < right)
+    weights = np.where(inside, np.where(m <= center, rising, falling), 0).astype(dt)
+    empty = np.flatnonzero(~inside.any(axis=1))
+    if empty.size and not allow_empty_banks:
+        raise ParameterError(
+            f"mel bank {empty[0]} holds no FFT bin: n_mels={n_mels} is too many for n_fft={n_fft} "
+            f"between {fmin:g} and {fmax:g} Hz"
+        )
+    return np.concatenate([weights, np.zeros((n_mels, 1), dt)], axis=1)
 
 
-def padded_window(window: Any, win_length: int, n_fft: int) -> np.ndarray:
-    """The window centred in ``n_fft`` samples with zeros on both sides (librosa's pad_center)."""
-    w = get_window(window, win_length)
-    lpad = (n_fft - win_length) // 2
-    return np.pad(w, (lpad, n_fft - win_length - lpad))
+def gemma3n_mel_filters(
+    *, sr: float, n_fft: int, n_mels: int = 128, fmin: float = 125.0, fmax: float = 7600.0
+) -> np.ndarray:
+    """Gemma 3n's mel filterbank, as its feature extractor builds it: ``n_mels + 2`` points
+    evenly spaced on the HTK mel scale (``2595 log10(1 + f / 700)``), filter i the triangle
+    in Hz from point i to point i + 2 peaking (at 1) at point i + 1, unnormalised, evaluated
+    at the FFT bins' frequencies computed in float32 (``float32(k) * (sr / n_fft)``); the
+    rest in float64.
+
+    Returns
+    -------
+    M : np.ndarray [shape=(n_mels, 1 + n_fft // 2)], float64
+    """
+    n_fft, n_mels = check_size("n_fft", n_fft), check_size("n_mels", n_mels)
+    fmax = kaldi_fmax(sr, fmin, fmax)  # (checks sr, fmin and fmax)
+    bins = np.arange(n_fft // 2 + 1, dtype=np.float32) * np.float32(sr / n_fft)
+    points = 2595.0 * np.log10(1.0 + np.array([fmin, fmax]) / 700.0)
+    hz = 700.0 * (10.0 ** (np.linspace(points[0], points[1], n_mels + 2) / 2595.0) - 1.0)
+    rising = (bins[None, :] - hz[:-2, None]) / (hz[1:-1] - hz[:-2])[:, None]
+    falling = (hz[2:, None] - bins[None, :]) / (hz[2:] - hz[1:-1])[:, None]
+    return np.maximum(0.0, np.minimum(rising, falling))
 
 
 def clear_cache() -> None:
-    """Empty the caches of filterbanks and windows."""
+    """Empty the caches of filterbanks."""
     _mel_basis64.cache_clear()
-    _named_window64.cache_clear()
-    _cached_scipy_window64.cache_clear()
     _torchaudio_basis.cache_clear()
     _speechbrain_basis.cache_clear()

@@ -10,8 +10,7 @@ result differs from the dense product only by summation order.
 
 On CPU the groups are computed transposed, ``block (filters, cols) @ S.T``: the GEMM's
 contiguous output dimension is then the frames rather than a group's few filters, which
-MKL serves with full vector lanes (401 frames by 300 columns, one core of an AMD EPYC: 15
-filters took 146 us the other way against 62 us transposed, 4 filters 142 against 26 us),
+MKL serves with full vector lanes (several times faster for a group of a few filters),
 and the result comes out in the ``(n_mels, frames)`` layout callers return. A few frames
 (streaming) take one plain ``S @ P`` instead, which is cheaper there.
 """
@@ -24,8 +23,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import precision
-from .tracing import is_exporting
+from fastmel.ops import precision
+from fastmel.ops.tracing import is_exporting
 
 __all__ = ["BandedProjection", "apply_plan", "band_partitions", "filter_spans"]
 
@@ -34,8 +33,7 @@ MAX_GROUPS = 8
 # for 2048 filters. Beyond that (no common front end has so many) one group is used, so that
 # building a module never takes quadratic memory (100 000 filters would need 150 GB).
 MAX_SPLIT_MELS = 2048
-# CPU cost model (ns), fitted to float32 GEMMs on one core of an AMD EPYC (MKL, AVX-512; 8
-# configurations, 1-801 frames; median error 7-9 %; not re-measured on other CPUs):
+# CPU cost model (ns), fitted to float32 GEMMs of 1-801 frames on one core (MKL, AVX-512):
 # - one product S @ P over r rows: NS_CALL + r * NS_PER_MAC * (multiply-adds per row);
 # - a transposed plan of G groups: G * NS_PER_GROUP + R * (NS_PER_MAC_T * (multiply-adds
 #   per row) + G * NS_PER_GROUP_ROW), where R is r rounded up to whole ROW_TILEs (the GEMM
@@ -48,13 +46,12 @@ NS_PER_GROUP_ROW = 6.7
 ROW_TILE = 16
 # Slicing S to the band's columns before the product costs this much more on CPU than
 # multiplying the whole of S by the whole projection, zeros included (one op fewer, and a
-# contiguous operand): measured 3-6 us for 1-16 frames of four common configurations.
+# contiguous operand).
 NS_PER_SLICE = 4000.0
 
 # On CUDA, products with at most this many rows (frames) go through F.linear (the
-# projection stored transposed): for 3-16 rows of Wav2Lip's settings cuBLAS then took
-# 9.2 us on an H100 instead of 30 us for S @ P, which it served with a poorly suited kernel;
-# from 81 rows on S @ P was faster (`python -m bench.gpu_probe gemm`, torch 2.11 + CUDA 13).
+# projection stored transposed), for which cuBLAS picks a better kernel than for S @ P
+# (`python -m bench.gpu_probe gemm`); from a few tens of rows on S @ P is faster.
 LINEAR_MAX_ROWS = 16
 LINEAR_ON_CPU = False  # (tests set it to run the branch on CPU)
 
@@ -147,10 +144,12 @@ class BandedProjection:
     def __init__(self, projection: torch.Tensor, basis: np.ndarray, interleaved: bool) -> None:
         k = 2 if interleaved else 1
         self.plans: list[Plan] = [
-            [(k * blo, k * bhi, projection[k * blo : k * bhi, a:b].T.contiguous())
-             for blo, bhi, a, b in groups]
+            [
+                (k * blo, k * bhi, projection[k * blo : k * bhi, a:b].T.contiguous())
+                for blo, bhi, a, b in groups
+            ]
             for groups in band_partitions(basis)
-        ]  # fmt: skip
+        ]
         lo, hi, one_t = self.plans[0][0]
         self._lo, self._cols = lo, hi - lo
         self._one_t = one_t  # (filters, cols): F.linear's weight
@@ -174,8 +173,11 @@ class BandedProjection:
         self._plan_index: list[int] = [0]
         rows, g = 0, 0
         while True:  # from the current best g, the next plan to win at the fewest rows
-            nxt = [(np.ceil((intercept[h] - intercept[g]) / (slope[g] - slope[h])), h)
-                   for h in range(len(self.plans)) if slope[h] < slope[g]]  # fmt: skip
+            nxt = [
+                (np.ceil((intercept[h] - intercept[g]) / (slope[g] - slope[h])), h)
+                for h in range(len(self.plans))
+                if slope[h] < slope[g]
+            ]
             if not nxt:
                 break
             at, g = min(nxt)

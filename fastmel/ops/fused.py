@@ -4,16 +4,13 @@ projection in another.
 With PyTorch ops, the frames of a centred STFT cost a fill and a copy (the padding) and a
 windowed copy of the unfolded frames: three kernels. ``Frames`` writes the windowed frames
 straight from the raw signal, padded with zeros, a reflection, the edge value or a
-symmetric copy: on an H100 1.3 us instead of 4.3 us for 1 s of 16 kHz audio, 0.39 ms
-instead of 0.90 ms for an hour (``python -m bench.gpu_probe``; before symmetric padding).
+symmetric copy, in one (``python -m bench.gpu_probe`` times both).
 
 After the FFT, PyTorch squares the spectrum and cuBLAS multiplies it by the whole basis,
 zeros included, in two or three kernels. ``BandMel`` takes the power (or the magnitude)
-and the projection in one, each filter summing over its own band of bins only: on an
-H200, 5.3 us for 81 frames against 10.6 us for squaring and ``S @ P``, but 55.9 against
-39.0 us at 5184 frames, so it serves at most ``band_max_rows`` frames
-(``python -m bench.gpu_probe gemm``). An earlier fused kernel that multiplied whole tiles
-with ``tl.dot`` measured slower at every size on an H100 (18.7 against 9.5 us at 1 s).
+and the projection in one, each filter summing over its own band of bins only. That wins
+for the few frames of real-time calls and loses to cuBLAS for many, so it serves at most
+``band_max_rows`` frames (``python -m bench.gpu_probe gemm`` times both).
 
 :class:`fastmel.MelSpectrogram` on CUDA uses the kernels where Triton imports, outside
 autograd and ``torch.compile`` (which fuses by itself), when the call is being captured in
@@ -34,8 +31,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from .projection import filter_spans
-from .tracing import is_compiling
+from fastmel.ops.projection import filter_spans
+from fastmel.ops.tracing import is_compiling
 
 __all__ = ["BandMel", "Frames", "as_if_capturing", "available", "runs_on", "wanted"]
 
@@ -48,9 +45,7 @@ PAD_MODES = {"constant": 0, "reflect": 1, "edge": 2, "symmetric": 3}
 min_samples = 1 << 22
 
 #: The power-and-projection kernel (BandMel) serves spectra of at most this many frames;
-#: more take PyTorch's squaring and cuBLAS. On an H200 (`python -m bench.gpu_probe gemm`,
-#: Wav2Lip's settings, captured alone) it took 5.3 us at 81 frames and 7.6 at 400 against
-#: 10.6 and 12.5 for squaring + ``S @ P``, but 55.9 us at 5184 against 39.0.
+#: more take PyTorch's squaring and cuBLAS, faster there (``python -m bench.gpu_probe gemm``).
 band_max_rows = 1024
 
 #: Run the kernel on CPU tensors too (tests only: needs ``TRITON_INTERPRET=1`` set before
@@ -58,9 +53,8 @@ band_max_rows = 1024
 interpret_on_cpu = False
 
 
-#: The oldest Triton the kernel is used with: the interpreter tests pass with 3.9 and the
-#: H100 runs used the Triton of torch 2.11; Triton 2.3 (torch 2.3's) fails in its
-#: interpreter. Older versions get the PyTorch ops.
+#: The oldest Triton the kernel is used with (Triton 2.3's interpreter fails on it); older
+#: versions get the PyTorch ops.
 MIN_TRITON = (3, 3)
 
 
@@ -137,8 +131,18 @@ class Frames:
         # make them y's (a module on cuda:1 called while cuda:0 is current).
         on_device = torch.cuda.device(y.device) if y.is_cuda else contextlib.nullcontext()
         with on_device:
-            k.frames_kernel[grid](y, self.window, out, y.shape[1], n_frames, hop, pad, n_fft,
-                                  MODE=PAD_MODES[pad_mode], BLOCK=block)  # fmt: skip
+            k.frames_kernel[grid](
+                y,
+                self.window,
+                out,
+                y.shape[1],
+                n_frames,
+                hop,
+                pad,
+                n_fft,
+                MODE=PAD_MODES[pad_mode],
+                BLOCK=block,
+            )
         return out
 
 
@@ -158,8 +162,9 @@ class BandMel:
         Where the tables live (the spectra's device).
     """
 
-    def __init__(self, basis: np.ndarray, power: float, mag_eps: float,
-                 device: torch.device) -> None:  # fmt: skip
+    def __init__(
+        self, basis: np.ndarray, power: float, mag_eps: float, device: torch.device
+    ) -> None:
         lo, hi = filter_spans(basis)  # (an empty filter's band reads no bin: lo = n_bins)
         span = np.maximum(hi - lo, 0)
         self.n_mels, self.n_bins = basis.shape
@@ -183,7 +188,17 @@ class BandMel:
         grid = (rows, -(-self.n_mels // self.block_m))
         on_device = torch.cuda.device(X.device) if X.is_cuda else contextlib.nullcontext()
         with on_device:  # (as in Frames)
-            k.mel_kernel[grid](x, self.band, self.lo, out, self.n_mels, self.n_bins,
-                               self.width, self.eps, MAGNITUDE=self.magnitude,
-                               BLOCK_M=self.block_m, BLOCK_W=self.block_w)  # fmt: skip
+            k.mel_kernel[grid](
+                x,
+                self.band,
+                self.lo,
+                out,
+                self.n_mels,
+                self.n_bins,
+                self.width,
+                self.eps,
+                MAGNITUDE=self.magnitude,
+                BLOCK_M=self.block_m,
+                BLOCK_W=self.block_w,
+            )
         return out.transpose(-1, -2)

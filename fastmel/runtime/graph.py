@@ -18,10 +18,10 @@ from typing import Any, TypeVar, overload
 
 import torch
 
-from . import fused
-from .errors import ParameterError, check_size
-from .spectrogram import check_signal
-from .streaming import MelStream, StreamState
+from fastmel.core.arrays import check_signal
+from fastmel.core.errors import ParameterError, check_size
+from fastmel.ops import fused
+from fastmel.runtime.streaming import MelStream, StreamState
 
 __all__ = ["CUDAGraphRunner", "CUDAGraphStream", "cuda_graph"]
 
@@ -209,7 +209,7 @@ class _StaticStream:
             n_fft = module.config.n_fft
             start = self._width - self._chunk - r  # where the next frame starts in `window`
             span = window[..., start : start + (k - 1) * self._hop + n_fft]
-            out = self.stream._post(module.spectrum(span.unfold(-1, n_fft, self._hop)))
+            out = self.stream.postprocess(module.spectrum(span.unfold(-1, n_fft, self._hop)))
         self._buf.copy_(window)
         return out
 
@@ -221,8 +221,13 @@ class _StaticStream:
         if self._pushes >= self._n_eager:
             previous = self._previous.clone() if self._preemphasizer is not None else None
             end = self._pad + self._n_in  # padded-domain samples so far
-            state = StreamState(self._buf.clone(), end - self._width, self._n_in,
-                                self._next_frame, previous=previous)  # fmt: skip
+            state = StreamState(
+                self._buf.clone(),
+                end - self._width,
+                self._n_in,
+                self._next_frame,
+                previous=previous,
+            )
             self.stream.resume(state)
         self._eager = True
 

@@ -1,11 +1,10 @@
-"""Kaldi's filterbank features (``compute-fbank-feats``): windows, mel banks, frame processing.
+"""Kaldi's filterbank energies (``compute-fbank-feats``) as a :class:`MelSpectrogram`.
 
 Kaldi works frame by frame. Each frame of ``win_length`` samples (25 ms) loses its mean,
 is pre-emphasised on its own (its first sample against itself), is multiplied by a symmetric
 window (Povey's by default), zero-padded to a power of two and transformed. The mel banks
-are triangles on the HTK mel scale (``1127 ln(1 + f / 700)``) over the bins below Nyquist,
-unnormalised, built in float32. :class:`KaldiSpectrogram` computes that power (or magnitude)
-spectrogram; the ``kaldi`` preset (:class:`fastmel.kaldi_presets.Kaldi`) adds the log.
+(:func:`fastmel.kaldi_mel_filters`) are triangles on the HTK mel scale over the bins below
+Nyquist, unnormalised, built in float32. The ``kaldi`` preset adds the log.
 """
 
 from __future__ import annotations
@@ -17,130 +16,17 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from .errors import ParameterError, check_real, check_size
-from .filters import check_sr
-from .spectrogram import MelSpectrogram, torch_dtype
+from fastmel.core.errors import ParameterError, check_real, check_size
+from fastmel.core.filters import check_sr, kaldi_fmax, kaldi_mel_filters
+from fastmel.core.windows import kaldi_window
+from fastmel.feature.spectrogram import MelSpectrogram
 
-__all__ = ["KALDI_WINDOWS", "KaldiSpectrogram", "kaldi_frame_sizes", "kaldi_mel_filters",
-           "kaldi_window"]  # fmt: skip
-
-#: Kaldi's window types, and kaldi-native-fbank's periodic "hann".
-KALDI_WINDOWS = ("povey", "hamming", "hanning", "hann", "sine", "rectangular", "blackman")
+__all__ = ["kaldi_frame_sizes", "KaldiSpectrogram"]
 
 
-def kaldi_window(name: str, n: int, *, blackman_coeff: float = 0.42) -> np.ndarray:
-    """Kaldi's window function of ``n`` samples, float64 (Kaldi rounds it to float32).
-
-    Symmetric (``2 pi i / (n - 1)``) except kaldi-native-fbank's ``"hann"``, which is
-    periodic (``2 pi i / n``, as ``torch.hann_window``).
-    """
-    if not isinstance(name, str) or name not in KALDI_WINDOWS:
-        raise ParameterError(f"window={name!r} must be one of {KALDI_WINDOWS}")
-    n = check_size("win_length", n, minimum=2)
-    i = np.arange(n, dtype=np.float64)
-    a = 2 * math.pi / (n if name == "hann" else n - 1)
-    if name == "rectangular":
-        return np.ones(n)
-    if name == "sine":
-        return np.sin(0.5 * a * i)
-    if name == "hamming":
-        return 0.54 - 0.46 * np.cos(a * i)
-    if name == "blackman":
-        c = float(np.float32(blackman_coeff))  # (a float option in Kaldi)
-        return c - 0.5 * np.cos(a * i) + (0.5 - c) * np.cos(2 * a * i)
-    hann = 0.5 - 0.5 * np.cos(a * i)  # "hanning", "hann"
-    return hann**0.85 if name == "povey" else hann
-
-
-def _kaldi_fmax(sr: float, fmin: float, fmax: float | None) -> float:
-    """Kaldi's high frequency: ``fmax`` (None or <= 0: counted back from Nyquist), checked."""
-    nyquist = sr / 2
-    fmin = check_real("fmin", fmin)
-    high = nyquist if fmax is None else check_real("fmax", fmax)
-    if high <= 0:
-        high += nyquist
-    if not (0 <= fmin < nyquist and 0 < high <= nyquist and fmin < high):
-        raise ParameterError(
-            f"fmin={fmin:g} and fmax={high:g} must satisfy 0 <= fmin < fmax <= sr / 2 = {nyquist:g}"
-        )
-    return float(high)
-
-
-def kaldi_mel_filters(
-    *,
-    sr: float,
-    n_fft: int,
-    n_mels: int = 23,
-    fmin: float = 20.0,
-    fmax: float | None = None,
-    allow_empty_banks: bool = False,
-    dtype: npt.DTypeLike = np.float32,
-) -> np.ndarray:
-    """Kaldi's mel banks (``MelBanks``; Kaldi's defaults), as a matrix.
-
-    Triangles between mel points evenly spaced from ``fmin`` to ``fmax`` on the HTK mel
-    scale, evaluated at each FFT bin's mel value, unnormalised; the Nyquist bin gets no
-    weight (Kaldi sums bins ``0 .. n_fft / 2 - 1``).
-
-    Parameters
-    ----------
-    sr : float > 0
-        Sampling rate.
-    n_fft : int > 0, even
-        FFT size (Kaldi's padded window length).
-    n_mels : int >= 3
-        Number of banks (Kaldi's ``num_bins``).
-    fmin, fmax : float
-        Band edges in Hz (``low_freq``, ``high_freq``); ``fmax`` None or <= 0 counts back
-        from Nyquist, as Kaldi's ``high_freq`` (0 is Nyquist, -400 is 400 Hz below it).
-    dtype : np.float32 or np.float64
-        float32 computes every step in float32, as Kaldi and kaldi-native-fbank do;
-        float64 computes the same formulas in float64.
-
-    Returns
-    -------
-    M : np.ndarray [shape=(n_mels, 1 + n_fft // 2)]
-
-    Raises
-    ------
-    ParameterError
-        Bad parameters, or a bank with no FFT bin in it (too many banks for ``n_fft``)
-        without ``allow_empty_banks``.
-    """
-    sr = check_sr(sr)
-    n_fft = check_size("n_fft", n_fft)
-    if n_fft % 2:
-        raise ParameterError(f"n_fft={n_fft} must be even (Kaldi's padded window length)")
-    n_mels = check_size("n_mels", n_mels, minimum=3)
-    fmax = _kaldi_fmax(sr, fmin, fmax)
-    dt = np.dtype(np.float32 if torch_dtype(dtype) == torch.float32 else np.float64)
-
-    def v(x: float) -> np.ndarray:  # (a 0-d array: arithmetic stays in dt)
-        return np.asarray(x, dtype=dt)
-
-    def mel(f: np.ndarray) -> np.ndarray:  # (the log in float64, rounded: as C's logf)
-        ratio = (v(1.0) + f / v(700.0)).astype(np.float64)
-        return v(1127.0) * np.log(ratio).astype(dt)
-
-    lo, hi = mel(v(fmin)), mel(v(fmax))
-    delta = (hi - lo) / v(n_mels + 1)
-    k = np.arange(n_mels + 2, dtype=dt)[:, None]
-    left, center, right = (lo + k[:-2] * delta, lo + k[1:-1] * delta, lo + k[2:] * delta)
-    m = mel(v(sr) / v(n_fft) * np.arange(n_fft // 2, dtype=dt))
-    rising, falling = (m - left) / (center - left), (right - m) / (right - center)
-    inside = (m > left) & (m < right)
-    weights = np.where(inside, np.where(m <= center, rising, falling), 0).astype(dt)
-    empty = np.flatnonzero(~inside.any(axis=1))
-    if empty.size and not allow_empty_banks:
-        raise ParameterError(
-            f"mel bank {empty[0]} holds no FFT bin: n_mels={n_mels} is too many for n_fft={n_fft} "
-            f"between {fmin:g} and {fmax:g} Hz"
-        )
-    return np.concatenate([weights, np.zeros((n_mels, 1), dt)], axis=1)
-
-
-def kaldi_frame_sizes(sr: float, frame_length_ms: float = 25.0,
-                      frame_shift_ms: float = 10.0) -> tuple[int, int]:  # fmt: skip
+def kaldi_frame_sizes(
+    sr: float, frame_length_ms: float = 25.0, frame_shift_ms: float = 10.0
+) -> tuple[int, int]:
     """Window and shift in samples as kaldi-native-fbank computes them (float32 products)."""
     f32 = np.float32
     ms = f32(0.001) * f32(sr)
@@ -220,10 +106,12 @@ class KaldiSpectrogram(MelSpectrogram):
         k = check_real("preemphasis", preemphasis)
         if not 0 <= k <= 1:
             raise ParameterError(f"preemphasis={k:g} must be in [0, 1] (Kaldi's preemph_coeff)")
-        for name, flag in (("remove_dc_offset", remove_dc_offset),
-                           ("round_to_power_of_two", round_to_power_of_two),
-                           ("snip_edges", snip_edges),
-                           ("allow_empty_banks", allow_empty_banks)):  # fmt: skip
+        for name, flag in (
+            ("remove_dc_offset", remove_dc_offset),
+            ("round_to_power_of_two", round_to_power_of_two),
+            ("snip_edges", snip_edges),
+            ("allow_empty_banks", allow_empty_banks),
+        ):
             if not isinstance(flag, (bool, np.bool_)):
                 raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
         if power not in (1.0, 2.0):
@@ -241,7 +129,7 @@ class KaldiSpectrogram(MelSpectrogram):
             if self.fft_size % 2:  # (Kaldi's banks take an even FFT size)
                 raise ParameterError(f"fft_size={fft_size} must be even")
         self._dft_size = self.fft_size
-        fmax = _kaldi_fmax(sr, fmin, fmax)  # (the banks are checked as they are built)
+        fmax = kaldi_fmax(sr, fmin, fmax)  # (the banks are checked as they are built)
         framing: dict[str, Any] = dict(center=False)
         if snip_edges:
             frame, self._offset = win, 0
@@ -251,9 +139,20 @@ class KaldiSpectrogram(MelSpectrogram):
             frame, self._offset = win + 2 * pad - left - right, pad - left
             framing = dict(center=True, center_pad=pad, pad_mode="symmetric")
         super().__init__(
-            sr=sr, n_fft=frame, hop_length=hop, win_length=win, window="boxcar", power=power,
-            n_mels=n_mels, fmin=fmin, fmax=fmax, htk=True, norm=None, dtype=dtype, **framing,
-        )  # fmt: skip
+            sr=sr,
+            n_fft=frame,
+            hop_length=hop,
+            win_length=win,
+            window="boxcar",
+            power=power,
+            n_mels=n_mels,
+            fmin=fmin,
+            fmax=fmax,
+            htk=True,
+            norm=None,
+            dtype=dtype,
+            **framing,
+        )
 
     def check_length(self, n_samples: int) -> None:
         if n_samples + 2 * self.config.pad < self.config.n_fft:  # (Kaldi makes no frame)
@@ -268,9 +167,15 @@ class KaldiSpectrogram(MelSpectrogram):
 
     def _basis(self, dtype: npt.DTypeLike) -> np.ndarray:
         c = self.config
-        banks = kaldi_mel_filters(sr=c.sr, n_fft=self.fft_size, n_mels=c.n_mels, fmin=c.fmin,
-                                  fmax=c.fmax, allow_empty_banks=self.allow_empty_banks,
-                                  dtype=dtype)  # fmt: skip
+        banks = kaldi_mel_filters(
+            sr=c.sr,
+            n_fft=self.fft_size,
+            n_mels=c.n_mels,
+            fmin=c.fmin,
+            fmax=c.fmax,
+            allow_empty_banks=self.allow_empty_banks,
+            dtype=dtype,
+        )
         if self.input_scale == 1.0:
             return banks
         with np.errstate(over="ignore", under="ignore"):

@@ -1,24 +1,16 @@
-"""FunASR's feature steps after the fbank: low-frame-rate stacking and the model's CMVN.
-
-FunASR's ``WavFrontend`` (SenseVoice, Paraformer, Fun-ASR-Nano, FSMN-VAD) stacks ``lfr_m``
-consecutive fbank frames into one feature vector every ``lfr_n`` frames (LFR), then applies
-the global mean and variance normalisation stored with the model in ``am.mvn``, a Kaldi
-nnet1 text file whose ``<AddShift>`` component adds minus the means and whose ``<Rescale>``
-component multiplies by the inverse standard deviations.
+"""Low-frame-rate stacking (FunASR's LFR): ``m`` frames stacked every ``n``, offline and as
+frames arrive.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from typing import Any
 
-import numpy as np
 import torch
 
-from .errors import ParameterError
+from fastmel.core.errors import ParameterError
 
-__all__ = ["FrameStacker", "low_frame_rate", "read_am_mvn", "stack_frames"]
+__all__ = ["low_frame_rate", "stack_frames", "FrameStacker"]
 
 
 def low_frame_rate(L: torch.Tensor, m: int, n: int) -> torch.Tensor:
@@ -35,8 +27,9 @@ def low_frame_rate(L: torch.Tensor, m: int, n: int) -> torch.Tensor:
     # then exactly ceil(T / n) windows of m every n fit, the last reaching past the end only
     # as far as FunASR repeats the last frame
     lead, left = L.shape[:-1], (m - 1) // 2
-    padded = torch.cat([L[..., :1].expand(*lead, left), L,
-                        L[..., -1:].expand(*lead, m - 1 - left)], dim=-1)  # fmt: skip
+    padded = torch.cat(
+        [L[..., :1].expand(*lead, left), L, L[..., -1:].expand(*lead, m - 1 - left)], dim=-1
+    )
     return stack_frames(padded, m, n)
 
 
@@ -105,65 +98,3 @@ class FrameStacker:
         end = self.start + frames.shape[-1]
         count = max(0, (end - self.rows * self.n - self.m) // self.n + 1)
         return self._rows(frames[..., self.rows * self.n - self.start :], count), end
-
-
-def _vector(tokens: list[str], component: str, path: str) -> np.ndarray:
-    """The numbers between the brackets that follow ``component`` in ``tokens``."""
-    try:
-        start = tokens.index("[", tokens.index(component)) + 1
-        values = tokens[start : tokens.index("]", start)]
-        return np.array([float(v) for v in values], dtype=np.float64)
-    except ValueError:
-        raise ParameterError(f"{path}: no {component} vector (not a FunASR am.mvn file)") from None
-
-
-def read_am_mvn(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The shift and scale vectors of a FunASR ``am.mvn`` file, float64.
-
-    The features are normalised as ``(x + shift) * scale``: ``shift`` is minus the means,
-    ``scale`` the inverse standard deviations.
-
-    Raises
-    ------
-    ParameterError
-        The file cannot be read, lacks either vector, or its vectors differ in length.
-    """
-    name = os.fspath(path)
-    try:
-        with open(name, encoding="utf-8") as f:
-            tokens = f.read().split()
-    except (OSError, UnicodeDecodeError) as e:
-        raise ParameterError(f"{name}: cannot read the am.mvn file ({e})") from None
-    shift, scale = _vector(tokens, "<AddShift>", name), _vector(tokens, "<Rescale>", name)
-    if shift.shape != scale.shape or not shift.size:
-        raise ParameterError(
-            f"{name}: <AddShift> has {shift.size} values and <Rescale> {scale.size}"
-        )
-    return shift, scale
-
-
-def cmvn_vectors(cmvn: Any, dim: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """``cmvn`` (None, an am.mvn path, or a ``(shift, scale)`` pair) as two checked float64
-    vectors of ``dim`` values (FunASR uses their first ``dim``), or None."""
-    if cmvn is None:
-        return None
-    if isinstance(cmvn, (str, os.PathLike)):
-        shift, scale = read_am_mvn(cmvn)
-    elif isinstance(cmvn, (tuple, list)) and len(cmvn) == 2:
-        try:
-            shift, scale = (np.asarray(v, dtype=np.float64) for v in cmvn)
-        except (TypeError, ValueError):
-            raise TypeError("cmvn's shift and scale must be vectors of real numbers") from None
-    else:
-        raise TypeError(
-            f"cmvn must be None, an am.mvn path or a (shift, scale) pair, got {type(cmvn).__name__}"
-        )
-    if shift.ndim != 1 or scale.ndim != 1 or min(shift.size, scale.size) < dim:
-        raise ParameterError(
-            f"cmvn's shift and scale must be vectors of at least {dim} values (n_mels * lfr_m), "
-            f"got shapes {shift.shape} and {scale.shape}"
-        )
-    shift, scale = shift[:dim], scale[:dim]
-    if not (np.isfinite(shift).all() and np.isfinite(scale).all()):
-        raise ParameterError("cmvn's shift and scale must be finite")
-    return shift, scale

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from . import precision
-from .arrays import Array, as_tensor, like
-from .errors import ParameterError, check_real, check_size
-from .filters import check_norm
-from .scaling import power_to_db
-from .spectrogram import MelSpectrogram, melspectrogram
+from fastmel.core.arrays import Array, as_tensor, like
+from fastmel.core.errors import ParameterError, check_real, check_size
+from fastmel.core.filters import check_norm
+from fastmel.core.scaling import power_to_db
+from fastmel.feature.spectrogram import MelSpectrogram, melspectrogram
+from fastmel.ops import precision
 
-__all__ = ["MFCC", "dct_matrix", "mfcc"]
+__all__ = ["MFCC", "clear_cache", "dct_matrix", "mfcc"]
 
 
 @functools.lru_cache(maxsize=32)
@@ -113,9 +113,17 @@ class MFCC(torch.nn.Module):
 
     dct: torch.Tensor
 
-    def __init__(self, *, sr: float = 22050, n_mfcc: int = 20, dct_type: int = 2,
-                 norm: str | None = "ortho", lifter: float = 0, mel_norm: Any = "slaney",
-                 **mel_kwargs: Any) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        sr: float = 22050,
+        n_mfcc: int = 20,
+        dct_type: int = 2,
+        norm: str | None = "ortho",
+        lifter: float = 0,
+        mel_norm: Any = "slaney",
+        **mel_kwargs: Any,
+    ) -> None:
         super().__init__()
         _check_mfcc(n_mfcc, dct_type, norm, lifter, mel_norm)
         self.mel = MelSpectrogram(sr=sr, norm=mel_norm, **mel_kwargs)
@@ -152,8 +160,15 @@ class MFCC(torch.nn.Module):
 
 
 @functools.lru_cache(maxsize=32)
-def _dct_tensor(n_mels: int, n_mfcc: int, dct_type: int, norm: str | None, lifter: float,
-                dtype: torch.dtype, device: torch.device) -> torch.Tensor:  # fmt: skip
+def _dct_tensor(
+    n_mels: int,
+    n_mfcc: int,
+    dct_type: int,
+    norm: str | None,
+    lifter: float,
+    dtype: torch.dtype,
+    device: torch.device,
+) -> torch.Tensor:
     # The DCT rows with the lifter folded in: lift[k] * D[k, :].
     D = dct_matrix(n_mels, n_mfcc, dct_type=dct_type, norm=norm)
     if lifter > 0:
@@ -161,9 +176,18 @@ def _dct_tensor(n_mels: int, n_mfcc: int, dct_type: int, norm: str | None, lifte
     return torch.tensor(D, dtype=dtype, device=device)
 
 
-def mfcc(*, y: Array | None = None, sr: float = 22050, S: Array | None = None, n_mfcc: int = 20,
-         dct_type: int = 2, norm: str | None = "ortho", lifter: float = 0,
-         mel_norm: Any = "slaney", **kwargs: Any) -> Array:  # fmt: skip
+def mfcc(
+    *,
+    y: Array | None = None,
+    sr: float = 22050,
+    S: Array | None = None,
+    n_mfcc: int = 20,
+    dct_type: int = 2,
+    norm: str | None = "ortho",
+    lifter: float = 0,
+    mel_norm: Any = "slaney",
+    **kwargs: Any,
+) -> Array:
     """Mel-frequency cepstral coefficients, equal to ``librosa.feature.mfcc``.
 
     Parameters
@@ -203,3 +227,8 @@ def mfcc(*, y: Array | None = None, sr: float = 22050, S: Array | None = None, n
     D = _dct_tensor(St.shape[-2], n_mfcc, dct_type, norm, float(lifter), ct, St.device)
     M = torch.matmul(D, St.to(ct)).to(dtype)
     return like(M, source)
+
+
+def clear_cache() -> None:
+    """Forget the cached DCT matrices used by :func:`mfcc`."""
+    _dct_tensor.cache_clear()

@@ -7,8 +7,9 @@ __all__ = ["frames_kernel", "mel_kernel", "triton"]
 
 
 @triton.jit
-def frames_kernel(y_ptr, w_ptr, out_ptr, n, n_frames, hop, pad, n_fft,
-                  MODE: tl.constexpr, BLOCK: tl.constexpr):  # fmt: skip
+def frames_kernel(
+    y_ptr, w_ptr, out_ptr, n, n_frames, hop, pad, n_fft, MODE: tl.constexpr, BLOCK: tl.constexpr
+):
     row = tl.program_id(0).to(tl.int64)  # signal * n_frames + frame
     j = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
     inside = j < n_fft
@@ -32,8 +33,19 @@ def frames_kernel(y_ptr, w_ptr, out_ptr, n, n_frames, hop, pad, n_fft,
 
 
 @triton.jit
-def mel_kernel(x_ptr, band_ptr, lo_ptr, out_ptr, n_mels, n_bins, width, eps,
-               MAGNITUDE: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_W: tl.constexpr):  # fmt: skip
+def mel_kernel(
+    x_ptr,
+    band_ptr,
+    lo_ptr,
+    out_ptr,
+    n_mels,
+    n_bins,
+    width,
+    eps,
+    MAGNITUDE: tl.constexpr,
+    BLOCK_M: tl.constexpr,
+    BLOCK_W: tl.constexpr,
+):
     # One frame per program: the power |X|^2 of its bins (or the magnitude sqrt(|X|^2 +
     # eps)), weighted by each filter's band (band[m, w] = basis[m, lo[m] + w]) and summed
     # per filter: no multiplication by the basis's zeros.

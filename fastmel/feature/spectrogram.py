@@ -16,56 +16,29 @@ import numpy.typing as npt
 import torch
 import torch.nn.functional as F
 
-from . import fused as _fused
-from . import precision
-from .arrays import Array, as_tensor, like
-from .config import MelConfig
-from .dft import rdft_pairs
-from .errors import ParameterError
-from .filters import mel_filters
-from .padding import pad_both
-from .projection import BandedProjection
-from .tracing import is_compiling, is_exporting, is_onnx_export
+from fastmel.core.arrays import Array, as_tensor, check_signal, like, torch_dtype
+from fastmel.core.config import MelConfig
+from fastmel.core.errors import ParameterError
+from fastmel.core.filters import mel_filters
+from fastmel.core.padding import pad_both
+from fastmel.ops import fused as _fused
+from fastmel.ops import precision
+from fastmel.ops.dft import rdft_pairs
+from fastmel.ops.projection import BandedProjection
+from fastmel.ops.tracing import is_compiling, is_exporting, is_onnx_export
 
-__all__ = ["MelSpectrogram", "melspectrogram"]
+__all__ = ["clear_cache", "melspectrogram", "BLOCK_SAMPLES", "MelSpectrogram"]
 
 # CPU inputs with more than twice this many windowed samples are processed in blocks of
 # frames of about this size (256 frames of 800 samples: ~0.8 MB of float32 frames plus their
-# spectrum, which stays in a core's cache; measured fastest of 64-512 frames on the dev box).
+# spectrum, which stays in a core's cache).
 BLOCK_SAMPLES = 204_800
+
+
 _TORCH_PAD = {"reflect": "reflect", "edge": "replicate"}  # (one kernel where it equals np.pad)
+
+
 _HALF = (torch.float16, torch.bfloat16)
-
-
-_DTYPES = {np.float32: torch.float32, np.float64: torch.float64}
-
-
-def torch_dtype(dtype: Any) -> torch.dtype:
-    """Map a NumPy or torch floating dtype to the torch dtype computations run in."""
-    if dtype is np.float32 or dtype is np.float64:  # (np.dtype() costs ~1 us per call)
-        return _DTYPES[dtype]
-    dt: torch.dtype | None
-    if isinstance(dtype, torch.dtype):
-        dt = dtype
-    else:
-        try:
-            nd = np.dtype(dtype)
-        except TypeError:
-            raise ParameterError(f"dtype={dtype!r} must be float32 or float64") from None
-        dt = _DTYPES.get(nd.type) if nd.isnative else None  # (">f4": no compute dtype)
-    if dt not in (torch.float32, torch.float64):
-        raise ParameterError(f"dtype={dtype!r} must be float32 or float64")
-    return dt
-
-
-def check_signal(x: Any, name: str) -> None:
-    """A real floating tensor of shape ``(..., n)``, else a TypeError/ParameterError naming it."""
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if not x.dtype.is_floating_point:
-        raise ParameterError(f"{name} must be a real floating-point tensor, got dtype {x.dtype}")
-    if x.dim() == 0:
-        raise ParameterError(f"{name} must have at least one dimension (..., time)")
 
 
 class MelSpectrogram(torch.nn.Module):
@@ -130,14 +103,22 @@ class MelSpectrogram(torch.nn.Module):
     window: torch.Tensor
     mel_basis: torch.Tensor
     _projection: torch.Tensor
-    _ramp: torch.Tensor | None
+    #: the indices np.pad's linear_ramp scales (None for other pad modes; see core.padding)
+    ramp: torch.Tensor | None
     #: use the Triton kernel where it applies (see Notes); False: PyTorch ops only
     fused: bool = True
     #: the DFT length when the windowed frames are shorter (zero-padded by the FFT)
     _dft_size: int | None = None
     # attributes _build_constants derives from the buffers (rebuilt, never pickled)
     _derived: tuple[str, ...] = (
-        "_banded", "_frames", "_band_mel", "_win", "_dtype", "_fft64", "_win64"
+        "_banded",
+        "_frames",
+        "_band_mel",
+        "_win",
+        "_dtype",
+        "_device",
+        "_fft64",
+        "_win64",
     )
 
     def __init__(
@@ -163,10 +144,23 @@ class MelSpectrogram(torch.nn.Module):
     ) -> None:
         super().__init__()
         config = MelConfig.make(
-            sr=sr, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-            center=center, pad_mode=pad_mode, power=power, n_mels=n_mels, fmin=fmin, fmax=fmax,
-            htk=htk, norm=norm, center_pad=center_pad, filterbank=filterbank, mag_eps=mag_eps,
-        )  # fmt: skip
+            sr=sr,
+            n_fft=n_fft,
+            hop_length=hop_length,
+            win_length=win_length,
+            window=window,
+            center=center,
+            pad_mode=pad_mode,
+            power=power,
+            n_mels=n_mels,
+            fmin=fmin,
+            fmax=fmax,
+            htk=htk,
+            norm=norm,
+            center_pad=center_pad,
+            filterbank=filterbank,
+            mag_eps=mag_eps,
+        )
         self._setup(config, dtype)
 
     @classmethod
@@ -206,7 +200,7 @@ class MelSpectrogram(torch.nn.Module):
         if c.pad_mode == "linear_ramp" and c.pad:
             ramp_dtype = torch.float32 if device.type == "mps" else torch.float64
             ramp = torch.arange(c.pad, device=device, dtype=ramp_dtype)
-        self.register_buffer("_ramp", ramp, persistent=False)
+        self.register_buffer("ramp", ramp, persistent=False)
         # Derived from the buffers and rebuilt with them by _apply (so not buffers themselves).
         basis_np = basis.numpy()
         self._banded = BandedProjection(self._projection, basis_np, self.config.power == 2.0)
@@ -217,11 +211,11 @@ class MelSpectrogram(torch.nn.Module):
         if self._frames is not None and dtype == torch.float32 and c.power in (1.0, 2.0):
             self._band_mel = _fused.BandMel(basis_np, c.power, c.mag_eps, device)
         # Plain attributes for the hot path: a buffer read goes through nn.Module.__getattr__.
-        self._win, self._dtype = self.window, dtype
+        self._win, self._dtype, self._device = self.window, dtype, device
         # A power p < 1 amplifies rounding at near-zero bins (d|X|^p = p |X|^(p-1) d|X|):
         # librosa windows and transforms float32 frames in float64 and rounds X once, while
-        # a float32 window and FFT put the mel of a chirp 7.3e-05 (p = 0.5) to 2.7e-05
-        # (p = 0.1) of its peak from librosa's. Such modules window and transform in float64.
+        # a float32 window and FFT leave a chirp's mel beyond the parity tolerance. Such
+        # modules window and transform in float64.
         self._fft64 = self.config.power < 1.0 and dtype == torch.float32 and device.type != "mps"
         self._win64 = window.to(device) if self._fft64 else None  # (float64, not rounded)
 
@@ -271,6 +265,11 @@ class MelSpectrogram(torch.nn.Module):
     def dtype(self) -> torch.dtype:
         """The dtype the module computes in."""
         return self._dtype
+
+    @property
+    def device(self) -> torch.device:
+        """The device of the module's constants."""
+        return self._device
 
     def extra_repr(self) -> str:
         c = self.config
@@ -382,7 +381,7 @@ class MelSpectrogram(torch.nn.Module):
                     flat = F.pad(y.reshape(-1, n), (pad, pad), mode=_TORCH_PAD[c.pad_mode])
                     y = flat.reshape(y.shape[:-1] + (flat.shape[-1],))
                 else:  # np.pad's other modes, and repeated reflections (which torch refuses)
-                    y = pad_both(y, pad, c.pad_mode, self._ramp, tail)
+                    y = pad_both(y, pad, c.pad_mode, self.ramp, tail)
         frames = y.unfold(-1, c.n_fft, c.hop_length)
         n_frames = frames.shape[-2]
         rows = frames.numel() // c.n_fft
@@ -399,13 +398,36 @@ def _as(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     return x if x.dtype == dtype else x.to(dtype)
 
 
-def _make_config(sr, n_fft, hop_length, win_length, window, center, pad_mode, power, n_mels,
-                 fmin, fmax, htk, norm) -> MelConfig:  # fmt: skip
+def _make_config(
+    sr,
+    n_fft,
+    hop_length,
+    win_length,
+    window,
+    center,
+    pad_mode,
+    power,
+    n_mels,
+    fmin,
+    fmax,
+    htk,
+    norm,
+) -> MelConfig:
     return MelConfig.make(
-        sr=sr, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-        center=center, pad_mode=pad_mode, power=power, n_mels=n_mels, fmin=fmin, fmax=fmax,
-        htk=htk, norm=norm,
-    )  # fmt: skip
+        sr=sr,
+        n_fft=n_fft,
+        hop_length=hop_length,
+        win_length=win_length,
+        window=window,
+        center=center,
+        pad_mode=pad_mode,
+        power=power,
+        n_mels=n_mels,
+        fmin=fmin,
+        fmax=fmax,
+        htk=htk,
+        norm=norm,
+    )
 
 
 # typed: 512.0 equals 512 and hashes as it, but only 512 is a valid n_fft (and True is not 1)
@@ -413,13 +435,23 @@ _cached_config = functools.lru_cache(maxsize=256, typed=True)(_make_config)
 
 
 @functools.lru_cache(maxsize=32, typed=True)  # (validates its arguments: see _cached_config)
-def _basis_tensor(sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float | None, htk: bool,
-                  norm: Any, basis_dtype: torch.dtype, dtype: torch.dtype,
-                  device: torch.device) -> torch.Tensor:  # fmt: skip
+def _basis_tensor(
+    sr: float,
+    n_fft: int,
+    n_mels: int,
+    fmin: float,
+    fmax: float | None,
+    htk: bool,
+    norm: Any,
+    basis_dtype: torch.dtype,
+    dtype: torch.dtype,
+    device: torch.device,
+) -> torch.Tensor:
     # The mel basis for melspectrogram(S=...): librosa's, rounded to its `dtype` keyword.
     rounding = np.float32 if basis_dtype == torch.float32 else np.float64
-    basis = mel_filters(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk,
-                        norm=norm, dtype=rounding)  # fmt: skip
+    basis = mel_filters(
+        sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm, dtype=rounding
+    )
     return torch.tensor(basis, dtype=dtype, device=device)
 
 
@@ -457,8 +489,7 @@ def _check_audio(y: Any, name: str = "y") -> torch.Tensor:
 def _all_finite(x: torch.Tensor) -> bool:
     """Whether ``x`` has no NaN or inf: its sum is finite iff so, unless the sum overflows,
     which only then costs the exact check (min and max are finite iff every value is)."""
-    # One torch reduction rather than NumPy's min and max: a NumPy reduction before the
-    # computation made the 1 s NumPy call ~14 us slower on the AMD machine (measured ad hoc).
+    # One torch reduction rather than NumPy's min and max, which cost more than a small call.
     if math.isfinite(x.sum().item()):
         return True
     return math.isfinite(x.amin().item()) and math.isfinite(x.amax().item())
@@ -567,8 +598,21 @@ def melspectrogram(
     if y is None:
         raise ParameterError("one of y or S must be given")
 
-    args = (sr, n_fft, hop_length, win_length, window, center, pad_mode, power, n_mels, fmin,
-            fmax, htk, norm)  # fmt: skip
+    args = (
+        sr,
+        n_fft,
+        hop_length,
+        win_length,
+        window,
+        center,
+        pad_mode,
+        power,
+        n_mels,
+        fmin,
+        fmax,
+        htk,
+        norm,
+    )
     try:
         config = _cached_config(*args)  # validating costs more than a small input's mel
     except TypeError as e:

@@ -9,16 +9,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .errors import ParameterError, check_real, check_size
-from .filters import (
-    WINDOWS,
+from fastmel.core.errors import ParameterError, check_real, check_size
+from fastmel.core.filters import (
     check_mel_params,
     mel_filters,
-    padded_window,
     speechbrain_mel_filters,
     torchaudio_mel_filters,
 )
-from .padding import PAD_MODES
+from fastmel.core.padding import PAD_MODES
+from fastmel.core.windows import WINDOWS, padded_window
 
 __all__ = ["FILTERBANKS", "PAD_MODES", "MelConfig"]
 
@@ -113,10 +112,23 @@ class MelConfig:
         named = isinstance(window, str) and window in WINDOWS
         win_key = window if named else tuple(float(v) for v in w)
         return cls(
-            float(sr), int(n_fft), hop_length, win_length, win_key, bool(center), pad_mode,
-            float(power), int(n_mels), float(fmin), fmax, bool(htk), norm, pad, filterbank,
+            float(sr),
+            int(n_fft),
+            hop_length,
+            win_length,
+            win_key,
+            bool(center),
+            pad_mode,
+            float(power),
+            int(n_mels),
+            float(fmin),
+            fmax,
+            bool(htk),
+            norm,
+            pad,
+            filterbank,
             float(mag_eps),
-        )  # fmt: skip
+        )
 
     def window64(self) -> np.ndarray:
         """The analysis window zero-padded to n_fft, float64, shape ``(n_fft,)``."""
@@ -126,9 +138,15 @@ class MelConfig:
 
     def mel_basis(self, dtype: npt.DTypeLike = np.float64) -> np.ndarray:
         """The mel filterbank, shape ``(n_mels, 1 + n_fft // 2)``."""
-        kw: dict[str, Any] = dict(sr=self.sr, n_fft=self.n_fft, n_mels=self.n_mels,
-                                  fmin=self.fmin, fmax=self.fmax, htk=self.htk,
-                                  norm=self.norm)  # fmt: skip
+        kw: dict[str, Any] = dict(
+            sr=self.sr,
+            n_fft=self.n_fft,
+            n_mels=self.n_mels,
+            fmin=self.fmin,
+            fmax=self.fmax,
+            htk=self.htk,
+            norm=self.norm,
+        )
         if self.filterbank == "torchaudio":
             return torchaudio_mel_filters(**kw).astype(dtype)
         if self.filterbank == "speechbrain":

@@ -1,10 +1,8 @@
-"""Mel windows per video frame, as Wav2Lip's inference loop cuts them (offline and streaming).
+"""Wav2Lip's mel input and the mel windows it pairs with video frames.
 
-For video frame i the lip-sync model reads the ``step`` mel frames starting at
-``int(i * (mel_fps / fps))`` (Wav2Lip: 16 frames, mel_fps = 16000 / 200 = 80). The loop
-stops at the first window that would run past the end and appends the last ``step``
-frames instead. Both classes compute the start indices with that same float expression,
-so streamed and offline windows are identical, with no drift over long streams.
+:func:`mel_windows` cuts a mel spectrogram into the ``step``-frame windows Wav2Lip's
+inference loop reads for each video frame (``mel_fps / fps`` frames apart), offline and
+as the frames arrive (:class:`MelWindows`).
 """
 
 from __future__ import annotations
@@ -15,10 +13,48 @@ from typing import Any, overload
 import numpy as np
 import torch
 
-from .arrays import Array, StreamKind, as_tensor, like
-from .errors import ParameterError, check_real, check_size
+from fastmel.core.arrays import Array, StreamKind, as_tensor, like
+from fastmel.core.errors import ParameterError, check_real, check_size
+from fastmel.feature.frontend import FrontEnd
+from fastmel.presets.spec import PresetSpec, Tolerance
 
-__all__ = ["MelWindows", "mel_windows"]
+__all__ = ["mel_windows", "MelWindows", "Wav2Lip"]
+
+
+class Wav2Lip(FrontEnd):
+    """Wav2Lip's ``audio.py`` (``melspectrogram``) with its ``hparams.py``.
+
+    Pre-emphasis 0.97, ``librosa.stft(n_fft=800, hop_length=200, win_length=800)``,
+    magnitude mel (80 Slaney bands, 55-7600 Hz), ``20 log10(max(1e-5, x)) - 20``, then
+    ``clip(8 (S + 100) / 100 - 4, -4, 4)``.
+
+    Parameters
+    ----------
+    pad_mode : {"constant", "reflect"}
+        ``"constant"`` is what current librosa (>= 0.10) computes; ``"reflect"`` is what
+        the librosa of Wav2Lip's time (< 0.10) computed, which its checkpoints saw.
+    """
+
+    MEL = dict(
+        sr=16000,
+        n_fft=800,
+        hop_length=200,
+        win_length=800,
+        n_mels=80,
+        fmin=55.0,
+        fmax=7600.0,
+        power=1.0,
+    )
+
+    def __init__(self, *, pad_mode: str = "constant", **mel_overrides: Any) -> None:
+        super().__init__(preemphasis=0.97, pad_mode=pad_mode, **mel_overrides)
+
+    def postprocess(self, M: torch.Tensor) -> torch.Tensor:
+        # S = 20 log10(x) - 20 (ref_level_db 20), then 8 (S + 100) / 100 - 4 (min_level_db
+        # -100): one affine map of log10(x), 1.6 log10(x) + 2.4, in two in-place ops
+        # rather than seven (each with a Python scalar costs several us on a CPU stream).
+        L = torch.log10(torch.clamp(M, min=1e-5))
+        return torch.clamp(L.mul_(1.6).add_(2.4), -4.0, 4.0)
 
 
 def _check(fps: float, step: int, mel_fps: float) -> None:
@@ -147,3 +183,16 @@ class MelWindows:
         out = self._kind.give(_cut(self._frames, [self._seen - self.step - self._start], self.step))
         self.reset()
         return out
+
+
+SPECS = (
+    PresetSpec(
+        "wav2lip",
+        Wav2Lip,
+        model="Wav2Lip, audio.py: melspectrogram (hparams.py)",
+        # its reference computes in float64: float32 FFT noise in quiet bins, amplified by
+        # the dB scale
+        reference="wav2lip_features",
+        tolerance=Tolerance(float32=5e-4),
+    ),
+)

@@ -1,0 +1,82 @@
+"""A preset as one declarative record: its front end, the code it equals, its tolerances.
+
+The registry in :mod:`fastmel.presets` is built from the ``SPECS`` of each family's file;
+the tests, the benchmarks and the parity report read it, so that adding a preset touches
+its own file and its reference transcription (``tests/references.py``) only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+from fastmel.feature.frontend import FrontEnd
+
+__all__ = ["PresetSpec", "Tolerance"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Tolerance:
+    """What the tests hold a preset to: ``max|ours - reference|`` in its output units.
+
+    Attributes
+    ----------
+    float32 : float
+        The float32 preset against its reference's own float32 steps (or, where the
+        reference computes in float64, against those), on realistic signals.
+    float64 : float
+        The float64 preset against the reference's steps run in float64.
+    onnx : float
+        The preset exported to ONNX and run in ONNX Runtime (float32), against the reference.
+    """
+
+    float32: float
+    float64: float = 1e-9
+    onnx: float | None = None
+
+    @property
+    def exported(self) -> float:
+        """The ONNX tolerance (the float32 one where none is set)."""
+        return self.float32 if self.onnx is None else self.onnx
+
+
+@dataclasses.dataclass(frozen=True)
+class PresetSpec:
+    """One preset of the registry.
+
+    Attributes
+    ----------
+    name : str
+        The name ``fastmel.preset(name)`` takes.
+    front_end : type[FrontEnd]
+        Its module.
+    model : str
+        The model code it equals, as a citation (project, file, function).
+    reference : str
+        The function of ``tests/references.py`` that runs or transcribes that code, called
+        as ``reference(y, **options)`` on a float tensor ``(..., n)``.
+    tolerance : Tolerance
+        What the tests hold it to.
+    """
+
+    name: str
+    front_end: type[FrontEnd]
+    model: str
+    reference: str
+    tolerance: Tolerance
+
+    @property
+    def audio_rate(self) -> float:
+        """The rate of the model's audio (what the CLI resamples files to)."""
+        return self.front_end.audio_rate()
+
+    @functools.cached_property
+    def streams(self) -> bool:
+        """Whether its default configuration streams (its post-processing is per frame;
+        some presets decide it from their options, so a default one is built to say)."""
+        return bool(self.front_end().causal)
+
+    @property
+    def why_not_streaming(self) -> str:
+        """What needs the whole input, where it does not stream ("" where it does)."""
+        return "" if self.streams else self.front_end.whole_input_statistic
