@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from fastmel.core.errors import MAX_SIZE, ParameterError, check_real
+from fastmel.core.errors import MAX_SIZE, ParameterError, check_bool, check_real
 from fastmel.core.filters import check_sr
 
 __all__ = ["load"]
@@ -107,8 +107,7 @@ def load(
 
     if sr is not None:
         sr = check_sr(sr)
-    if not isinstance(mono, (bool, np.bool_)):
-        raise TypeError(f"mono must be a bool, got {type(mono).__name__}")
+    check_bool("mono", mono)
     offset = _seconds("offset", offset)
     if duration is not None:
         duration = _seconds("duration", duration)

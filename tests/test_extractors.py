@@ -477,4 +477,4 @@ def test_gemma3n_bank_and_window_are_its_extractors():
         fastmel.core.filters.gemma3n_mel_filters(sr=16000, n_fft=1024), extractor.mel_filters.T
     )
     mel = fastmel.preset("gemma3n").mel
-    np.testing.assert_array_equal(mel._window64().astype(np.float32), extractor.window)
+    np.testing.assert_array_equal(mel.config.window64().astype(np.float32), extractor.window)

@@ -9,19 +9,35 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from fastmel.core.errors import ParameterError, check_real, check_size
+from fastmel.core.errors import ParameterError, check_bool, check_real, check_size
 from fastmel.core.filters import (
     check_mel_params,
+    check_sr,
+    gemma3n_mel_filters,
+    kaldi_fmax,
+    kaldi_mel_filters,
     mel_filters,
     speechbrain_mel_filters,
     torchaudio_mel_filters,
 )
 from fastmel.core.padding import PAD_MODES
-from fastmel.core.windows import WINDOWS, padded_window
+from fastmel.core.windows import WINDOWS, kaldi_window, padded_window
 
-__all__ = ["FILTERBANKS", "PAD_MODES", "MelConfig"]
+__all__ = ["FILTERBANKS", "FRAME_FILTERBANKS", "PAD_MODES", "MelConfig", "kaldi_frame_sizes"]
 
+#: Banks over librosa's frames (an FFT of n_fft samples).
 FILTERBANKS = ("librosa", "torchaudio", "speechbrain")
+#: Banks over Kaldi's frames (an FFT of fft_size samples; see MelConfig.kaldi).
+FRAME_FILTERBANKS = ("kaldi", "gemma3n")
+
+
+def kaldi_frame_sizes(
+    sr: float, frame_length_ms: float = 25.0, frame_shift_ms: float = 10.0
+) -> tuple[int, int]:
+    """Window and shift in samples as kaldi-native-fbank computes them (float32 products)."""
+    f32 = np.float32
+    ms = f32(0.001) * f32(sr)
+    return int(ms * f32(frame_length_ms)), int(ms * f32(frame_shift_ms))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +50,13 @@ class MelConfig:
     (presets): ``pad``, the samples padded on each side (``n_fft // 2`` when centred, as
     librosa; 0 when not), ``filterbank``, how the mel basis is built, and ``mag_eps``, added
     under the square root of the magnitude.
+
+    Kaldi's framing (:meth:`kaldi`) is a configuration of the same parts: ``fft_size`` set
+    means each frame of ``n_fft`` samples is analysed from ``frame_offset`` on, over
+    ``win_length`` samples, less their mean (``remove_dc``), pre-emphasised on their own
+    (``frame_preemphasis``), multiplied by the (unpadded) window and zero-padded to
+    ``fft_size`` for the FFT; the bank (``"kaldi"`` or ``"gemma3n"``) is scaled by
+    ``input_scale ** power``.
     """
 
     sr: float = 22050
@@ -52,6 +75,12 @@ class MelConfig:
     pad: int = 1024
     filterbank: str = "librosa"
     mag_eps: float = 0.0
+    fft_size: int | None = None
+    frame_offset: int = 0
+    remove_dc: bool = False
+    frame_preemphasis: float = 0.0
+    input_scale: float = 1.0
+    allow_empty_banks: bool = False
 
     @classmethod
     def make(
@@ -83,8 +112,7 @@ class MelConfig:
             hop_length = win_length // 4
         hop_length = check_size("hop_length", hop_length)
         for name, flag in (("center", center), ("htk", htk)):
-            if not isinstance(flag, (bool, np.bool_)):
-                raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
+            check_bool(name, flag)
         if not center:  # librosa never reads pad_mode then, whatever it holds
             pad_mode = "constant"
         elif not isinstance(pad_mode, str) or pad_mode not in PAD_MODES:  # (no pad functions)
@@ -130,14 +158,114 @@ class MelConfig:
             float(mag_eps),
         )
 
+    @classmethod
+    def kaldi(
+        cls,
+        *,
+        sr: float,
+        win_length: int | None = None,
+        hop_length: int | None = None,
+        window: Any = "povey",
+        preemphasis: float = 0.97,
+        remove_dc_offset: bool = True,
+        round_to_power_of_two: bool = True,
+        fft_size: int | None = None,
+        snip_edges: bool = True,
+        power: float = 2.0,
+        n_mels: int = 23,
+        fmin: float = 20.0,
+        fmax: float | None = None,
+        allow_empty_banks: bool = False,
+        input_scale: float = 1.0,
+        filterbank: str = "kaldi",
+    ) -> MelConfig:
+        """Validate Kaldi's fbank options (see :class:`fastmel.feature.kaldi.KaldiSpectrogram`)
+        and describe its framing: ``n_fft`` is the frame the stream buffers (``win_length``,
+        plus the reflected samples without ``snip_edges``), ``fft_size`` the FFT's length.
+        ``window`` is a Kaldi window name or its ``win_length`` values."""
+        sr = check_sr(sr)
+        default_win, default_hop = kaldi_frame_sizes(sr)
+        win = check_size("win_length", default_win if win_length is None else win_length, minimum=2)
+        hop = check_size("hop_length", default_hop if hop_length is None else hop_length)
+        if isinstance(window, str):
+            values = kaldi_window(window, win)
+        else:
+            values = np.asarray(window, dtype=np.float64)
+            if values.shape != (win,) or not np.isfinite(values).all():
+                raise ParameterError(f"window must be {win} finite values (win_length)")
+        k = check_real("preemphasis", preemphasis)
+        if not 0 <= k <= 1:
+            raise ParameterError(f"preemphasis={k:g} must be in [0, 1] (Kaldi's preemph_coeff)")
+        for name, flag in (
+            ("remove_dc_offset", remove_dc_offset),
+            ("round_to_power_of_two", round_to_power_of_two),
+            ("snip_edges", snip_edges),
+            ("allow_empty_banks", allow_empty_banks),
+        ):
+            check_bool(name, flag)
+        if power not in (1.0, 2.0):
+            raise ParameterError(f"power={power!r} must be 2.0 (power) or 1.0 (magnitude)")
+        scale = check_real("input_scale", input_scale)
+        if not (0 < scale < math.inf):
+            raise ParameterError(f"input_scale={scale!r} must be positive and finite")
+        if fft_size is None:
+            fft_size = 1 << (win - 1).bit_length() if round_to_power_of_two else win
+        else:
+            fft_size = check_size("fft_size", fft_size, minimum=win)
+            if fft_size % 2:  # (Kaldi's banks take an even FFT size)
+                raise ParameterError(f"fft_size={fft_size} must be even")
+        if filterbank not in FRAME_FILTERBANKS:
+            raise ParameterError(f"filterbank={filterbank!r} must be one of {FRAME_FILTERBANKS}")
+        fmax = kaldi_fmax(sr, fmin, fmax)  # (the banks are checked as they are built)
+        if snip_edges:
+            frame, offset, pad, pad_mode, center = win, 0, 0, "constant", False
+        else:  # frame t starts at t * hop + hop // 2 - win // 2 and reflects past the edges
+            left, right = win // 2 - hop // 2, (win + 1) // 2 - hop % 2
+            pad = max(left, right)  # pad both sides, read from `pad - left` in each frame
+            frame, offset, pad_mode, center = (
+                win + 2 * pad - left - right,
+                pad - left,
+                "symmetric",
+                True,
+            )
+        config = cls(
+            sr=float(sr),
+            n_fft=frame,
+            hop_length=hop,
+            win_length=win,
+            window=tuple(float(v) for v in values),
+            center=center,
+            pad_mode=pad_mode,
+            power=float(power),
+            n_mels=n_mels,
+            fmin=float(fmin),
+            fmax=fmax,
+            htk=True,
+            norm=None,
+            pad=pad,
+            filterbank=filterbank,
+            fft_size=fft_size,
+            frame_offset=offset,
+            remove_dc=bool(remove_dc_offset),
+            frame_preemphasis=float(k),
+            input_scale=float(scale),
+            allow_empty_banks=bool(allow_empty_banks),
+        )
+        config.mel_basis(np.float32)  # (refuses a scale or a bank that does not fit)
+        return config
+
     def window64(self) -> np.ndarray:
-        """The analysis window zero-padded to n_fft, float64, shape ``(n_fft,)``."""
+        """The analysis window, float64: zero-padded to n_fft, shape ``(n_fft,)``, for
+        librosa's frames; shape ``(win_length,)`` for Kaldi's (``fft_size`` set)."""
         if isinstance(self.window, str):
             return padded_window(self.window, self.win_length, self.n_fft)
         return np.asarray(self.window, dtype=np.float64)
 
     def mel_basis(self, dtype: npt.DTypeLike = np.float64) -> np.ndarray:
-        """The mel filterbank, shape ``(n_mels, 1 + n_fft // 2)``."""
+        """The mel filterbank, shape ``(n_mels, 1 + n_fft // 2)`` (``fft_size`` for Kaldi's
+        frames)."""
+        if self.fft_size is not None:
+            return self._frame_bank(dtype)
         kw: dict[str, Any] = dict(
             sr=self.sr,
             n_fft=self.n_fft,
@@ -153,6 +281,35 @@ class MelConfig:
             kw.pop("htk"), kw.pop("norm")
             return speechbrain_mel_filters(**kw).astype(dtype)
         return mel_filters(**kw, dtype=dtype)
+
+    def _frame_bank(self, dtype: npt.DTypeLike) -> np.ndarray:
+        """The bank over Kaldi's FFT of ``fft_size``, in ``dtype``, times ``input_scale ** power``
+        (every step before it is linear: the features of the scaled audio)."""
+        assert self.fft_size is not None
+        if self.filterbank == "gemma3n":
+            banks = gemma3n_mel_filters(
+                sr=self.sr, n_fft=self.fft_size, n_mels=self.n_mels, fmin=self.fmin, fmax=self.fmax
+            ).astype(dtype)
+        else:
+            banks = kaldi_mel_filters(
+                sr=self.sr,
+                n_fft=self.fft_size,
+                n_mels=self.n_mels,
+                fmin=self.fmin,
+                fmax=self.fmax,
+                allow_empty_banks=self.allow_empty_banks,
+                dtype=dtype,
+            )
+        if self.input_scale == 1.0:
+            return banks
+        with np.errstate(over="ignore", under="ignore"):
+            factor = np.float64(self.input_scale) ** self.power
+        info, weights = np.finfo(banks.dtype), factor * banks[banks > 0]  # (float64)
+        if weights.size and not info.tiny <= weights.min() <= weights.max() <= info.max:
+            raise ParameterError(
+                f"input_scale={self.input_scale:g} takes the banks out of {banks.dtype}'s range"
+            )
+        return banks * banks.dtype.type(factor)
 
     def n_frames(self, n_samples: int) -> int:
         """Number of frames for a signal of ``n_samples`` samples."""
@@ -188,6 +345,12 @@ class MelConfig:
 
     def check_length(self, n_samples: int) -> None:
         """Raise ParameterError if a signal of this length cannot be analysed."""
+        if self.fft_size is not None and n_samples + 2 * self.pad < self.n_fft:
+            raise ParameterError(  # (Kaldi makes no frame)
+                f"y with {n_samples} samples is shorter than one frame "
+                f"({self.n_fft - 2 * self.pad} samples with win_length={self.win_length}, "
+                f"snip_edges={not self.center})"
+            )
         if n_samples == 0:
             raise ParameterError("y is empty: audio must have at least one sample")
         if n_samples + 2 * self.pad < self.n_fft:

@@ -29,6 +29,13 @@ def check_real(name: str, value: Any) -> float:
     return float(value)
 
 
+def check_bool(name: str, value: Any) -> bool:
+    """``value`` as a bool; TypeError naming ``name`` unless it is a Python or NumPy bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return bool(value)
+
+
 def check_size(name: str, value: Any, *, minimum: int = 1) -> int:
     """``value`` as an int in ``[minimum, MAX_SIZE]``; TypeError unless it is an integer."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):

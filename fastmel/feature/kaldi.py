@@ -9,28 +9,15 @@ Nyquist, unnormalised, built in float32. The ``kaldi`` preset adds the log.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import torch
 
-from fastmel.core.errors import ParameterError, check_real, check_size
-from fastmel.core.filters import check_sr, kaldi_fmax, kaldi_mel_filters
-from fastmel.core.windows import kaldi_window
+from fastmel.core.config import MelConfig, kaldi_frame_sizes
 from fastmel.feature.spectrogram import MelSpectrogram
 
-__all__ = ["kaldi_frame_sizes", "KaldiSpectrogram"]
-
-
-def kaldi_frame_sizes(
-    sr: float, frame_length_ms: float = 25.0, frame_shift_ms: float = 10.0
-) -> tuple[int, int]:
-    """Window and shift in samples as kaldi-native-fbank computes them (float32 products)."""
-    f32 = np.float32
-    ms = f32(0.001) * f32(sr)
-    return int(ms * f32(frame_length_ms)), int(ms * f32(frame_shift_ms))
+__all__ = ["KaldiSpectrogram", "kaldi_frame_sizes"]
 
 
 class KaldiSpectrogram(MelSpectrogram):
@@ -49,8 +36,9 @@ class KaldiSpectrogram(MelSpectrogram):
     win_length, hop_length : int or None
         Frame length and shift in samples (None: 25 ms and 10 ms, rounded down as
         kaldi-native-fbank does).
-    window : str
-        One of :data:`KALDI_WINDOWS` (see :func:`kaldi_window`).
+    window : str or array-like
+        One of :data:`KALDI_WINDOWS` (see :func:`fastmel.core.windows.kaldi_window`), or the
+        window's ``win_length`` values (Gemma 3n's float32 Hann).
     preemphasis : float in [0, 1]
         Kaldi's ``preemph_coeff``, applied to each frame on its own.
     remove_dc_offset : bool
@@ -67,15 +55,23 @@ class KaldiSpectrogram(MelSpectrogram):
     power : {2.0, 1.0}
         Power spectrum (Kaldi's ``use_power``) or magnitude.
     n_mels, fmin, fmax, allow_empty_banks
-        As :func:`kaldi_mel_filters`.
+        As :func:`fastmel.kaldi_mel_filters`.
     input_scale : float > 0
         Compute the features of ``y * input_scale`` (e.g. ``32768`` for a model trained on
         16-bit integer samples, fed audio in [-1, 1]). Every step before the banks is linear,
         so the scale is folded into the banks (``mel_basis`` holds them times
         ``input_scale ** power``) and costs nothing per call; a power of two gives the same
         numbers as scaling the audio, bit for bit (barring overflow).
+    filterbank : {"kaldi", "gemma3n"}
+        Kaldi's banks, or Gemma 3n's (:func:`fastmel.gemma3n_mel_filters`) over the same
+        frames.
     dtype : np.dtype or torch.dtype
         float32 (Kaldi's float32 banks) or float64 (every constant in float64).
+
+    Notes
+    -----
+    A configuration of :class:`MelSpectrogram`'s parts (:meth:`MelConfig.kaldi`), which
+    computes it; the options are read back from ``config``.
     """
 
     def __init__(
@@ -84,7 +80,7 @@ class KaldiSpectrogram(MelSpectrogram):
         sr: float,
         win_length: int | None = None,
         hop_length: int | None = None,
-        window: str = "povey",
+        window: Any = "povey",
         preemphasis: float = 0.97,
         remove_dc_offset: bool = True,
         round_to_power_of_two: bool = True,
@@ -96,123 +92,62 @@ class KaldiSpectrogram(MelSpectrogram):
         fmax: float | None = None,
         allow_empty_banks: bool = False,
         input_scale: float = 1.0,
+        filterbank: str = "kaldi",
         dtype: Any = np.float32,
     ) -> None:
-        default_win, default_hop = kaldi_frame_sizes(check_sr(sr))
-        win = check_size("win_length", default_win if win_length is None else win_length, minimum=2)
-        hop = check_size("hop_length", default_hop if hop_length is None else hop_length)
-        self._kaldi_window = kaldi_window(window, win)
-        self.window_type = window
-        k = check_real("preemphasis", preemphasis)
-        if not 0 <= k <= 1:
-            raise ParameterError(f"preemphasis={k:g} must be in [0, 1] (Kaldi's preemph_coeff)")
-        for name, flag in (
-            ("remove_dc_offset", remove_dc_offset),
-            ("round_to_power_of_two", round_to_power_of_two),
-            ("snip_edges", snip_edges),
-            ("allow_empty_banks", allow_empty_banks),
-        ):
-            if not isinstance(flag, (bool, np.bool_)):
-                raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
-        if power not in (1.0, 2.0):
-            raise ParameterError(f"power={power!r} must be 2.0 (power) or 1.0 (magnitude)")
-        scale = check_real("input_scale", input_scale)
-        if not (0 < scale < math.inf):
-            raise ParameterError(f"input_scale={scale!r} must be positive and finite")
-        self.input_scale = float(scale)
-        self.preemphasis, self.remove_dc_offset = float(k), bool(remove_dc_offset)
-        self.snip_edges, self.allow_empty_banks = bool(snip_edges), bool(allow_empty_banks)
-        if fft_size is None:
-            self.fft_size = 1 << (win - 1).bit_length() if round_to_power_of_two else win
-        else:
-            self.fft_size = check_size("fft_size", fft_size, minimum=win)
-            if self.fft_size % 2:  # (Kaldi's banks take an even FFT size)
-                raise ParameterError(f"fft_size={fft_size} must be even")
-        self._dft_size = self.fft_size
-        fmax = kaldi_fmax(sr, fmin, fmax)  # (the banks are checked as they are built)
-        framing: dict[str, Any] = dict(center=False)
-        if snip_edges:
-            frame, self._offset = win, 0
-        else:  # frame t starts at t * hop + hop // 2 - win // 2 and reflects past the edges
-            left, right = win // 2 - hop // 2, (win + 1) // 2 - hop % 2
-            pad = max(left, right)  # pad both sides, read from `pad - left` in each frame
-            frame, self._offset = win + 2 * pad - left - right, pad - left
-            framing = dict(center=True, center_pad=pad, pad_mode="symmetric")
-        super().__init__(
+        config = MelConfig.kaldi(
             sr=sr,
-            n_fft=frame,
-            hop_length=hop,
-            win_length=win,
-            window="boxcar",
+            win_length=win_length,
+            hop_length=hop_length,
+            window=window,
+            preemphasis=preemphasis,
+            remove_dc_offset=remove_dc_offset,
+            round_to_power_of_two=round_to_power_of_two,
+            fft_size=fft_size,
+            snip_edges=snip_edges,
             power=power,
             n_mels=n_mels,
             fmin=fmin,
             fmax=fmax,
-            htk=True,
-            norm=None,
-            dtype=dtype,
-            **framing,
+            allow_empty_banks=allow_empty_banks,
+            input_scale=input_scale,
+            filterbank=filterbank,
         )
+        torch.nn.Module.__init__(self)  # (MelSpectrogram's own keywords are librosa's)
+        self._setup(config, dtype)
+        #: the window's name ("<array>" for explicit values)
+        self.window_type = window if isinstance(window, str) else "<array>"
 
-    def check_length(self, n_samples: int) -> None:
-        if n_samples + 2 * self.config.pad < self.config.n_fft:  # (Kaldi makes no frame)
-            need = self.config.n_fft - 2 * self.config.pad
-            raise ParameterError(
-                f"y with {n_samples} samples is shorter than one frame ({need} samples with "
-                f"win_length={self.config.win_length}, snip_edges={self.snip_edges})"
-            )
+    @property
+    def fft_size(self) -> int:
+        """The FFT's length (each frame zero-padded to it)."""
+        assert self.config.fft_size is not None
+        return self.config.fft_size
 
-    def _window64(self) -> np.ndarray:
-        return self._kaldi_window
+    @property
+    def preemphasis(self) -> float:
+        """Kaldi's ``preemph_coeff``, applied to each frame on its own."""
+        return self.config.frame_preemphasis
 
-    def _basis(self, dtype: npt.DTypeLike) -> np.ndarray:
-        c = self.config
-        banks = kaldi_mel_filters(
-            sr=c.sr,
-            n_fft=self.fft_size,
-            n_mels=c.n_mels,
-            fmin=c.fmin,
-            fmax=c.fmax,
-            allow_empty_banks=self.allow_empty_banks,
-            dtype=dtype,
-        )
-        if self.input_scale == 1.0:
-            return banks
-        with np.errstate(over="ignore", under="ignore"):
-            factor = np.float64(self.input_scale) ** c.power  # (see input_scale)
-        info, weights = np.finfo(banks.dtype), factor * banks[banks > 0]  # (float64)
-        if weights.size and not info.tiny <= weights.min() <= weights.max() <= info.max:
-            raise ParameterError(
-                f"input_scale={self.input_scale:g} takes the banks out of {banks.dtype}'s range"
-            )
-        return banks * banks.dtype.type(factor)
+    @property
+    def remove_dc_offset(self) -> bool:
+        """Whether each frame loses its mean first."""
+        return self.config.remove_dc
 
-    def _fused_frames(self, y: torch.Tensor) -> None:
-        return None  # (the Triton kernel windows librosa's frames, not Kaldi's)
+    @property
+    def snip_edges(self) -> bool:
+        """Kaldi's framing: frames from sample 0 (True) or centred, reflecting (False)."""
+        return not self.config.center
 
-    _derived = (*MelSpectrogram._derived, "_win_from_1")
+    @property
+    def allow_empty_banks(self) -> bool:
+        """Whether a bank holding no FFT bin is accepted."""
+        return self.config.allow_empty_banks
 
-    def _build_constants(self, device: torch.device, dtype: torch.dtype) -> None:
-        super()._build_constants(device, dtype)
-        # Povey's, Hann's and the sine window weigh a frame's first sample by 0, so its
-        # pre-emphasised value (Kaldi's x[0] - k x[0]) need not be made: such frames go to
-        # the FFT from their second sample, without the concatenation that makes it. A frame
-        # shifted by one sample has the same power and magnitude spectrum.
-        zero_first = self.preemphasis and self._kaldi_window[0] == 0
-        self._win_from_1 = self._win[1:] if zero_first else None
-
-    def _windowed(self, frames: torch.Tensor) -> torch.Tensor:
-        # (the FFT zero-pads the frames to fft_size: see _dft_size)
-        win = self._win.shape[-1]
-        x = frames[..., self._offset : self._offset + win]  # (a view: Kaldi's samples)
-        # (alpha= rather than Python-scalar operands, which cost several us each on a CPU)
-        if self.remove_dc_offset:  # x - sum(x) / win
-            x = torch.sub(x, x.sum(dim=-1, keepdim=True), alpha=1.0 / win)
-        if k := self.preemphasis:  # x[i] - k x[i - 1], and x[0] - k x[0]
-            if self._win_from_1 is not None:  # (x[1:] is ours: windowed in place)
-                return torch.sub(x[..., 1:], x[..., :-1], alpha=k).mul_(self._win_from_1)
-            x = torch.sub(x, torch.cat([x[..., :1], x[..., :-1]], dim=-1), alpha=k)
-        return x * self._win
+    @property
+    def input_scale(self) -> float:
+        """The features are those of ``y * input_scale`` (folded into the banks)."""
+        return self.config.input_scale
 
     def extra_repr(self) -> str:
         c = self.config
@@ -224,4 +159,5 @@ class KaldiSpectrogram(MelSpectrogram):
             f"fmin={c.fmin:g}, fmax={c.fmax:g}"
             + (f", input_scale={self.input_scale:g}" if self.input_scale != 1.0 else "")
             + (", allow_empty_banks=True" if self.allow_empty_banks else "")
+            + (f", filterbank={c.filterbank!r}" if c.filterbank != "kaldi" else "")
         )

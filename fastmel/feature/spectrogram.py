@@ -107,8 +107,6 @@ class MelSpectrogram(torch.nn.Module):
     ramp: torch.Tensor | None
     #: use the Triton kernel where it applies (see Notes); False: PyTorch ops only
     fused: bool = True
-    #: the DFT length when the windowed frames are shorter (zero-padded by the FFT)
-    _dft_size: int | None = None
     # attributes _build_constants derives from the buffers (rebuilt, never pickled)
     _derived: tuple[str, ...] = (
         "_banded",
@@ -119,6 +117,8 @@ class MelSpectrogram(torch.nn.Module):
         "_device",
         "_fft64",
         "_win64",
+        "_dft_size",
+        "_win_from_1",
     )
 
     def __init__(
@@ -181,11 +181,12 @@ class MelSpectrogram(torch.nn.Module):
     def _build_constants(self, device: torch.device, dtype: torch.dtype) -> None:
         if dtype not in (torch.float32, torch.float64):
             dtype = torch.float32  # half-precision modules still compute in float32
-        window = torch.from_numpy(self._window64().copy())
+        c = self.config
+        window = torch.from_numpy(c.window64().copy())
         # librosa rounds the basis twice in its dtype (triangles, then the Slaney norm):
         # build it in that dtype rather than rounding the float64 basis once.
         rounding = self._basis_rounding or (np.float32 if dtype == torch.float32 else np.float64)
-        basis = torch.from_numpy(self._basis(rounding).copy())
+        basis = torch.from_numpy(c.mel_basis(rounding).copy())
         # The projection the hot path uses: for power 2 the basis with each column repeated
         # for the real and imaginary parts, so that |X|^2 summation happens inside the matmul
         # (a sum over the (re, im) pair, or complex abs(), costs several times more on CPU).
@@ -195,7 +196,6 @@ class MelSpectrogram(torch.nn.Module):
         proj = proj.T.contiguous()
         for name, value in (("window", window), ("mel_basis", basis), ("_projection", proj)):
             self.register_buffer(name, value.to(device=device, dtype=dtype), persistent=False)
-        c = self.config
         ramp = None  # the indices np.pad's linear_ramp scales (see padding.pad_after)
         if c.pad_mode == "linear_ramp" and c.pad:
             ramp_dtype = torch.float32 if device.type == "mps" else torch.float64
@@ -218,20 +218,20 @@ class MelSpectrogram(torch.nn.Module):
         # modules window and transform in float64.
         self._fft64 = self.config.power < 1.0 and dtype == torch.float32 and device.type != "mps"
         self._win64 = window.to(device) if self._fft64 else None  # (float64, not rounded)
-
-    def _window64(self) -> np.ndarray:
-        """The window the frames are multiplied by, float64 (librosa's, zero-padded to n_fft)."""
-        return self.config.window64()
-
-    def _basis(self, dtype: npt.DTypeLike) -> np.ndarray:
-        """The mel basis ``(n_mels, bins)`` as the reference rounds it to ``dtype``."""
-        return self.config.mel_basis(dtype)
+        # Kaldi's frames (fft_size set) are zero-padded to the FFT's length by rfft.
+        self._dft_size = c.fft_size
+        # Povey's, Hann's and the sine window weigh a frame's first sample by 0, so its
+        # pre-emphasised value (Kaldi's x[0] - k x[0]) need not be made: such frames go to
+        # the FFT from their second sample, without the concatenation that makes it. A frame
+        # shifted by one sample has the same power and magnitude spectrum.
+        zero_first = c.fft_size is not None and c.frame_preemphasis and c.window64()[0] == 0
+        self._win_from_1 = self._win[1:] if zero_first else None
 
     def _fused_frames(self, y: torch.Tensor) -> torch.Tensor | None:
         """Windowed frames of ``y`` from the Triton kernel, or None where it does not apply."""
         c, n = self.config, y.shape[-1]
-        if self._frames is None or not self.fused or self._fft64:
-            return None
+        if self._frames is None or not self.fused or self._fft64 or c.fft_size is not None:
+            return None  # (the kernel windows librosa's frames, not Kaldi's)
         if c.pad_mode not in _fused.PAD_MODES or c.tail_slice(n) or n <= c.pad:
             return None  # modes and cases the kernel does not pad as np.pad: the torch ops do
         n_frames = c.n_frames(n)
@@ -302,11 +302,26 @@ class MelSpectrogram(torch.nn.Module):
         return self._mel(torch.fft.rfft(windowed, n=n, dim=-1))
 
     def _windowed(self, frames: torch.Tensor) -> torch.Tensor:
-        """The frames ``(..., k, n_fft)`` ready for the DFT: multiplied by the window (a
-        subclass may return fewer samples per frame; the DFT zero-pads them to ``_dft_size``)."""
+        """The frames ``(..., k, n_fft)`` ready for the DFT: multiplied by the window; for
+        Kaldi's framing, ``win_length`` samples each, processed as Kaldi does (the DFT
+        zero-pads them to ``fft_size``)."""
+        if self._dft_size is not None:
+            return self._kaldi_windowed(frames)
         if self._win64 is not None:  # (power < 1: see _fft64)
             return frames.double() * self._win64
         return frames * self._win
+
+    def _kaldi_windowed(self, frames: torch.Tensor) -> torch.Tensor:
+        c, win = self.config, self.config.win_length
+        x = frames[..., c.frame_offset : c.frame_offset + win]  # (a view: Kaldi's samples)
+        # (alpha= rather than Python-scalar operands, each of which costs a CPU dispatch)
+        if c.remove_dc:  # x - sum(x) / win
+            x = torch.sub(x, x.sum(dim=-1, keepdim=True), alpha=1.0 / win)
+        if k := c.frame_preemphasis:  # x[i] - k x[i - 1], and x[0] - k x[0]
+            if self._win_from_1 is not None:  # (x[1:] is ours: windowed in place)
+                return torch.sub(x[..., 1:], x[..., :-1], alpha=k).mul_(self._win_from_1)
+            x = torch.sub(x, torch.cat([x[..., :1], x[..., :-1]], dim=-1), alpha=k)
+        return x * self._win
 
     def _mel(self, X: torch.Tensor) -> torch.Tensor:
         """Mel spectrum of the complex spectrum ``X`` ``(..., k, F)`` -> ``(..., n_mels, k)``."""

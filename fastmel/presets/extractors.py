@@ -7,11 +7,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from fastmel.core.errors import ParameterError, check_real, check_size
+from fastmel.core.errors import ParameterError, check_bool, check_real, check_size
 from fastmel.ops.stacking import stack_frames
 from fastmel.presets.common import (
     PCM_SCALE,
@@ -81,8 +80,7 @@ class AST(Kaldi):
         **options: Any,
     ) -> None:
         refuse_fixed(options, ("subtract_mean", "snip_edges"), "AST's features")
-        if not isinstance(normalize, (bool, np.bool_)):
-            raise TypeError(f"normalize must be a bool, got {type(normalize).__name__}")
+        check_bool("normalize", normalize)
         mean, std = check_real("mean", mean), check_real("std", std)
         if not (math.isfinite(mean) and 0 < std < math.inf):
             raise ParameterError(f"mean={mean!r} must be finite and std={std!r} positive")
@@ -184,8 +182,7 @@ class SeamlessM4T(Kaldi):
         **options: Any,
     ) -> None:
         refuse_fixed(options, ("subtract_mean", "snip_edges"), "SeamlessM4T's features")
-        if not isinstance(normalize, (bool, np.bool_)):
-            raise TypeError(f"normalize must be a bool, got {type(normalize).__name__}")
+        check_bool("normalize", normalize)
         super().__init__(
             win_length=win_length, hop_length=hop_length, input_scale=input_scale, **options
         )

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from fastmel.core.errors import check_real, check_size
-from fastmel.core.filters import gemma3n_mel_filters
+from fastmel.core.filters import check_sr
 from fastmel.feature.frontend import FrontEnd
 from fastmel.feature.kaldi import KaldiSpectrogram
 from fastmel.presets.common import (
@@ -21,7 +21,7 @@ from fastmel.presets.common import (
 from fastmel.presets.kaldi import Kaldi
 from fastmel.presets.spec import PresetSpec, Tolerance
 
-__all__ = ["Gemma3n", "Gemma3nSpectrogram", "Gemma4"]
+__all__ = ["Gemma3n", "gemma3n_spectrogram", "gemma3n_window", "Gemma4"]
 
 
 class Gemma4(FrontEnd):
@@ -134,51 +134,44 @@ class Gemma4(FrontEnd):
         return log_bands_repr(self)
 
 
-class Gemma3nSpectrogram(KaldiSpectrogram):
-    """Gemma 3n's frames as a :class:`KaldiSpectrogram`: 512-sample frames every 160 (snip
-    edges), each pre-emphasised on its own as Kaldi does, a periodic Hann window computed in
-    float32 as its extractor computes it, an FFT of 1024, magnitude, its own bank
-    (:func:`gemma3n_mel_filters`)."""
+def gemma3n_window(n: int) -> np.ndarray:
+    """Gemma 3n's periodic Hann window of ``n`` samples, computed in float32 as its
+    extractor computes it, then widened (the float64 route uses those values too)."""
+    i = np.arange(n, dtype=np.float32)
+    window = np.float32(0.5) * (np.float32(1.0) - np.cos(np.float32(2 * np.pi) * i / n))
+    return window.astype(np.float32).astype(np.float64)
 
-    def __init__(
-        self,
-        *,
-        sr: float,
-        n_mels: int = 128,
-        fmin: float = 125.0,
-        fmax: float = 7600.0,
-        preemphasis: float = 0.97,
-        dtype: Any = np.float32,
-    ) -> None:
-        # (its frame_length_ms 32 and hop_length_ms 10, rounded; its "FFT overdrive" doubles
-        # the power of two)
-        win, hop = round(sr * 0.032), round(sr * 0.01)
-        super().__init__(
-            sr=sr,
-            win_length=win,
-            hop_length=hop,
-            window="hann",
-            preemphasis=preemphasis,
-            remove_dc_offset=False,
-            fft_size=2 * (1 << (win - 1).bit_length()),
-            power=1.0,
-            n_mels=n_mels,
-            fmin=fmin,
-            fmax=fmax,
-            dtype=dtype,
-        )
 
-    def _window64(self) -> np.ndarray:
-        n = self.config.win_length  # (float32 throughout, as its extractor: then widened)
-        i = np.arange(n, dtype=np.float32)
-        window = np.float32(0.5) * (np.float32(1.0) - np.cos(np.float32(2 * np.pi) * i / n))
-        return window.astype(np.float32).astype(np.float64)
-
-    def _basis(self, dtype: Any) -> np.ndarray:
-        c = self.config
-        return gemma3n_mel_filters(
-            sr=c.sr, n_fft=self.fft_size, n_mels=c.n_mels, fmin=c.fmin, fmax=c.fmax
-        ).astype(dtype)
+def gemma3n_spectrogram(
+    *,
+    sr: float,
+    n_mels: int = 128,
+    fmin: float = 125.0,
+    fmax: float = 7600.0,
+    preemphasis: float = 0.97,
+    dtype: Any = np.float32,
+) -> KaldiSpectrogram:
+    """Gemma 3n's frames as Kaldi's: 512-sample frames every 160 (snip edges), each
+    pre-emphasised on its own, its float32 Hann window (:func:`gemma3n_window`), an FFT of
+    1024, magnitude, its own bank (:func:`fastmel.gemma3n_mel_filters`)."""
+    # (its frame_length_ms 32 and hop_length_ms 10, rounded; its "FFT overdrive" doubles
+    # the power of two)
+    win, hop = round(check_sr(sr) * 0.032), round(sr * 0.01)
+    return KaldiSpectrogram(
+        sr=sr,
+        win_length=win,
+        hop_length=hop,
+        window=gemma3n_window(win),
+        preemphasis=preemphasis,
+        remove_dc_offset=False,
+        fft_size=2 * (1 << (win - 1).bit_length()),
+        power=1.0,
+        n_mels=n_mels,
+        fmin=fmin,
+        fmax=fmax,
+        filterbank="gemma3n",
+        dtype=dtype,
+    )
 
 
 class Gemma3n(Kaldi):
@@ -213,7 +206,7 @@ class Gemma3n(Kaldi):
     Its non-HTK pre-emphasis (``preemphasis_htk_flavor=False``) is not offered.
     """
 
-    SPECTROGRAM = Gemma3nSpectrogram
+    SPECTROGRAM = staticmethod(gemma3n_spectrogram)
     whole_input_statistic = "its frame count (the extractor reads one sample past each frame)"
 
     mel_floor: float

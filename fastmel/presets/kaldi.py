@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import torch
 
+from fastmel.core.errors import check_bool
 from fastmel.feature.frontend import FrontEnd
 from fastmel.feature.kaldi import KaldiSpectrogram
 from fastmel.presets.common import (
@@ -92,15 +93,14 @@ class Kaldi(FrontEnd):
 
     MEL = dict(sr=16000)
     whole_input_statistic = "each band's mean over all frames (subtract_mean)"
-    #: what computes the filterbank energies
-    SPECTROGRAM: type[KaldiSpectrogram] = KaldiSpectrogram
+    #: what builds the module computing the filterbank energies
+    SPECTROGRAM: Callable[..., KaldiSpectrogram] = KaldiSpectrogram
 
     def __init__(
         self, *, sr: float = 16000, n_mels: int = 80, subtract_mean: bool = False, **options: Any
     ) -> None:
         torch.nn.Module.__init__(self)
-        if not isinstance(subtract_mean, (bool, np.bool_)):
-            raise TypeError(f"subtract_mean must be a bool, got {type(subtract_mean).__name__}")
+        check_bool("subtract_mean", subtract_mean)
         self.mel = self.SPECTROGRAM(sr=sr, n_mels=n_mels, **options)
         self.preemphasis = 0.0  # (Kaldi's is per frame, inside self.mel)
         self.subtract_mean = bool(subtract_mean)

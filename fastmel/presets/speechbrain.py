@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import torch
 
-from fastmel.core.errors import ParameterError, check_real, check_size
+from fastmel.core.errors import ParameterError, check_bool, check_real, check_size
 from fastmel.feature.frontend import FrontEnd
 from fastmel.presets.spec import PresetSpec, Tolerance
 
@@ -69,8 +68,7 @@ class SpeechBrain(FrontEnd):
         super().__init__(**mel_overrides)
         if top_db is not None and not (math.isfinite(check_real("top_db", top_db)) and top_db >= 0):
             raise ParameterError(f"top_db={top_db!r} must be a finite number >= 0 or None")
-        if not isinstance(subtract_mean, (bool, np.bool_)):
-            raise TypeError(f"subtract_mean must be a bool, got {type(subtract_mean).__name__}")
+        check_bool("subtract_mean", subtract_mean)
         self.top_db = None if top_db is None else float(top_db)
         self.subtract_mean = bool(subtract_mean)
         self.causal = self.top_db is None and not self.subtract_mean
