@@ -40,6 +40,18 @@ DEVICES = [
 warnings.filterwarnings("ignore", message="Empty filters detected")
 
 
+@pytest.fixture(params=DEVICES)
+def device(request) -> torch.device:
+    """Each device a test runs on (CUDA where available)."""
+    return torch.device(request.param)
+
+
+@pytest.fixture(params=[torch.float32, torch.float64], ids=["float32", "float64"])
+def dtype(request) -> torch.dtype:
+    """Each dtype fastmel computes in."""
+    return request.param
+
+
 def rel_err(ours, ref) -> float:
     """max|ours - ref| / max|ref| (0/0 counts as 0), after moving both to float64 NumPy."""
     ours = ours.detach().cpu().double().numpy() if isinstance(ours, torch.Tensor) else ours
