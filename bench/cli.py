@@ -1,4 +1,4 @@
-"""``python -m bench run|report|parity``."""
+"""``python -m bench run|report|parity|presets``."""
 
 from __future__ import annotations
 
@@ -20,7 +20,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser(
         "parity", help="measure every function and preset against its reference; write PARITY.md"
     )
+    sub.add_parser("presets", help="regenerate README.md's table of presets from the registry")
     args = parser.parse_args(argv)
+    if args.command == "presets":
+        from bench.presets_table import write as write_presets
+
+        print(f"wrote {write_presets()}")
+        return 0
     if args.command == "parity":
         from bench.parity import write as write_parity
 

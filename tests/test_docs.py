@@ -30,15 +30,10 @@ def _reader_inputs() -> dict:
     }
 
 
-def test_the_readmes_preset_table_lists_every_registered_preset():
-    from fastmel.presets import PRESET_SPECS
+def test_the_readmes_preset_table_is_the_registrys():
+    from bench.presets_table import section, table
 
-    text = README.read_text()
-    rows = [line for line in text.splitlines() if line.startswith("| `")]
-    missing = [
-        name for name in PRESET_SPECS if not any(f"`{name}`" in row.split(" | ")[0] for row in rows)
-    ]
-    assert not missing, f"README's preset table lacks {missing}"
+    assert section(README.read_text()) == table(), "run `python -m bench presets`"
 
 
 def test_the_readme_has_examples():
