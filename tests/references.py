@@ -799,3 +799,62 @@ def gemma4_features(y, **kw) -> np.ndarray:
 def gemma3n_features(y, **kw) -> np.ndarray:
     """Gemma 3n's extractor on each item of ``y``."""
     return gemma_features("gemma3n", y, **kw)
+
+
+# ---- the float64 references a PresetSpec names as reference64: the model's steps run in
+# float64 on float64 audio (..., n) ------------------------------------------------------
+
+
+def _kaldi64(y, scale: float = 1.0, **kw) -> np.ndarray:
+    items = np.asarray(y, np.float64).reshape(-1, np.shape(y)[-1])
+    out = np.stack([kaldi_fbank(item * scale, **kw) for item in items])
+    return out.reshape(np.shape(y)[:-1] + out.shape[1:])
+
+
+def kaldi_features64(y) -> np.ndarray:
+    """Kaldi's fbank steps in float64 (:func:`kaldi_fbank`)."""
+    return _kaldi64(y)
+
+
+def campplus_features64(y) -> np.ndarray:
+    """CAM++'s input in float64: Kaldi's steps less each band's mean."""
+    L = _kaldi64(y)
+    return L - L.mean(axis=-1, keepdims=True)
+
+
+def wespeaker_features64(y) -> np.ndarray:
+    """WeSpeaker's input in float64: Kaldi's steps (Hamming) on 16-bit-scaled audio, less
+    each band's mean."""
+    L = _kaldi64(y, 32768.0, window_type="hamming")
+    return L - L.mean(axis=-1, keepdims=True)
+
+
+def funasr_features64(y) -> np.ndarray:
+    """FunASR's input in float64 (no CMVN): Kaldi's steps (Hamming) on 16-bit-scaled audio,
+    stacked as its LFR loop stacks them."""
+    L = _kaldi64(y, 32768.0, window_type="hamming")
+    items = L.reshape((-1,) + L.shape[-2:])
+    out = np.stack([funasr_lfr(torch.from_numpy(item.T), 7, 6).numpy().T for item in items])
+    return out.reshape(L.shape[:-2] + out.shape[1:])
+
+
+def _gemma_steps64(name: str, y) -> np.ndarray:
+    items = np.asarray(y, np.float64).reshape(-1, np.shape(y)[-1])
+    extractor = gemma_extractor(name)
+    out = np.stack(
+        [
+            extractor._extract_spectrogram(item[None], np.ones(len(item), np.int32))[0].T
+            for item in items
+        ]
+    )
+    return out.reshape(np.shape(y)[:-1] + out.shape[1:])
+
+
+def gemma4_steps64(y) -> np.ndarray:
+    """Gemma 4's extractor's own steps on float64 audio (its FFT then in float64)."""
+    return _gemma_steps64("gemma4", y)
+
+
+def gemma3n_steps64(y) -> np.ndarray:
+    """Gemma 3n's extractor's own steps on float64 audio."""
+    return _gemma_steps64("gemma3n", y)

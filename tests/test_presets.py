@@ -89,9 +89,23 @@ def test_every_registered_preset_equals_its_reference(name, signal):
     assert_preset(name, fastmel.preset(name)(y), reference_output(name, y), signal)
 
 
+FLOAT64 = [name for name, spec in PRESET_SPECS.items() if spec.reference64]
+
+
+@pytest.mark.parametrize("name", FLOAT64)
+@pytest.mark.parametrize("signal", ["speech", "voiced"])
+def test_float64_presets_equal_their_float64_reference(name, signal):
+    spec = PRESET_SPECS[name]
+    y = torch.from_numpy(make_signal(signal, SR[name], 1.5))
+    ours = fastmel.preset(name, dtype=torch.float64)(y)
+    err = max_abs(ours, getattr(ref, spec.reference64)(y))
+    assert err <= spec.tolerance.float64, f"{name}, {signal}: float64 {err:.3g}"
+
+
 def test_every_registered_preset_has_a_reference_and_a_citation():
     for name, spec in PRESET_SPECS.items():
         assert callable(getattr(ref, spec.reference, None)), f"{name}: no {spec.reference}"
+        assert spec.reference64 is None or callable(getattr(ref, spec.reference64, None)), name
         assert spec.model and spec.front_end.__doc__, name
         assert spec.streams == fastmel.preset(name).causal, name
         assert spec.streams or spec.why_not_streaming, name

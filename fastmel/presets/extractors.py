@@ -245,6 +245,7 @@ SPECS = (
         # float32 rounding of the log in normalised units
         reference="seamless_features",
         tolerance=Tolerance(float32=KALDI_TOLERANCE.float32, float64=2e-5),
+        reference64="seamless_features",
     ),
     PresetSpec(
         "ast",
@@ -253,5 +254,6 @@ SPECS = (
         "feature_extraction_audio_spectrogram_transformer.py: ASTFeatureExtractor",
         reference="ast_features",
         tolerance=Tolerance(float32=KALDI_TOLERANCE.float32, float64=1e-6),
+        reference64="ast_features",
     ),
 )

@@ -168,5 +168,6 @@ SPECS = (
         model="FunASR, funasr/frontends/wav_frontend.py: WavFrontend",
         reference="funasr_batch",
         tolerance=KALDI_TOLERANCE,
+        reference64="funasr_features64",
     ),
 )

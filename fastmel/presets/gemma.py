@@ -251,6 +251,7 @@ SPECS = (
         "Gemma4AudioFeatureExtractor",
         reference="gemma4_features",
         tolerance=Tolerance(float32=1e-3, float64=1e-9),
+        reference64="gemma4_steps64",
     ),
     PresetSpec(
         "gemma3n",
@@ -259,5 +260,6 @@ SPECS = (
         "Gemma3nAudioFeatureExtractor",
         reference="gemma3n_features",
         tolerance=Tolerance(float32=1e-3, float64=1e-8),
+        reference64="gemma3n_steps64",
     ),
 )

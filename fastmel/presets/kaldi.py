@@ -183,6 +183,7 @@ SPECS = (
         model="Kaldi, compute-fbank-feats (kaldi-native-fbank's OnlineFbank)",
         reference="kaldi_features",
         tolerance=KALDI_TOLERANCE,
+        reference64="kaldi_features64",
     ),
     PresetSpec(
         "campplus",
@@ -190,6 +191,7 @@ SPECS = (
         model="CosyVoice, cosyvoice/cli/frontend.py: _extract_spk_embedding (torchaudio's fbank)",
         reference="campplus_batch",
         tolerance=KALDI_TOLERANCE,
+        reference64="campplus_features64",
     ),
     PresetSpec(
         "wespeaker",
@@ -197,5 +199,6 @@ SPECS = (
         model="pyannote.audio, WeSpeakerResNet34.compute_fbank (torchaudio's fbank)",
         reference="wespeaker_batch",
         tolerance=KALDI_TOLERANCE,
+        reference64="wespeaker_features64",
     ),
 )

@@ -193,5 +193,6 @@ SPECS = (
         # normalisation divides float64 rounding by its 1e-5 std floor on silence
         reference="nemo_features",
         tolerance=Tolerance(float32=2e-3, float64=1e-8),
+        reference64="nemo_features",
     ),
 )

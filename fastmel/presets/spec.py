@@ -24,14 +24,14 @@ class Tolerance:
     float32 : float
         The float32 preset against its reference's own float32 steps (or, where the
         reference computes in float64, against those), on realistic signals.
-    float64 : float
-        The float64 preset against the reference's steps run in float64.
+    float64 : float or None
+        The float64 preset against its ``reference64`` (None: not compared in float64).
     onnx : float
         The preset exported to ONNX and run in ONNX Runtime (float32), against the reference.
     """
 
     float32: float
-    float64: float = 1e-9
+    float64: float | None = None
     onnx: float | None = None
 
     @property
@@ -57,6 +57,9 @@ class PresetSpec:
         as ``reference(y, **options)`` on a float tensor ``(..., n)``.
     tolerance : Tolerance
         What the tests hold it to.
+    reference64 : str or None
+        The function of ``tests/references.py`` that runs the model's steps in float64 on
+        float64 audio, where there is one (its ``tolerance.float64`` then applies).
     """
 
     name: str
@@ -64,6 +67,11 @@ class PresetSpec:
     model: str
     reference: str
     tolerance: Tolerance
+    reference64: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.reference64 is None) != (self.tolerance.float64 is None):
+            raise ValueError(f"{self.name}: a float64 reference needs a float64 tolerance")
 
     @property
     def audio_rate(self) -> float:
