@@ -65,33 +65,20 @@ def knf_frames(fbank, start: int, n_mels: int) -> np.ndarray:
 
 def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
     """What runs the model's own front end, and a zero-argument callable running it on
-    ``y`` (shape (n,))."""
+    ``y`` (shape (n,)): the model's library where it is installed (openai-whisper,
+    kaldi-native-fbank, transformers' extractors), else the steps of its record's reference
+    (tests/references.py)."""
     from tests import references as ref
 
+    spec = fastmel.presets.PRESET_SPECS[name]
     yt = torch.from_numpy(y)
     if name == "whisper":
         try:
             from whisper.audio import log_mel_spectrogram  # pyright: ignore[reportMissingImports]
         except ImportError:
-            return "openai-whisper's code (tests/references.py)", lambda: ref.whisper_log_mel(yt)
-        return "openai-whisper log_mel_spectrogram", lambda: log_mel_spectrogram(yt)
-    if name == "wav2lip":
-        return "Wav2Lip audio.py (NumPy, librosa; tests/references.py)", lambda: ref.wav2lip_mel(y)
-    if name in ("hifigan", "bigvgan", "cosyvoice"):
-        args, label = {
-            "hifigan": ((1024, 80, 22050, 256, 1024, 0, 8000), "HiFi-GAN meldataset.py"),
-            "bigvgan": ((1024, 100, 24000, 256, 1024, 0, None), "BigVGAN meldataset.py"),
-            "cosyvoice": ((1920, 80, 24000, 480, 1920, 0, 8000), "CosyVoice 2's Matcha audio.py"),
-        }[name]
-        return f"{label} (torch; tests/references.py)", lambda: ref.hifigan_mel(yt[None], *args)[0]
-    if name == "vocos":
-        return "Vocos' torchaudio steps (torch; tests/references.py)", lambda: ref.vocos_mel(yt)
-    if name == "f5tts":
-        label = "F5-TTS modules.py, torchaudio steps (torch; tests/references.py)"
-        return label, lambda: ref.vocos_mel(yt, floor=1e-5)
-    if name == "styletts2":
-        label = "StyleTTS 2 meldataset.py, torchaudio steps (torch; tests/references.py)"
-        return label, lambda: ref.styletts2_mel(yt)
+            pass
+        else:
+            return "openai-whisper log_mel_spectrogram", lambda: log_mel_spectrogram(yt)
     if name == "kaldi":
         knf, opts = knf_options(sample_rate(name))
 
@@ -102,20 +89,6 @@ def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
             return knf_frames(fbank, 0, opts.mel_opts.num_bins)
 
         return "kaldi-native-fbank OnlineFbank", run
-    if name == "campplus":
-        label = "CosyVoice frontend.py, torchaudio's fbank (torch; tests/references.py)"
-        return label, lambda: ref.campplus_features(yt)
-    if name == "wespeaker":
-        label = "pyannote.audio WeSpeakerResNet34, torchaudio's fbank (torch; tests/references.py)"
-        return label, lambda: ref.wespeaker_features(yt)
-    if name == "funasr":
-        label = "FunASR WavFrontend, torchaudio's fbank, LFR, no CMVN (torch; tests/references.py)"
-        return label, lambda: ref.funasr_features(yt)
-    if name == "speechbrain":
-        label = "SpeechBrain Fbank + sentence mean norm (torch; tests/references.py)"
-        return label, lambda: ref.speechbrain_features(yt)
-    if name == "nemo":
-        return "NeMo features.py (torch; tests/references.py)", lambda: ref.nemo_features(yt)
     if name in ("seamless", "ast", "gemma4", "gemma3n"):  # (their code: transformers')
         try:
             extractor = (
@@ -131,7 +104,8 @@ def model_code(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
             f"transformers {type(extractor).__name__}",
             lambda: extractor([y], sampling_rate=16000, return_tensors="np", **kw)[key][0].T,
         )
-    raise ValueError(f"unknown preset {name!r}")
+    reference = getattr(ref, spec.reference)
+    return f"{spec.model} (tests/references.py)", lambda: reference(yt)
 
 
 def transformers_extractor(name: str, y: np.ndarray) -> tuple[str, Callable[[], object]]:
