@@ -72,7 +72,12 @@ CASES = [
     ("speechbrain", {"n_mels": 24}),
     ("speechbrain", {"top_db": None, "subtract_mean": False}),
 ]
-STREAMING = [(n, kw) for n, kw in CASES if fastmel.preset(n, **kw).causal]
+# every case above and every registered preset's defaults, where they stream
+STREAMING = [
+    (n, kw)
+    for n, kw in CASES + [(name, {}) for name in PRESET_SPECS if (name, {}) not in CASES]
+    if fastmel.preset(n, **kw).causal
+]
 
 
 @pytest.mark.parametrize("name,kw", CASES, ids=[f"{n}{kw}" for n, kw in CASES])
