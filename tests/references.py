@@ -636,7 +636,7 @@ def _ast_numpy_steps():
     """A context in which ``ASTFeatureExtractor`` takes its NumPy steps (float64) even where
     torchaudio imports: there it would take torchaudio's float32 ``kaldi.fbank`` instead, at
     construction and at each call, and the float64 comparisons would measure that float32
-    rounding (1.3e-05 on an H200 machine with torchaudio 2.11, against 1e-6)."""
+    rounding, above the float64 tolerance."""
     from unittest import mock
 
     from transformers.models.audio_spectrogram_transformer import (

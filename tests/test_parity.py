@@ -431,3 +431,36 @@ def test_errors_over_the_grid_stay_within_rtol_on_each_device(device):
             worst[case["dtype"]] = max(worst[case["dtype"]], rel_err(out, ref))
     assert worst[np.float32] <= RTOL[np.dtype(np.float32)], worst
     assert worst[np.float64] <= RTOL[np.dtype(np.float64)], worst
+
+
+def test_keywords_and_defaults_are_librosas():
+    # librosa's names and defaults, written once (MelConfig's fields) and read by every
+    # signature: filters.mel's for the bank's keywords, melspectrogram's for the others
+    import inspect
+
+    ours = {
+        "function": inspect.signature(fastmel.melspectrogram).parameters,
+        "module": inspect.signature(fastmel.MelSpectrogram).parameters,
+        "config": inspect.signature(fastmel.MelConfig.make).parameters,
+    }
+    theirs = dict(inspect.signature(librosa.filters.mel).parameters)
+    theirs.update(inspect.signature(librosa.feature.melspectrogram).parameters)
+    names = [
+        "n_fft",
+        "hop_length",
+        "win_length",
+        "window",
+        "center",
+        "pad_mode",
+        "power",
+        "n_mels",
+        "fmin",
+        "fmax",
+        "htk",
+        "norm",
+    ]
+    for where, params in ours.items():
+        for name in names:
+            assert params[name].kind == inspect.Parameter.KEYWORD_ONLY, (where, name)
+            assert params[name].default == theirs[name].default, (where, name)
+    assert ours["function"]["sr"].default == theirs["sr"].default == 22050

@@ -82,23 +82,24 @@ class MelConfig:
     input_scale: float = 1.0
     allow_empty_banks: bool = False
 
+    # (make's defaults are the fields' above: librosa's, written once)
     @classmethod
     def make(
         cls,
         *,
-        sr: float = 22050,
-        n_fft: int = 2048,
-        hop_length: int | None = 512,
+        sr: float = sr,
+        n_fft: int = n_fft,
+        hop_length: int | None = hop_length,
         win_length: int | None = None,
-        window: Any = "hann",
-        center: bool = True,
-        pad_mode: str = "constant",
-        power: float = 2.0,
-        n_mels: int = 128,
-        fmin: float = 0.0,
+        window: Any = window,
+        center: bool = center,
+        pad_mode: str = pad_mode,
+        power: float = power,
+        n_mels: int = n_mels,
+        fmin: float = fmin,
         fmax: float | None = None,
-        htk: bool = False,
-        norm: Any = "slaney",
+        htk: bool = htk,
+        norm: Any = norm,
         center_pad: int | None = None,
         filterbank: str = "librosa",
         mag_eps: float = 0.0,

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from fastmel.core.arrays import Array, as_tensor, like
+from fastmel.core.config import MelConfig
 from fastmel.core.errors import ParameterError, check_real, check_size
 from fastmel.core.filters import check_norm
 from fastmel.core.scaling import power_to_db
@@ -116,12 +117,12 @@ class MFCC(torch.nn.Module):
     def __init__(
         self,
         *,
-        sr: float = 22050,
+        sr: float = MelConfig.sr,
         n_mfcc: int = 20,
         dct_type: int = 2,
         norm: str | None = "ortho",
         lifter: float = 0,
-        mel_norm: Any = "slaney",
+        mel_norm: Any = MelConfig.norm,
         **mel_kwargs: Any,
     ) -> None:
         super().__init__()
@@ -179,13 +180,13 @@ def _dct_tensor(
 def mfcc(
     *,
     y: Array | None = None,
-    sr: float = 22050,
+    sr: float = MelConfig.sr,
     S: Array | None = None,
     n_mfcc: int = 20,
     dct_type: int = 2,
     norm: str | None = "ortho",
     lifter: float = 0,
-    mel_norm: Any = "slaney",
+    mel_norm: Any = MelConfig.norm,
     **kwargs: Any,
 ) -> Array:
     """Mel-frequency cepstral coefficients, equal to ``librosa.feature.mfcc``.

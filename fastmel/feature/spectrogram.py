@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +39,31 @@ _TORCH_PAD = {"reflect": "reflect", "edge": "replicate"}  # (one kernel where it
 
 
 _HALF = (torch.float16, torch.bfloat16)
+
+
+class Route(NamedTuple):
+    """How one call is computed: every choice of the hot path, made by
+    :meth:`MelSpectrogram.route` from the call's device, dtype, shape, autograd and tracing
+    state and the matmul precision set, so that the steps themselves only follow it."""
+
+    #: CUDA: pad, frame and window in one Triton kernel (fastmel.ops.fused.Frames)
+    frames_kernel: bool
+    #: and the power and the projection in another (fastmel.ops.fused.BandMel)
+    band_kernel: bool
+    #: "none", "constant" (F.pad), "torch" (F.pad's reflect/replicate) or "numpy" (np.pad's
+    #: rules, fastmel.core.padding)
+    pad: str
+    #: the samples librosa reflects its right pad from, where they differ (MelConfig.tail_slice)
+    tail: int | None
+    #: CPU: frames per block whose copies stay in cache (0: all at once)
+    block: int
+    #: the DFT as matrix products (ONNX export, fastmel.ops.dft)
+    gemm_dft: bool
+    #: power 2 through a real view of the spectrum, squared in place (no autograd, no trace)
+    in_place: bool
+    #: the projection's mode (BandedProjection.mode) for each block, and for the last one
+    product: str
+    last_product: str
 
 
 class MelSpectrogram(torch.nn.Module):
@@ -119,24 +144,26 @@ class MelSpectrogram(torch.nn.Module):
         "_win64",
         "_dft_size",
         "_win_from_1",
+        "_power2",
+        "_wide",
     )
 
     def __init__(
         self,
         *,
         sr: float,
-        n_fft: int = 2048,
-        hop_length: int | None = 512,
+        n_fft: int = MelConfig.n_fft,
+        hop_length: int | None = MelConfig.hop_length,
         win_length: int | None = None,
-        window: Any = "hann",
-        center: bool = True,
-        pad_mode: str = "constant",
-        power: float = 2.0,
-        n_mels: int = 128,
-        fmin: float = 0.0,
+        window: Any = MelConfig.window,
+        center: bool = MelConfig.center,
+        pad_mode: str = MelConfig.pad_mode,
+        power: float = MelConfig.power,
+        n_mels: int = MelConfig.n_mels,
+        fmin: float = MelConfig.fmin,
         fmax: float | None = None,
-        htk: bool = False,
-        norm: Any = "slaney",
+        htk: bool = MelConfig.htk,
+        norm: Any = MelConfig.norm,
         center_pad: int | None = None,
         filterbank: str = "librosa",
         mag_eps: float = 0.0,
@@ -220,26 +247,15 @@ class MelSpectrogram(torch.nn.Module):
         self._win64 = window.to(device) if self._fft64 else None  # (float64, not rounded)
         # Kaldi's frames (fft_size set) are zero-padded to the FFT's length by rfft.
         self._dft_size = c.fft_size
+        self._power2 = c.power == 2.0
+        # float32 products that a TF32/bf16 setting would round can take the float64 route
+        self._wide = precision.wants_float64_constants(device, dtype)
         # Povey's, Hann's and the sine window weigh a frame's first sample by 0, so its
         # pre-emphasised value (Kaldi's x[0] - k x[0]) need not be made: such frames go to
         # the FFT from their second sample, without the concatenation that makes it. A frame
         # shifted by one sample has the same power and magnitude spectrum.
         zero_first = c.fft_size is not None and c.frame_preemphasis and c.window64()[0] == 0
         self._win_from_1 = self._win[1:] if zero_first else None
-
-    def _fused_frames(self, y: torch.Tensor) -> torch.Tensor | None:
-        """Windowed frames of ``y`` from the Triton kernel, or None where it does not apply."""
-        c, n = self.config, y.shape[-1]
-        if self._frames is None or not self.fused or self._fft64 or c.fft_size is not None:
-            return None  # (the kernel windows librosa's frames, not Kaldi's)
-        if c.pad_mode not in _fused.PAD_MODES or c.tail_slice(n) or n <= c.pad:
-            return None  # modes and cases the kernel does not pad as np.pad: the torch ops do
-        n_frames = c.n_frames(n)
-        if not _fused.wanted(y, y.numel() // n * n_frames * c.n_fft):
-            return None
-        rows = y.reshape(-1, n).contiguous()
-        frames = self._frames(rows, n_frames, c.hop_length, c.pad, c.pad_mode)
-        return frames.reshape(y.shape[:-1] + frames.shape[-2:])
 
     def _apply(self, fn: Any, recurse: bool = True) -> MelSpectrogram:
         super()._apply(fn, recurse)
@@ -290,16 +306,85 @@ class MelSpectrogram(torch.nn.Module):
         """Raise ParameterError if a signal of ``n_samples`` samples makes no frame."""
         self.config.check_length(n_samples)
 
+    def route(self, y: torch.Tensor) -> Route:
+        """How a call on ``y`` (in the module's dtype) is computed: the one place where the
+        hot path's choices are made (see :class:`Route`)."""
+        c, n = self.config, y.shape[-1]
+        items = y.numel() // n  # (n > 0: forward returns before for an empty signal)
+        n_frames = c.n_frames(n)
+        exporting = is_exporting()
+        tail = c.tail_slice(n)  # librosa's right pad reflects only the last samples
+        kernel = (
+            self._frames is not None
+            and self.fused
+            and not self._fft64
+            and c.fft_size is None  # (the kernel windows librosa's frames, not Kaldi's)
+            and c.pad_mode in _fused.PAD_MODES
+            and not tail
+            and n > c.pad  # (modes and cases it does not pad as np.pad: the torch ops do)
+            and _fused.wanted(y, items * n_frames * c.n_fft)
+        )
+        band = kernel and self._band_mel is not None and items * n_frames <= _fused.band_max_rows
+        if not c.pad or kernel:
+            pad = "none"
+        elif c.pad_mode == "constant":
+            pad = "constant"
+        elif c.pad_mode in _TORCH_PAD and tail is None and n > c.pad:
+            pad = "torch"
+        else:  # np.pad's other modes, and repeated reflections (which torch refuses)
+            pad = "numpy"
+        block = 0
+        rows = items * n_frames
+        if y.is_cpu and not exporting and rows * c.n_fft > 2 * BLOCK_SAMPLES:
+            # Long CPU inputs in blocks of frames whose windowed copy and spectrum stay in
+            # cache: about twice as fast from ~10 s of audio on (see BENCHMARKS.md).
+            block = max(1, BLOCK_SAMPLES // c.n_fft * n_frames // rows)
+        gemm_dft, in_place, product = self._spectrum_route(
+            y, items * (block or n_frames), exporting
+        )
+        last_product = product
+        if block and n_frames % block:  # (the last block is shorter)
+            last_product = self._spectrum_route(y, items * (n_frames % block), exporting)[2]
+        return Route(kernel, band, pad, tail, block, gemm_dft, in_place, product, last_product)
+
+    def _spectrum_route(
+        self, x: torch.Tensor, rows: int, exporting: bool
+    ) -> tuple[bool, bool, str]:
+        """The spectrum's choices for ``rows`` frames of ``x``'s device, dtype and autograd."""
+        tracing = exporting or is_compiling()
+        gemm_dft = exporting and is_onnx_export()
+        # view(dtype) drops gradients: autograd goes through (re, im) pairs, and so do traces
+        # (dynamo < 2.3 gives a complex-to-real view the wrong shape)
+        in_place = self._power2 and not tracing and not x.requires_grad
+        # (products TF32/bf16 would round take float64: fastmel/ops/precision.py)
+        float64 = not tracing and self._wide and precision.reduced(x.is_cuda)
+        product = self._banded.mode(rows, cuda=x.is_cuda, exporting=exporting, float64=float64)
+        return gemm_dft, in_place, product
+
     def spectrum(self, frames: torch.Tensor) -> torch.Tensor:
         """Mel spectrum of frames ``(..., k, n_fft)`` -> ``(..., n_mels, k)``."""
         if not frames.numel():  # an empty batch of streams (torch's CPU rfft fails on it)
             return frames.new_zeros(frames.shape[:-2] + (self.config.n_mels, frames.shape[-2]))
+        rows = frames.numel() // frames.shape[-1]
+        gemm_dft, in_place, product = self._spectrum_route(frames, rows, is_exporting())
+        return self._spectrum(frames, gemm_dft, in_place, product)
+
+    def _spectrum(
+        self, frames: torch.Tensor, gemm_dft: bool, in_place: bool, product: str
+    ) -> torch.Tensor:
+        """Window, transform, power, project, as the route says."""
         windowed, n = self._windowed(frames), self._dft_size
-        if is_onnx_export():  # the DFT as matrix products, built when traced (fastmel/dft.py)
+        if gemm_dft:  # the DFT as matrix products, built when traced (fastmel/ops/dft.py)
             if n is not None:
                 windowed = F.pad(windowed, (0, n - windowed.shape[-1]))
-            return self._mel_of_pairs(rdft_pairs(windowed))
-        return self._mel(torch.fft.rfft(windowed, n=n, dim=-1))
+            return self._power_project(rdft_pairs(windowed), product, onnx=True)
+        X = torch.fft.rfft(windowed, n=n, dim=-1)
+        if in_place:
+            # (..., k, 2F) re, im pairs in one view, squared in place (X is ours); the
+            # projection sums each pair
+            S = X.view(self._dtype)
+            return self._banded.apply(S.mul_(S), product)
+        return self._power_project(torch.view_as_real(X), product)
 
     def _windowed(self, frames: torch.Tensor) -> torch.Tensor:
         """The frames ``(..., k, n_fft)`` ready for the DFT: multiplied by the window; for
@@ -323,18 +408,7 @@ class MelSpectrogram(torch.nn.Module):
             x = torch.sub(x, torch.cat([x[..., :1], x[..., :-1]], dim=-1), alpha=k)
         return x * self._win
 
-    def _mel(self, X: torch.Tensor) -> torch.Tensor:
-        """Mel spectrum of the complex spectrum ``X`` ``(..., k, F)`` -> ``(..., n_mels, k)``."""
-        power = self.config.power
-        if power == 2.0 and not X.requires_grad and not is_compiling():
-            # (..., k, 2F) re, im pairs in one view, squared in place (X is ours); the
-            # projection sums each pair. view(dtype) drops gradients: autograd goes below,
-            # and so do traces (dynamo < 2.3 gives a complex-to-real view the wrong shape).
-            S = X.view(self._dtype)
-            return self._banded(S.mul_(S))
-        return self._mel_of_pairs(torch.view_as_real(X))
-
-    def _mel_of_pairs(self, sq: torch.Tensor) -> torch.Tensor:
+    def _power_project(self, sq: torch.Tensor, product: str, onnx: bool = False) -> torch.Tensor:
         """Mel spectrum of a spectrum's (re, im) pairs ``(..., k, F, 2)``, which are ours
         (squared in place) -> ``(..., n_mels, k)``."""
         power = self.config.power
@@ -347,11 +421,11 @@ class MelSpectrogram(torch.nn.Module):
             if eps := self.config.mag_eps:  # HiFi-GAN's sqrt(re^2 + im^2 + eps)
                 # (onnxscript's optimizer drops the addition of a scalar within 1e-8 of 0,
                 # such as HiFi-GAN's 1e-9, as a no-op; it leaves a 1-element tensor alone)
-                S = S + (S.new_full((1,), eps) if is_onnx_export() else eps)
+                S = S + (S.new_full((1,), eps) if onnx else eps)
             S = S.sqrt() if power == 1.0 else S.pow(power / 2)
             if S.dtype != self._dtype:  # from the float64 transform of a power < 1
                 S = S.to(self._dtype)
-        return self._banded(S)
+        return self._banded.apply(S, product)
 
     if TYPE_CHECKING:  # nn.Module.__call__ is typed Any: calls get forward's types
 
@@ -378,75 +452,63 @@ class MelSpectrogram(torch.nn.Module):
             return y.new_zeros(shape, dtype=out_dtype)
         if y.dtype != dtype:  # (skipping no-op conversions matters for small inputs)
             y = y.to(dtype)
-        windowed = self._fused_frames(y)  # CUDA: one Triton kernel for pad + frame + window
-        if windowed is not None:
-            X = torch.fft.rfft(windowed, dim=-1)
-            band_mel = self._band_mel  # and one for power + projection, where it applies
-            if band_mel is not None and X.numel() // X.shape[-1] <= _fused.band_max_rows:
-                return _as(band_mel(X), out_dtype)
-            return _as(self._mel(X), out_dtype)
-        if c.pad:
-            pad, n = c.pad, y.shape[-1]
-            if c.pad_mode == "constant":
-                y = F.pad(y, (pad, pad))
-            else:
-                tail = c.tail_slice(n)  # librosa's right pad reflects only the last samples
-                if c.pad_mode in _TORCH_PAD and tail is None and n > pad:
-                    # (torch pads non-constant modes of 2-D/3-D inputs only)
-                    flat = F.pad(y.reshape(-1, n), (pad, pad), mode=_TORCH_PAD[c.pad_mode])
-                    y = flat.reshape(y.shape[:-1] + (flat.shape[-1],))
-                else:  # np.pad's other modes, and repeated reflections (which torch refuses)
-                    y = pad_both(y, pad, c.pad_mode, self.ramp, tail)
-        frames = y.unfold(-1, c.n_fft, c.hop_length)
-        n_frames = frames.shape[-2]
-        rows = frames.numel() // c.n_fft
-        if frames.is_cpu and not is_exporting() and rows * c.n_fft > 2 * BLOCK_SAMPLES:
-            # Long CPU inputs in blocks of frames whose windowed copy and spectrum stay in
-            # cache: about twice as fast from ~10 s of audio on (see BENCHMARKS.md).
-            step = max(1, BLOCK_SAMPLES // c.n_fft * n_frames // rows)
-            blocks = [self.spectrum(frames[..., i : i + step, :]) for i in range(0, n_frames, step)]
+        route = self.route(y)
+        if route.frames_kernel:  # CUDA: pad, frame and window in one Triton kernel
+            X = torch.fft.rfft(self._kernel_frames(y), dim=-1)
+            if route.band_kernel:  # and power and projection in another
+                assert self._band_mel is not None
+                return _as(self._band_mel(X), out_dtype)
+            return _as(self._spectrum_of(X, route), out_dtype)
+        frames = self._pad(y, route).unfold(-1, c.n_fft, c.hop_length)
+        if route.block:
+            step, n_frames = route.block, frames.shape[-2]
+            blocks = [
+                self._spectrum(
+                    frames[..., i : i + step, :],
+                    route.gemm_dft,
+                    route.in_place,
+                    route.product if i + step < n_frames else route.last_product,
+                )
+                for i in range(0, n_frames, step)
+            ]
             return _as(torch.cat(blocks, dim=-1), out_dtype)
-        return _as(self.spectrum(frames), out_dtype)
+        return _as(self._spectrum(frames, route.gemm_dft, route.in_place, route.product), out_dtype)
+
+    def _pad(self, y: torch.Tensor, route: Route) -> torch.Tensor:
+        """``y`` padded on both sides as the configuration and the route say."""
+        c = self.config
+        if route.pad == "constant":
+            return F.pad(y, (c.pad, c.pad))
+        if route.pad == "torch":  # (torch pads non-constant modes of 2-D/3-D inputs only)
+            n = y.shape[-1]
+            flat = F.pad(y.reshape(-1, n), (c.pad, c.pad), mode=_TORCH_PAD[c.pad_mode])
+            return flat.reshape(y.shape[:-1] + (flat.shape[-1],))
+        if route.pad == "numpy":
+            return pad_both(y, c.pad, c.pad_mode, self.ramp, route.tail)
+        return y
+
+    def _kernel_frames(self, y: torch.Tensor) -> torch.Tensor:
+        """Windowed frames of ``y`` from the Triton kernel (where the route takes it)."""
+        assert self._frames is not None
+        c, n = self.config, y.shape[-1]
+        rows = y.reshape(-1, n).contiguous()
+        frames = self._frames(rows, c.n_frames(n), c.hop_length, c.pad, c.pad_mode)
+        return frames.reshape(y.shape[:-1] + frames.shape[-2:])
+
+    def _spectrum_of(self, X: torch.Tensor, route: Route) -> torch.Tensor:
+        """Power and projection of the kernel's spectrum ``X``, as the route says."""
+        if route.in_place:
+            S = X.view(self._dtype)
+            return self._banded.apply(S.mul_(S), route.product)
+        return self._power_project(torch.view_as_real(X), route.product)
 
 
 def _as(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     return x if x.dtype == dtype else x.to(dtype)
 
 
-def _make_config(
-    sr,
-    n_fft,
-    hop_length,
-    win_length,
-    window,
-    center,
-    pad_mode,
-    power,
-    n_mels,
-    fmin,
-    fmax,
-    htk,
-    norm,
-) -> MelConfig:
-    return MelConfig.make(
-        sr=sr,
-        n_fft=n_fft,
-        hop_length=hop_length,
-        win_length=win_length,
-        window=window,
-        center=center,
-        pad_mode=pad_mode,
-        power=power,
-        n_mels=n_mels,
-        fmin=fmin,
-        fmax=fmax,
-        htk=htk,
-        norm=norm,
-    )
-
-
 # typed: 512.0 equals 512 and hashes as it, but only 512 is a valid n_fft (and True is not 1)
-_cached_config = functools.lru_cache(maxsize=256, typed=True)(_make_config)
+_cached_config = functools.lru_cache(maxsize=256, typed=True)(MelConfig.make)
 
 
 @functools.lru_cache(maxsize=32, typed=True)  # (validates its arguments: see _cached_config)
@@ -521,20 +583,20 @@ def _compute_dtype(x_dtype: torch.dtype, basis_dtype: torch.dtype) -> torch.dtyp
 def melspectrogram(
     *,
     y: Array | None = None,
-    sr: float = 22050,
+    sr: float = MelConfig.sr,
     S: Array | None = None,
-    n_fft: int = 2048,
-    hop_length: int | None = 512,
+    n_fft: int = MelConfig.n_fft,
+    hop_length: int | None = MelConfig.hop_length,
     win_length: int | None = None,
-    window: Any = "hann",
-    center: bool = True,
-    pad_mode: str = "constant",
-    power: float = 2.0,
-    n_mels: int = 128,
-    fmin: float = 0.0,
+    window: Any = MelConfig.window,
+    center: bool = MelConfig.center,
+    pad_mode: str = MelConfig.pad_mode,
+    power: float = MelConfig.power,
+    n_mels: int = MelConfig.n_mels,
+    fmin: float = MelConfig.fmin,
     fmax: float | None = None,
-    htk: bool = False,
-    norm: Any = "slaney",
+    htk: bool = MelConfig.htk,
+    norm: Any = MelConfig.norm,
     dtype: npt.DTypeLike = np.float32,
 ) -> Array:
     """Mel-scaled spectrogram, equal to ``librosa.feature.melspectrogram``.
@@ -613,27 +675,27 @@ def melspectrogram(
     if y is None:
         raise ParameterError("one of y or S must be given")
 
-    args = (
-        sr,
-        n_fft,
-        hop_length,
-        win_length,
-        window,
-        center,
-        pad_mode,
-        power,
-        n_mels,
-        fmin,
-        fmax,
-        htk,
-        norm,
+    kw = dict(
+        sr=sr,
+        n_fft=n_fft,
+        hop_length=hop_length,
+        win_length=win_length,
+        window=window,
+        center=center,
+        pad_mode=pad_mode,
+        power=power,
+        n_mels=n_mels,
+        fmin=fmin,
+        fmax=fmax,
+        htk=htk,
+        norm=norm,
     )
     try:
-        config = _cached_config(*args)  # validating costs more than a small input's mel
+        config = _cached_config(**kw)  # validating costs more than a small input's mel
     except TypeError as e:
         if "unhashable" not in str(e):
             raise
-        config = _make_config(*args)  # an explicit window array
+        config = MelConfig.make(**kw)  # an explicit window array
     yt = _check_audio(y)
     config.check_length(y.shape[-1])
     ct = _compute_dtype(yt.dtype, basis_dtype)

@@ -27,6 +27,7 @@ __all__ = [
     "CPU_BF16",
     "cpu_bf16_enabled",
     "float64_products",
+    "reduced",
     "tf32_enabled",
     "wants_float64_constants",
 ]
@@ -83,6 +84,11 @@ def float64_products(x: torch.Tensor) -> bool:
     if x.is_cuda:
         return tf32_enabled()
     return x.is_cpu and cpu_bf16_enabled()
+
+
+def reduced(cuda: bool) -> bool:
+    """Whether the setting reduces float32 products on CUDA (``cuda``) or the CPU."""
+    return tf32_enabled() if cuda else cpu_bf16_enabled()
 
 
 def wants_float64_constants(device: torch.device, dtype: torch.dtype) -> bool:

@@ -26,7 +26,10 @@ import torch.nn.functional as F
 from fastmel.ops import precision
 from fastmel.ops.tracing import is_exporting
 
-__all__ = ["BandedProjection", "apply_plan", "band_partitions", "filter_spans"]
+__all__ = ["MODES", "BandedProjection", "apply_plan", "band_partitions", "filter_spans"]
+
+#: The ways BandedProjection computes a product (see BandedProjection.mode).
+MODES = ("export", "float64", "linear", "matmul", "plan", "full")
 
 MAX_GROUPS = 8
 # The optimal split is a dynamic programme over (n_mels + 1)^2 costs: ~0.4 s and 2 x 34 MB
@@ -202,24 +205,50 @@ class BandedProjection:
                 index = self._plan_index[i]  # (dynamo < 2.3 cannot trace zip(strict=))
         return self.plans[index]
 
-    def __call__(self, S: torch.Tensor) -> torch.Tensor:
-        """``(..., k, K) -> (..., n_mels, k)``."""
-        if is_exporting():  # one graph for every number of frames: the one-group product
-            return torch.matmul(self._band(S), self._one).mT
-        if self._one64 is not None and precision.float64_products(S):  # TF32/bf16 set
-            return torch.matmul(self._band(S).double(), self._one64).to(S.dtype).mT
-        rows = S.numel() // max(S.shape[-1], 1)
-        if S.is_cuda or LINEAR_ON_CPU:
+    def mode(self, rows: int, *, cuda: bool, exporting: bool, float64: bool) -> str:
+        """How a product of ``rows`` rows is computed, one of :data:`MODES`:
+
+        - ``"export"``: one graph for every number of frames: the one-group product;
+        - ``"float64"``: the one-group product in float64, where TF32/bf16 would round it
+          (``float64``: :func:`fastmel.ops.precision.float64_products` of the operand);
+        - ``"linear"``: ``F.linear`` with the projection transposed, for few rows on CUDA;
+        - ``"matmul"``: the one-group ``S @ P`` (CUDA, more rows; CPU, a few rows);
+        - ``"plan"``: the cheapest transposed plan of groups (CPU, modelled);
+        - ``"full"``: all of S by the whole projection, zeros included (CPU, fewest rows).
+        """
+        if exporting:
+            return "export"
+        if float64 and self._one64 is not None:
+            return "float64"
+        if cuda or LINEAR_ON_CPU:
             if rows <= LINEAR_MAX_ROWS:
-                return F.linear(self._band(S), self._one_t).mT
-            if S.is_cuda:
-                return torch.matmul(self._band(S), self._one).mT
+                return "linear"
+            if cuda:
+                return "matmul"
         if rows > self._plain_max_rows:
-            return apply_plan(S, self.plan_for(rows))
-        # few frames (streaming): one GEMM, over all columns where that is cheaper
-        if rows <= self._full_max_rows:
+            return "plan"
+        return "full" if rows <= self._full_max_rows else "matmul"
+
+    def apply(self, S: torch.Tensor, mode: str) -> torch.Tensor:
+        """``S @ projection`` ``(..., k, K) -> (..., n_mels, k)`` as ``mode`` says."""
+        if mode == "plan":
+            return apply_plan(S, self.plan_for(S.numel() // S.shape[-1]))
+        if mode == "full":
             return torch.matmul(S, self._full).mT
-        return torch.matmul(self._band(S), self._one).mT
+        if mode == "linear":
+            return F.linear(self._band(S), self._one_t).mT
+        if mode == "float64":
+            assert self._one64 is not None
+            return torch.matmul(self._band(S).double(), self._one64).to(S.dtype).mT
+        return torch.matmul(self._band(S), self._one).mT  # "matmul", "export"
+
+    def __call__(self, S: torch.Tensor) -> torch.Tensor:
+        """``(..., k, K) -> (..., n_mels, k)``, the mode chosen for S."""
+        rows = S.numel() // max(S.shape[-1], 1)
+        float64 = precision.float64_products(S)
+        return self.apply(
+            S, self.mode(rows, cuda=S.is_cuda, exporting=is_exporting(), float64=float64)
+        )
 
     def _band(self, S: torch.Tensor) -> torch.Tensor:
         """The columns of S the one-group product reads."""
