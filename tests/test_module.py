@@ -161,6 +161,8 @@ def test_long_inputs_are_processed_in_blocks_with_the_same_result(shape, monkeyp
     m = fastmel.MelSpectrogram(**KW)
     whole = m(y)  # 161 frames per item: one block
     monkeypatch.setattr(spectrogram, "BLOCK_SAMPLES", 7 * 800)  # blocks of a few frames
+    m = fastmel.MelSpectrogram(**KW)  # (a module keeps the routes it chose)
+    assert m.route(y).block
     assert_parity(m(y), whole, torch.float32, "blocked")
     ref = librosa.feature.melspectrogram(y=y.numpy(), **KW)
     assert_parity(m(y), ref, np.float32, "blocked vs librosa")

@@ -107,6 +107,7 @@ def test_few_rows_over_the_whole_projection_equal_the_band_and_librosa(kw, monke
     ref = librosa.feature.melspectrogram(y=y, hop_length=512, **kw)
     full = m(torch.from_numpy(y))  # 2 x 1 frame (centred)
     monkeypatch.setattr(banded, "_full_max_rows", 1)
+    m._routes.clear()  # (the route for this shape was kept)
     sliced = m(torch.from_numpy(y))
     assert used_full == [True, False]
     assert_parity(full, sliced, torch.float32, "whole vs band")

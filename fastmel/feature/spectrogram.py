@@ -39,6 +39,8 @@ _TORCH_PAD = {"reflect": "reflect", "edge": "replicate"}  # (one kernel where it
 
 
 _HALF = (torch.float16, torch.bfloat16)
+# Routes kept per module (see MelSpectrogram.route); more shapes than this start afresh.
+MAX_ROUTES = 64
 
 
 class Route(NamedTuple):
@@ -145,6 +147,7 @@ class MelSpectrogram(torch.nn.Module):
         "_dft_size",
         "_win_from_1",
         "_power2",
+        "_routes",
         "_wide",
     )
 
@@ -248,6 +251,7 @@ class MelSpectrogram(torch.nn.Module):
         # Kaldi's frames (fft_size set) are zero-padded to the FFT's length by rfft.
         self._dft_size = c.fft_size
         self._power2 = c.power == 2.0
+        self._routes: dict[tuple, Route] = {}  # (see route)
         # float32 products that a TF32/bf16 setting would round can take the float64 route
         self._wide = precision.wants_float64_constants(device, dtype)
         # Povey's, Hann's and the sine window weigh a frame's first sample by 0, so its
@@ -308,7 +312,23 @@ class MelSpectrogram(torch.nn.Module):
 
     def route(self, y: torch.Tensor) -> Route:
         """How a call on ``y`` (in the module's dtype) is computed: the one place where the
-        hot path's choices are made (see :class:`Route`)."""
+        hot path's choices are made (see :class:`Route`).
+
+        Chosen once per shape, autograd state and matmul precision setting and kept, where
+        nothing else can change it: not under a trace, and not where the Triton kernels
+        may run (they follow whether a CUDA graph is being captured).
+        """
+        if self._frames is not None or is_compiling() or is_exporting():
+            return self._choose_route(y)
+        key = (y.shape, y.requires_grad, self._wide and precision.reduced(y.is_cuda))
+        route = self._routes.get(key)
+        if route is None:
+            if len(self._routes) >= MAX_ROUTES:
+                self._routes.clear()
+            route = self._routes[key] = self._choose_route(y)
+        return route
+
+    def _choose_route(self, y: torch.Tensor) -> Route:
         c, n = self.config, y.shape[-1]
         items = y.numel() // n  # (n > 0: forward returns before for an empty signal)
         n_frames = c.n_frames(n)
