@@ -1,19 +1,18 @@
 """Command line: ``fastmel mel``, ``fastmel stream``, ``fastmel demo``.
 
-Errors print one line on stderr naming the file and exit with status 1; outputs are
-written atomically (a temporary file renamed into place), so a failure leaves nothing.
+Errors print one line on stderr naming the file and exit with status 1; outputs are checked
+before any work and written all or none (:mod:`fastmel.outputs`), so a failure, SIGTERM or
+SIGHUP leaves no partial file and never replaces an input.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import os
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
@@ -22,6 +21,7 @@ import numpy as np
 from fastmel.core.errors import ParameterError
 from fastmel.core.padding import PAD_MODES
 from fastmel.core.windows import WINDOWS
+from fastmel.outputs import OutputError, Outputs, check_outputs, exit_on_signals
 from fastmel.presets import PRESETS
 
 SAMPLE = "speech.wav"
@@ -168,28 +168,6 @@ def _load(path: str, sr: float | None, **kwargs: Any) -> tuple[np.ndarray, float
     return y, sr
 
 
-@contextlib.contextmanager
-def _atomic_path(path: str) -> Iterator[str]:
-    """Yield a temporary path beside ``path``; rename it to ``path`` only on success."""
-    directory = os.path.dirname(os.path.abspath(path))
-    suffix = os.path.splitext(path)[1]
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".fastmel-", suffix=suffix, dir=directory)
-    except OSError as e:
-        raise CLIError(f"{path}: cannot write ({e.strerror})") from None
-    os.close(fd)
-    try:
-        yield tmp
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _to_db(M: np.ndarray, power: float) -> np.ndarray:
     # power_to_db of the power spectrum: for power 1 this is librosa's amplitude_to_db.
     from fastmel.core.scaling import power_to_db
@@ -242,14 +220,16 @@ def save_plot(
     ax.set_yticks([f / scale for f in ticks], [f"{f:g}" for f in ticks])
     ax.set(xlabel="Time (s)", ylabel="Frequency (Hz, mel scale)", title=title)
     fig.colorbar(mesh, ax=ax, format="%+2.0f dB" if label == "dB" else "%.1f", label=label)
-    with _atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
+    try:
+        fig.savefig(path, format="png", dpi=100)
+    finally:
+        plt.close(fig)
 
 
 def cmd_mel(args: argparse.Namespace) -> None:
     import torch
 
+    check_outputs([args.output] + ([args.plot] if args.plot else []), [args.input])
     y, sr, module = _front_end(args)
     c = (module.mel if args.preset else module).config
     if args.db and args.preset:
@@ -266,23 +246,24 @@ def cmd_mel(args: argparse.Namespace) -> None:
             f"{args.input}: --plot draws one band per row; --preset {args.preset}'s "
             f"rows stack {stacked} frames of {c.n_mels} bands"
         )
-    if args.plot:
-        image = M if args.db or args.preset else _to_db(M, c.power)
-        label = f"{args.preset} features" if args.preset else "dB"
-        save_plot(
-            args.plot,
-            image,
-            sr=sr,
-            hop_length=c.hop_length,
-            fmin=c.fmin,
-            fmax=c.fmax,
-            htk=c.htk,
-            title=os.path.basename(args.input),
-            label=label,
-            bank_sr=c.sr,
-        )
-    with _atomic_path(args.output) as tmp, open(tmp, "wb") as f:
-        np.save(f, M)
+    with Outputs() as outputs:  # (every output written, or none)
+        if args.plot:
+            image = M if args.db or args.preset else _to_db(M, c.power)
+            label = f"{args.preset} features" if args.preset else "dB"
+            save_plot(
+                outputs.path(args.plot),
+                image,
+                sr=sr,
+                hop_length=c.hop_length,
+                fmin=c.fmin,
+                fmax=c.fmax,
+                htk=c.htk,
+                title=os.path.basename(args.input),
+                label=label,
+                bank_sr=c.sr,
+            )
+        with open(outputs.path(args.output), "wb") as f:
+            np.save(f, M)
     what = f"{args.preset} features" if args.preset else "mel spectrogram"
     print(f"{args.output}: {what} {M.shape} {M.dtype} (sr={sr:g})")
 
@@ -301,6 +282,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     from fastmel.core.scaling import power_to_db
     from fastmel.feature.spectrogram import melspectrogram
 
+    check_outputs([args.plot])
     sample = resources.files("fastmel") / "data" / SAMPLE
     with resources.as_file(sample) as path:
         y, sr = _load(str(path), None)
@@ -324,16 +306,17 @@ def cmd_demo(args: argparse.Namespace) -> None:
             f"librosa: {t_ref * 1e3:.3f} ms per call (median of {args.repeat}); "
             f"fastmel takes {t_ours / t_ref:.2f}x librosa's time"
         )
-    save_plot(
-        args.plot,
-        power_to_db(M),
-        sr=sr,
-        hop_length=512,
-        fmin=0.0,
-        fmax=sr / 2,
-        htk=False,
-        title=f"fastmel demo: {SAMPLE}",
-    )
+    with Outputs() as outputs:
+        save_plot(
+            outputs.path(args.plot),
+            power_to_db(M),
+            sr=sr,
+            hop_length=512,
+            fmin=0.0,
+            fmax=sr / 2,
+            htk=False,
+            title=f"fastmel demo: {SAMPLE}",
+        )
     print(f"wrote {args.plot}")
 
 
@@ -451,8 +434,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args) or 0
-    except CLIError as e:
+        with exit_on_signals():  # (SIGTERM/SIGHUP: outputs are cleaned up as for an error)
+            return args.func(args) or 0
+    except (CLIError, OutputError) as e:
         print(f"fastmel: error: {e}", file=sys.stderr)
         return 1
     except MemoryError:  # e.g. a configuration whose frames or filterbank cannot fit
