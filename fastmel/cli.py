@@ -282,6 +282,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
     from fastmel.core.scaling import power_to_db
     from fastmel.feature.spectrogram import melspectrogram
 
+    if args.repeat < 1:
+        raise CLIError(f"--repeat must be at least 1, got {args.repeat}")
     check_outputs([args.plot])
     sample = resources.files("fastmel") / "data" / SAMPLE
     with resources.as_file(sample) as path:
@@ -331,6 +333,8 @@ def cmd_stream(args: argparse.Namespace) -> None:
 
     if not (math.isfinite(args.chunk_ms) and args.chunk_ms > 0):
         raise CLIError(f"--chunk-ms must be a positive finite number, got {args.chunk_ms:g}")
+    if args.threads < 0:
+        raise CLIError(f"--threads must be 0 (torch's default) or more, got {args.threads}")
     if args.threads:
         torch.set_num_threads(args.threads)
     y, sr, module = _front_end(args)
@@ -439,7 +443,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CLIError, OutputError) as e:
         print(f"fastmel: error: {e}", file=sys.stderr)
         return 1
-    except MemoryError:  # e.g. a configuration whose frames or filterbank cannot fit
+    except (MemoryError, RuntimeError) as e:  # e.g. frames or a filterbank that cannot fit
+        if isinstance(e, RuntimeError) and "memory" not in str(e).lower():
+            raise  # (torch's allocators raise RuntimeError "... can't allocate memory ...")
         where = f"{args.input}: " if getattr(args, "input", None) else ""
         print(f"fastmel: error: {where}out of memory", file=sys.stderr)
         return 1

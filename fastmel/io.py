@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import math
 import os
+import stat
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -16,6 +18,8 @@ __all__ = ["load"]
 
 # librosa.load's default res_type is "soxr_hq"; these are the soxr qualities it takes.
 RESAMPLE_QUALITY = "soxr_hq"
+# The smallest resampling ratio load takes (soxr hangs on ratios of about 1e-9 and below).
+MIN_RATIO = 1e-6
 RES_TYPES = ("soxr_vhq", "soxr_hq", "soxr_mq", "soxr_lq", "soxr_qq")
 
 
@@ -30,7 +34,13 @@ def _resample(y: np.ndarray, native_sr: float, sr: float, res_type: str) -> np.n
     """librosa.resample with soxr along the last axis, fixed to ``ceil(n * sr / native)``."""
     import soxr
 
-    n_out = math.ceil(y.shape[-1] * (sr / native_sr))  # librosa's rounding
+    ratio = sr / native_sr
+    if ratio < MIN_RATIO:  # (soxr does not return from ratios of about 1e-9 and below)
+        raise ParameterError(
+            f"sr={sr:g} is {ratio:.3g} times the file's {native_sr:g} Hz: resampling takes "
+            f"ratios from {MIN_RATIO:g}"
+        )
+    n_out = math.ceil(y.shape[-1] * ratio)  # librosa's rounding
     if n_out > MAX_SIZE:
         raise ParameterError(
             f"resampling {y.shape[-1]} samples from {native_sr:g} Hz to sr={sr:g} gives {n_out} "
@@ -81,8 +91,9 @@ def load(
     y : np.ndarray [shape=(n,) or (channels, n)]
         Mono, or ``(channels, n)`` for a file of several channels with ``mono=False``;
         resampled to ``ceil(n * sr / native_sr)`` samples.
-    sr : float
-        Sampling rate of ``y``.
+    sr : int or float
+        Sampling rate of ``y``: the file's (an int, as soundfile reads it), or ``sr`` as
+        given, as librosa returns it.
 
     Raises
     ------
@@ -91,9 +102,12 @@ def load(
         resampling would give more than 2**31 - 1 samples.
     TypeError
         Parameters of the wrong type.
+    FileNotFoundError, PermissionError, IsADirectoryError
+        The path is missing, unreadable or a directory (naming it).
+    ParameterError
+        The path is not a regular file (a FIFO, a device), or ``offset`` is past its end.
     soundfile.LibsndfileError
-        The file is missing, unreadable, or not audio libsndfile can decode (a
-        ``RuntimeError``).
+        The file is not audio libsndfile can decode (a ``RuntimeError``).
 
     Examples
     --------
@@ -101,12 +115,12 @@ def load(
     >>> from importlib import resources
     >>> y, sr = fastmel.load(resources.files("fastmel") / "data" / "speech.wav", sr=16000)
     >>> y.dtype, sr
-    (dtype('float32'), 16000.0)
+    (dtype('float32'), 16000)
     """
     import soundfile as sf
 
     if sr is not None:
-        sr = check_sr(sr)
+        check_sr(sr)
     check_bool("mono", mono)
     offset = _seconds("offset", offset)
     if duration is not None:
@@ -119,15 +133,37 @@ def load(
         raise ParameterError(f"dtype={dtype!r} must be float32 or float64")
     if res_type not in RES_TYPES:
         raise ParameterError(f"res_type={res_type!r} must be one of {RES_TYPES}")
-    source = os.fspath(path) if isinstance(path, (str, os.PathLike)) else path
+    if isinstance(path, (str, os.PathLike)):
+        source: Any = os.fspath(path)
+        mode = os.stat(source).st_mode  # (FileNotFoundError, PermissionError, ...: named)
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", source)
+        if not stat.S_ISREG(mode):  # (libsndfile seeks: a FIFO or device cannot be read)
+            raise ParameterError(f"{source}: not a regular file (a FIFO, device or socket)")
+        with open(source, "rb"):  # (PermissionError, named, rather than libsndfile's)
+            pass
+    elif hasattr(path, "read"):
+        source = path
+    else:
+        raise TypeError(
+            f"path must be a str, an os.PathLike or a binary file object, got {type(path).__name__}"
+        )
     with sf.SoundFile(source) as f:
-        native_sr = float(f.samplerate)
-        if offset:
-            f.seek(int(offset * native_sr))
+        native_sr = f.samplerate
+        start = int(offset * native_sr)
+        if start > f.frames:
+            raise ParameterError(
+                f"offset={offset:g} s is past the end of {getattr(source, 'name', source)} "
+                f"({f.frames / native_sr:g} s)"
+            )
+        if start:
+            f.seek(start)
         frames = -1 if duration is None else int(duration * native_sr)
         y = f.read(frames=frames, dtype=dt.name, always_2d=False).T  # (channels, n) or (n,)
     if mono and y.ndim > 1:
         y = np.mean(y, axis=0)
-    if sr is None or sr == native_sr:
+    if sr is None:
         return y, native_sr
-    return _resample(y, native_sr, sr, res_type), sr
+    if sr == native_sr:
+        return y, sr
+    return _resample(y, float(native_sr), float(sr), res_type), sr

@@ -195,6 +195,8 @@ BAD_VALUES = [
     ("stream", "--chunk-ms", "nan", "--chunk-ms must be a positive finite number"),
     ("stream", "--chunk-ms", "inf", "--chunk-ms must be a positive finite number"),
     ("stream", "--chunk-ms", "0", "--chunk-ms must be a positive finite number"),
+    ("stream", "--threads", "-1", "--threads must be 0"),  # was a traceback from torch
+    ("mel", "--offset", "5", "offset=5 s is past the end"),  # was libsndfile's psf_fseek()
 ]
 
 
@@ -207,17 +209,39 @@ def test_bad_option_values_are_one_line(stereo_files, tmp_path, command, option,
     assert list(tmp_path.iterdir()) == []
 
 
-def test_running_out_of_memory_is_one_line(stereo_files, tmp_path, monkeypatch, capsys):
+def test_demo_refuses_a_repeat_below_one(capsys):
+    assert main(["demo", "--repeat", "0"]) == 1  # (it printed "nan ms")
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--repeat must be at least 1" in err, err
+
+
+# torch's CPU allocator raises RuntimeError, not MemoryError (it gave a 35-line traceback)
+TORCH_OOM = "[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory"
+
+
+@pytest.mark.parametrize("error", [MemoryError(), RuntimeError(TORCH_OOM)], ids=type)
+def test_running_out_of_memory_is_one_line(stereo_files, tmp_path, monkeypatch, capsys, error):
     from fastmel.feature import spectrogram
 
     def no_memory(*args, **kwargs):
-        raise MemoryError
+        raise error
 
     monkeypatch.setattr(spectrogram.MelSpectrogram, "forward", no_memory)
     assert main(["mel", stereo_files["wav"], "-o", str(tmp_path / "o.npy")]) == 1
     err = capsys.readouterr().err.strip()
     assert err == f"fastmel: error: {stereo_files['wav']}: out of memory"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_other_runtime_errors_are_not_called_memory(stereo_files, tmp_path, monkeypatch):
+    from fastmel.feature import spectrogram
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(spectrogram.MelSpectrogram, "forward", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["mel", stereo_files["wav"], "-o", str(tmp_path / "o.npy")])
 
 
 def test_help_lists_every_documented_option():

@@ -108,6 +108,40 @@ def test_bad_parameters_name_themselves(files, kw, error, match):
 def test_unreadable_files_raise_soundfile_errors(tmp_path):
     text = tmp_path / "text.wav"
     text.write_text("not audio\n" * 10)
-    for path in (tmp_path / "missing.wav", text):
-        with pytest.raises(sf.LibsndfileError):
-            fastmel.load(path)
+    with pytest.raises(sf.LibsndfileError):
+        fastmel.load(text)
+
+
+def test_paths_that_are_no_audio_file_raise_errors_naming_them(tmp_path):
+    import os
+    import stat
+
+    y = make_signal("speech", 16000, 0.5)
+    sf.write(tmp_path / "s.wav", y, 16000)
+    with pytest.raises(FileNotFoundError, match="missing.wav"):
+        fastmel.load(tmp_path / "missing.wav")
+    with pytest.raises(IsADirectoryError, match=str(tmp_path)):
+        fastmel.load(tmp_path)
+    os.mkfifo(tmp_path / "fifo.wav")  # (libsndfile would wait for a writer, then fail)
+    with pytest.raises(fastmel.ParameterError, match="fifo.wav: not a regular file"):
+        fastmel.load(tmp_path / "fifo.wav")
+    with pytest.raises(TypeError, match="path must be a str"):
+        fastmel.load(123)  # (not read as file descriptor 123)
+    if os.geteuid() != 0:  # (root reads whatever the mode says)
+        os.chmod(tmp_path / "s.wav", 0)
+        with pytest.raises(PermissionError, match="s.wav"):
+            fastmel.load(tmp_path / "s.wav")
+        os.chmod(tmp_path / "s.wav", stat.S_IRUSR | stat.S_IWUSR)
+    with pytest.raises(fastmel.ParameterError, match=r"offset=0.6 s is past the end of .*s.wav"):
+        fastmel.load(tmp_path / "s.wav", offset=0.6)
+    assert fastmel.load(tmp_path / "s.wav", sr=None, offset=0.5)[0].shape == (0,)  # (at the end)
+    with pytest.raises(fastmel.ParameterError, match="resampling takes ratios"):
+        fastmel.load(tmp_path / "s.wav", sr=1e-7)  # (soxr would not return)
+
+
+def test_load_returns_the_rate_as_librosa_does(tmp_path):
+    sf.write(tmp_path / "s.wav", make_signal("speech", 16000, 0.5), 16000)
+    for sr, expected in ((None, 16000), (16000, 16000), (8000, 8000), (22050.0, 22050.0)):
+        _, got = fastmel.load(tmp_path / "s.wav", sr=sr)
+        _, theirs = librosa.load(tmp_path / "s.wav", sr=sr)
+        assert got == theirs == expected and type(got) is type(theirs), (sr, got, theirs)
