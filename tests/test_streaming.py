@@ -355,3 +355,35 @@ def test_gradients_through_a_stream_equal_the_offline_ones(name):
     (got,) = torch.autograd.grad((torch.cat(parts, dim=-1) * weight).sum(), y)
     assert_parity(got[:500], expected[:500], torch.float64, "gradient of the first 500 samples")
     assert got[500:].abs().max() == 0 and got[:500].abs().max() > 0
+
+
+def test_resume_refuses_a_state_of_another_configuration_or_front_end():
+    y = torch.from_numpy(make_signal("speech", 16000, 0.5).astype(np.float32))
+    live = MelStream(sr=16000, n_fft=1024, hop_length=256, n_mels=40)
+    live.push(y)
+    other = MelStream(sr=16000, n_fft=512, hop_length=256, n_mels=40)
+    with pytest.raises(ParameterError, match=r"another .*\(n_fft=1024, here 512"):
+        other.resume(live.state())  # (it gave 9 frames instead of 126, silently)
+    preset = MelStream(fastmel.preset("wav2lip"))
+    preset.push(y)
+    with pytest.raises(ParameterError, match="another Wav2Lip configuration"):
+        MelStream(fastmel.preset("wav2lip").mel).resume(preset.state())
+
+
+@pytest.mark.parametrize("name", ["wav2lip", "funasr"])
+def test_a_saved_state_loads_with_weights_only_and_goes_on_exactly(name):
+    import io
+
+    front = fastmel.preset(name)
+    y = torch.from_numpy(make_signal("speech", 16000, 1.0).astype(np.float32))
+    whole = MelStream(front)
+    expected = torch.cat([whole.push(y[:7000]), whole.push(y[7000:]), whole.flush()], dim=-1)
+    first = MelStream(front)
+    head = first.push(y[:7000])
+    buffer = io.BytesIO()
+    torch.save(first.state(), buffer)
+    buffer.seek(0)
+    resumed = MelStream(front)
+    resumed.resume(torch.load(buffer, weights_only=True))
+    got = torch.cat([head, resumed.push(y[7000:]), resumed.flush()], dim=-1)
+    assert torch.equal(got, expected)

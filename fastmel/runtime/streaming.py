@@ -6,6 +6,7 @@ complete, ``flush`` finishes the input (adds the right-edge padding), ``reset`` 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -13,6 +14,7 @@ import numpy as np
 import torch
 
 from fastmel.core.arrays import StreamKind
+from fastmel.core.config import MelConfig
 from fastmel.core.errors import ParameterError
 from fastmel.core.padding import edge_samples, pad_after, pad_before, pad_both
 from fastmel.feature.frontend import FrontEnd
@@ -31,7 +33,10 @@ class StreamState:
     until the left pad is made), ``n_in`` raw samples have been pushed, ``next_frame`` is
     the next frame to emit, ``head`` the raw samples held until the left pad can be made
     and ``previous`` the last raw sample when pre-emphasis state is carried; ``numpy`` says
-    whether the stream is fed NumPy arrays (None before its first push).
+    whether the stream is fed NumPy arrays (None before its first push). ``config`` and
+    ``front_end`` (the preset's class, "" for a plain module) say which streams it belongs
+    to: :meth:`MelStream.resume` refuses it elsewhere. It loads with
+    ``torch.load(weights_only=True)``.
     """
 
     buf: torch.Tensor | None
@@ -42,6 +47,13 @@ class StreamState:
     previous: torch.Tensor | None = None
     numpy: bool | None = None
     stacked: tuple | None = None
+    config: MelConfig | None = None
+    front_end: str = ""
+
+
+# A saved state loads with torch.load(weights_only=True) (torch >= 2.4 keeps an allowlist).
+if hasattr(torch.serialization, "add_safe_globals"):
+    torch.serialization.add_safe_globals([StreamState, MelConfig])
 
 
 class MelStream:
@@ -107,6 +119,7 @@ class MelStream:
                 f"{type(module).__name__}"
             )
         self.module = module
+        self._front_end_name = "" if self.front_end is None else type(self.front_end).__qualname__
         c = module.config
         self._pad = c.pad  # n_fft // 2 when centred as librosa, 0 when not
         self._n_fft, self._hop, self._n_mels = c.n_fft, c.hop_length, c.n_mels
@@ -163,6 +176,8 @@ class MelStream:
             self._previous,
             self._kind.numpy,
             stacked,
+            self.module.config,
+            self._front_end_name,
         )
 
     def resume(self, state: StreamState) -> None:
@@ -176,6 +191,22 @@ class MelStream:
         """
         if not isinstance(state, StreamState):
             raise TypeError(f"state must be a fastmel.StreamState, got {type(state).__name__}")
+        if state.config is not None and (
+            state.config != self.module.config or state.front_end != self._front_end_name
+        ):
+            theirs = state.front_end or "MelSpectrogram"
+            ours = self._front_end_name or "MelSpectrogram"
+            theirs_c, ours_c = state.config, self.module.config
+            fields = [
+                f"{f.name}={getattr(theirs_c, f.name)!r}, here {getattr(ours_c, f.name)!r}"
+                for f in dataclasses.fields(MelConfig)
+                if f.name != "window" and getattr(theirs_c, f.name) != getattr(ours_c, f.name)
+            ]
+            raise ParameterError(
+                f"state is from a stream of another {theirs} configuration than this {ours}'s"
+                + (f" ({', '.join(fields[:3])})" if fields else "")
+                + ": resume it in a stream over an equal module"
+            )
         dtype, device = self.module.dtype, self.module.device
         for t in (state.buf, state.head, state.previous):
             if t is not None and (t.dtype != dtype or t.device != device):
