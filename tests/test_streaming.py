@@ -387,3 +387,44 @@ def test_a_saved_state_loads_with_weights_only_and_goes_on_exactly(name):
     resumed.resume(torch.load(buffer, weights_only=True))
     got = torch.cat([head, resumed.push(y[7000:]), resumed.flush()], dim=-1)
     assert torch.equal(got, expected)
+
+
+def test_concurrent_pushes_into_one_stream_raise_and_lose_no_frames():
+    import threading
+
+    import fastmel.runtime.streaming as streaming
+
+    y = torch.from_numpy(make_signal("speech", 16000, 4.0).astype(np.float32))
+    chunks = list(y.split(160))
+    stream = MelStream(sr=16000, n_fft=400, hop_length=160, n_mels=40)
+    errors, frames = [], []
+    barrier = threading.Barrier(8)
+
+    def worker(part):
+        barrier.wait()
+        for chunk in part:
+            try:
+                frames.append(stream.push(chunk).shape[-1])
+            except RuntimeError as e:
+                errors.append(str(e))
+
+    threads = [threading.Thread(target=worker, args=(chunks[i::8],)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # every push either ran whole or raised; the frames returned are all the frames of the
+    # samples accepted (their order is the threads', so only the count is checked)
+    assert all(e == streaming.CONCURRENT for e in errors)
+    assert sum(frames) == stream.frames_emitted
+    accepted = (len(chunks) - len(errors)) * 160
+    assert stream.frames_emitted == (accepted + 200 - 400) // 160 + 1
+
+
+def test_a_stream_copies_with_its_own_lock():
+    stream = MelStream(sr=16000, n_fft=400, hop_length=160, n_mels=40)
+    y = torch.from_numpy(make_signal("speech", 16000, 0.5).astype(np.float32))
+    stream.push(y[:4000])
+    twin = copy.deepcopy(stream)
+    assert twin._lock is not stream._lock
+    assert torch.equal(twin.push(y[4000:]), stream.push(y[4000:]))

@@ -7,6 +7,7 @@ complete, ``flush`` finishes the input (adds the right-edge padding), ``reset`` 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -51,6 +52,14 @@ class StreamState:
     front_end: str = ""
 
 
+#: A stream is one sequence of chunks: a push or flush while another runs (from a second
+#: thread) raises this rather than interleaving them and losing frames.
+CONCURRENT = (
+    "MelStream.push or flush called while another is running (from a second thread?): a "
+    "stream is one sequence of chunks; serialise the calls or give each thread its own stream"
+)
+
+
 # A saved state loads with torch.load(weights_only=True) (torch >= 2.4 keeps an allowlist).
 if hasattr(torch.serialization, "add_safe_globals"):
     torch.serialization.add_safe_globals([StreamState, MelConfig])
@@ -88,6 +97,9 @@ class MelStream:
     the gradient of every sample they read. The stream keeps copies of what it needs, never
     views of a chunk, so a capture buffer refilled in place between pushes is safe to push.
     :meth:`state` and :meth:`resume` snapshot and restore (or fork) a stream between pushes.
+    A stream is one sequence of chunks: push and flush from one thread at a time (a call
+    while another is running raises RuntimeError rather than losing frames); give each
+    thread its own stream, or fork one with :meth:`state`.
 
     Examples
     --------
@@ -119,6 +131,7 @@ class MelStream:
                 f"{type(module).__name__}"
             )
         self.module = module
+        self._lock = threading.Lock()  # (push and flush: one thread at a time, see CONCURRENT)
         self._front_end_name = "" if self.front_end is None else type(self.front_end).__qualname__
         c = module.config
         self._pad = c.pad  # n_fft // 2 when centred as librosa, 0 when not
@@ -301,6 +314,14 @@ class MelStream:
             The newly completed frames (k >= 0) in the module's dtype: a tensor on the
             module's device, or a NumPy array for NumPy chunks (as the flush then).
         """
+        if not self._lock.acquire(blocking=False):
+            raise RuntimeError(CONCURRENT)
+        try:
+            return self._push_checked(chunk)
+        finally:
+            self._lock.release()
+
+    def _push_checked(self, chunk: Any) -> Any:
         chunk = self._check_chunk(chunk)
         self._grad = self._grad or chunk.requires_grad
         if self._grad or torch.is_inference_mode_enabled() or is_compiling():
@@ -331,6 +352,15 @@ class MelStream:
         self._append(chunk)
         return self.postprocess(self._emit())
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]  # (a lock cannot be copied; each copy gets its own)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def postprocess(self, frames: torch.Tensor) -> torch.Tensor:
         """The output rows of newly computed mel frames ``(..., n_mels, k)``: the front
         end's per-frame post-processing and stacking, where the stream runs a preset."""
@@ -353,6 +383,14 @@ class MelStream:
         ParameterError
             If the whole signal is too short for the configuration (as the module would).
         """
+        if not self._lock.acquire(blocking=False):
+            raise RuntimeError(CONCURRENT)
+        try:
+            return self._flush()
+        finally:
+            self._lock.release()
+
+    def _flush(self) -> Any:
         if self._finished:
             raise ParameterError("flush called twice: call reset() to start a new stream")
         self._finished = True
