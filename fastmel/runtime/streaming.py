@@ -314,26 +314,23 @@ class MelStream:
             The newly completed frames (k >= 0) in the module's dtype: a tensor on the
             module's device, or a NumPy array for NumPy chunks (as the flush then).
         """
-        if not self._lock.acquire(blocking=False):
+        if not self._lock.acquire(False):  # (never blocks)
             raise RuntimeError(CONCURRENT)
         try:
-            return self._push_checked(chunk)
+            chunk = self._check_chunk(chunk)
+            self._grad = self._grad or chunk.requires_grad
+            if self._grad or torch.is_inference_mode_enabled() or is_compiling():
+                return self._kind.give(self._push(chunk))
+            # Autograd's bookkeeping is about a tenth of a short push on a CPU (a dozen
+            # small ops): skipped under inference_mode. The frames are cloned out of it,
+            # since the caller's model may save them for backward or write them in place,
+            # which inference tensors refuse; what the stream keeps may stay an inference
+            # tensor (see the test that mixes pushes inside and outside inference_mode).
+            with torch.inference_mode():
+                frames = self._push(chunk)
+            return self._kind.give(frames if self._kind.numpy else frames.clone())
         finally:
             self._lock.release()
-
-    def _push_checked(self, chunk: Any) -> Any:
-        chunk = self._check_chunk(chunk)
-        self._grad = self._grad or chunk.requires_grad
-        if self._grad or torch.is_inference_mode_enabled() or is_compiling():
-            return self._kind.give(self._push(chunk))
-        # Autograd's bookkeeping is about a tenth of a short push on a CPU (a dozen small
-        # ops): skipped under inference_mode. The frames are cloned out of it, since the
-        # caller's model may save them for backward or write them in place, which inference
-        # tensors refuse; what the stream keeps may stay an inference tensor (see the test
-        # that mixes pushes inside and outside inference_mode).
-        with torch.inference_mode():
-            frames = self._push(chunk)
-        return self._kind.give(frames if self._kind.numpy else frames.clone())
 
     def _push(self, chunk: torch.Tensor) -> torch.Tensor:
         """The post-processed frames ``chunk`` completes."""
@@ -383,7 +380,7 @@ class MelStream:
         ParameterError
             If the whole signal is too short for the configuration (as the module would).
         """
-        if not self._lock.acquire(blocking=False):
+        if not self._lock.acquire(False):  # (never blocks)
             raise RuntimeError(CONCURRENT)
         try:
             return self._flush()
