@@ -147,17 +147,18 @@ def _load(path: str, sr: float | None, **kwargs: Any) -> tuple[np.ndarray, float
     from fastmel.feature.spectrogram import _check_audio
     from fastmel.io import load
 
-    if os.path.isdir(path):
-        raise CLIError(f"{path}: is a directory, not an audio file")
-    if not os.path.isfile(path):
-        raise CLIError(f"{path}: no such file")
     try:
         y, sr = load(path, sr=sr, **kwargs)
-    except ParameterError as e:
-        raise CLIError(f"{path}: {e}") from None
+    except FileNotFoundError:
+        raise CLIError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise CLIError(f"{path}: is a directory, not an audio file") from None
+    except ParameterError as e:  # (load names the file where the error is about it)
+        raise CLIError(str(e) if path in str(e) else f"{path}: {e}") from None
     except (OSError, RuntimeError, ValueError) as e:  # soundfile's errors are RuntimeError/OSError
-        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise CLIError(f"{path}: cannot read audio ({reason})") from None
+        strerror = e.strerror if isinstance(e, OSError) else None
+        reason = strerror or (str(e).splitlines()[0] if str(e) else "")
+        raise CLIError(f"{path}: cannot read audio ({reason or type(e).__name__})") from None
     # Non-finite audio: librosa.feature.melspectrogram refuses it (a module would return NaN
     # frames). An empty file is left to the length check, which says what length is needed.
     if y.size:

@@ -174,6 +174,16 @@ def test_unreadable_input_is_one_line_and_leaves_no_output(tmp_path, kind, comma
     )
 
 
+def test_an_input_that_is_no_regular_file_or_past_its_end_is_named_once(stereo_files, tmp_path):
+    fifo = tmp_path / "in.wav"
+    os.mkfifo(fifo)  # (it said "no such file")
+    r = _run_cli("mel", str(fifo), "-o", str(tmp_path / "o.npy"))
+    assert r.returncode == 1 and r.stderr.count(str(fifo)) == 1, r.stderr
+    assert "not a regular file" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = _run_cli("mel", stereo_files["wav"], "-o", str(tmp_path / "o.npy"), "--offset", "5")
+    assert r.returncode == 1 and r.stderr.count(stereo_files["wav"]) == 1, r.stderr
+
+
 def test_bad_parameter_and_unwritable_output_are_one_line(stereo_files, tmp_path):
     r = _run_cli("mel", stereo_files["wav"], "-o", str(tmp_path / "o.npy"), "--n-fft", "0")
     assert r.returncode == 1 and "n_fft" in r.stderr and len(r.stderr.strip().splitlines()) == 1
