@@ -164,26 +164,28 @@ class MelConfig:
         cls,
         *,
         sr: float,
-        win_length: int | None = None,
-        hop_length: int | None = None,
-        window: Any = "povey",
-        preemphasis: float = 0.97,
-        remove_dc_offset: bool = True,
-        round_to_power_of_two: bool = True,
-        fft_size: int | None = None,
-        snip_edges: bool = True,
-        power: float = 2.0,
-        n_mels: int = 23,
-        fmin: float = 20.0,
-        fmax: float | None = None,
-        allow_empty_banks: bool = False,
-        input_scale: float = 1.0,
-        filterbank: str = "kaldi",
+        win_length: int | None,
+        hop_length: int | None,
+        window: Any,
+        preemphasis: float,
+        remove_dc_offset: bool,
+        round_to_power_of_two: bool,
+        fft_size: int | None,
+        snip_edges: bool,
+        power: float,
+        n_mels: int,
+        fmin: float,
+        fmax: float | None,
+        allow_empty_banks: bool,
+        input_scale: float,
+        filterbank: str,
     ) -> MelConfig:
         """Validate Kaldi's fbank options (see :class:`fastmel.feature.kaldi.KaldiSpectrogram`)
         and describe its framing: ``n_fft`` is the frame the stream buffers (``win_length``,
         plus the reflected samples without ``snip_edges``), ``fft_size`` the FFT's length.
-        ``window`` is a Kaldi window name or its ``win_length`` values."""
+        ``window`` is a Kaldi window name or its ``win_length`` values. Kaldi's defaults are
+        KaldiSpectrogram's; the banks (and ``input_scale``'s range) are checked where they
+        are built (:meth:`mel_basis`)."""
         sr = check_sr(sr)
         default_win, default_hop = kaldi_frame_sizes(sr)
         win = check_size("win_length", default_win if win_length is None else win_length, minimum=2)
@@ -229,7 +231,7 @@ class MelConfig:
                 "symmetric",
                 True,
             )
-        config = cls(
+        return cls(
             sr=float(sr),
             n_fft=frame,
             hop_length=hop,
@@ -252,8 +254,6 @@ class MelConfig:
             input_scale=float(scale),
             allow_empty_banks=bool(allow_empty_banks),
         )
-        config.mel_basis(np.float32)  # (refuses a scale or a bank that does not fit)
-        return config
 
     def window64(self) -> np.ndarray:
         """The analysis window, float64: zero-padded to n_fft, shape ``(n_fft,)``, for
