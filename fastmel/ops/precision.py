@@ -81,9 +81,7 @@ def float64_products(x: torch.Tensor) -> bool:
     traced."""
     if x.dtype != torch.float32 or is_compiling() or is_exporting():
         return False
-    if x.is_cuda:
-        return tf32_enabled()
-    return x.is_cpu and cpu_bf16_enabled()
+    return (x.is_cuda or x.is_cpu) and reduced(x.is_cuda)
 
 
 def reduced(cuda: bool) -> bool:
