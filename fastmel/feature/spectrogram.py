@@ -357,7 +357,7 @@ class MelSpectrogram(torch.nn.Module):
         rows = items * n_frames
         if y.is_cpu and not exporting and rows * c.n_fft > 2 * BLOCK_SAMPLES:
             # Long CPU inputs in blocks of frames whose windowed copy and spectrum stay in
-            # cache: about twice as fast from ~10 s of audio on (see BENCHMARKS.md).
+            # cache (faster from several seconds of audio on: bench/ times both).
             block = max(1, BLOCK_SAMPLES // c.n_fft * n_frames // rows)
         gemm_dft, in_place, product = self._spectrum_route(
             y, items * (block or n_frames), exporting
@@ -594,8 +594,8 @@ def _all_finite(x: torch.Tensor) -> bool:
 
 def _compute_dtype(x_dtype: torch.dtype, basis_dtype: torch.dtype) -> torch.dtype:
     # librosa: float64 audio gives complex128/float64 spectra, anything else complex64/float32;
-    # the result type is promoted with the basis dtype. (Comparing a torch dtype with a
-    # NumPy dtype costs several us: NumPy tries to convert it.)
+    # the result type is promoted with the basis dtype. (A torch dtype is never compared
+    # with a NumPy dtype here: NumPy would try to convert it, at a cost per call.)
     x64 = x_dtype == torch.float64 or basis_dtype == torch.float64
     return torch.float64 if x64 else torch.float32
 

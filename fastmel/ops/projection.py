@@ -32,7 +32,7 @@ __all__ = ["MODES", "BandedProjection", "apply_plan", "band_partitions", "filter
 MODES = ("export", "float64", "linear", "matmul", "plan", "full")
 
 MAX_GROUPS = 8
-# The optimal split is a dynamic programme over (n_mels + 1)^2 costs: ~0.4 s and 2 x 34 MB
+# The optimal split is a dynamic programme over (n_mels + 1)^2 costs: 2 x 34 MB of float64
 # for 2048 filters. Beyond that (no common front end has so many) one group is used, so that
 # building a module never takes quadratic memory (100 000 filters would need 150 GB).
 MAX_SPLIT_MELS = 2048

@@ -44,8 +44,8 @@ def centred_bands(
     with the ``n - 1`` denominator (0 for one frame, whose 0/0 would be NaN). The mean is
     summed in float64, so that a band of equal values (digital silence) has exactly that
     mean and centres to 0 as in exact arithmetic: a float32 sum's rounding, divided by a
-    normalisation's small variance floor, would leave up to ~0.3 (NeMo's own float32 steps
-    do)."""
+    normalisation's small variance floor, would leave values far from 0 (as NeMo's own
+    float32 steps do)."""
     kept = L if valid is None else torch.where(valid, L, 0.0)
     mean = (kept.sum(dim=-1, keepdim=True, dtype=torch.float64) / n).to(L.dtype)
     centred = L - mean if valid is None else torch.where(valid, L - mean, 0.0)

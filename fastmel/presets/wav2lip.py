@@ -52,7 +52,7 @@ class Wav2Lip(FrontEnd):
     def postprocess(self, M: torch.Tensor) -> torch.Tensor:
         # S = 20 log10(x) - 20 (ref_level_db 20), then 8 (S + 100) / 100 - 4 (min_level_db
         # -100): one affine map of log10(x), 1.6 log10(x) + 2.4, in two in-place ops
-        # rather than seven (each with a Python scalar costs several us on a CPU stream).
+        # rather than seven (each op with a Python scalar is a dispatch on a CPU stream).
         L = torch.log10(torch.clamp(M, min=1e-5))
         return torch.clamp(L.mul_(1.6).add_(2.4), -4.0, 4.0)
 

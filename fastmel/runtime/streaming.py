@@ -321,7 +321,7 @@ class MelStream:
             self._grad = self._grad or chunk.requires_grad
             if self._grad or torch.is_inference_mode_enabled() or is_compiling():
                 return self._kind.give(self._push(chunk))
-            # Autograd's bookkeeping is about a tenth of a short push on a CPU (a dozen
+            # Autograd's bookkeeping is a fair share of a short push on a CPU (a dozen
             # small ops): skipped under inference_mode. The frames are cloned out of it,
             # since the caller's model may save them for backward or write them in place,
             # which inference tensors refuse; what the stream keeps may stay an inference
