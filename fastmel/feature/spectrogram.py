@@ -398,10 +398,13 @@ class MelSpectrogram(torch.nn.Module):
             if n is not None:
                 windowed = F.pad(windowed, (0, n - windowed.shape[-1]))
             return self._power_project(rdft_pairs(windowed), product, onnx=True)
-        X = torch.fft.rfft(windowed, n=n, dim=-1)
+        return self._mel_of(torch.fft.rfft(windowed, n=n, dim=-1), in_place, product)
+
+    def _mel_of(self, X: torch.Tensor, in_place: bool, product: str) -> torch.Tensor:
+        """Power and projection of the complex spectrum ``X`` ``(..., k, F)``, which is ours."""
         if in_place:
-            # (..., k, 2F) re, im pairs in one view, squared in place (X is ours); the
-            # projection sums each pair
+            # (..., k, 2F) re, im pairs in one view, squared in place; the projection sums
+            # each pair
             S = X.view(self._dtype)
             return self._banded.apply(S.mul_(S), product)
         return self._power_project(torch.view_as_real(X), product)
@@ -478,7 +481,7 @@ class MelSpectrogram(torch.nn.Module):
             if route.band_kernel:  # and power and projection in another
                 assert self._band_mel is not None
                 return _as(self._band_mel(X), out_dtype)
-            return _as(self._spectrum_of(X, route), out_dtype)
+            return _as(self._mel_of(X, route.in_place, route.product), out_dtype)
         frames = self._pad(y, route).unfold(-1, c.n_fft, c.hop_length)
         if route.block:
             step, n_frames = route.block, frames.shape[-2]
@@ -514,13 +517,6 @@ class MelSpectrogram(torch.nn.Module):
         rows = y.reshape(-1, n).contiguous()
         frames = self._frames(rows, c.n_frames(n), c.hop_length, c.pad, c.pad_mode)
         return frames.reshape(y.shape[:-1] + frames.shape[-2:])
-
-    def _spectrum_of(self, X: torch.Tensor, route: Route) -> torch.Tensor:
-        """Power and projection of the kernel's spectrum ``X``, as the route says."""
-        if route.in_place:
-            S = X.view(self._dtype)
-            return self._banded.apply(S.mul_(S), route.product)
-        return self._power_project(torch.view_as_real(X), route.product)
 
 
 def _as(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
