@@ -288,7 +288,7 @@ def section(result: dict, json_path: Path) -> list[str]:
                 "timed against the feature extractor transformers' pipelines run. `max abs "
                 "diff`: the largest difference between that implementation's output and the "
                 "preset's, in the preset's output units (log or dB scale); the tests hold each "
-                "preset to its tolerance in `tests/conftest.py`.",
+                "preset to the tolerance in its record (`fastmel.presets.PRESET_SPECS`).",
                 "",
             ]
             + frontends_table(result["frontends"])
