@@ -20,6 +20,8 @@ import torch
 import fastmel
 from bench.run import cpu_model, git_commit, versions
 from fastmel.presets import PRESET_SPECS
+from tests.checks import max_abs as abs_err
+from tests.checks import rel_err
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "PARITY.md"
@@ -40,22 +42,6 @@ CONFIGS: list[dict] = [
     dict(sr=44100, n_fft=2048, hop_length=441, n_mels=128, window="hamming", power=1.5),
     dict(sr=16000, n_fft=511, hop_length=128, n_mels=64, pad_mode="symmetric"),
 ]
-
-
-def rel_err(ours: object, ref: object) -> float:
-    a = np.asarray(ours.numpy() if isinstance(ours, torch.Tensor) else ours, np.float64)
-    b = np.asarray(ref.numpy() if isinstance(ref, torch.Tensor) else ref, np.float64)
-    peak = np.abs(b).max(initial=0.0)
-    diff = np.abs(a - b).max(initial=0.0)
-    return float(diff / peak) if peak > 0 else float(diff)
-
-
-def abs_err(ours: object, ref: object) -> float:
-    a = np.asarray(ours.detach().numpy() if isinstance(ours, torch.Tensor) else ours, np.float64)
-    b = np.asarray(ref.detach().numpy() if isinstance(ref, torch.Tensor) else ref, np.float64)
-    if a.shape != b.shape:
-        raise AssertionError(f"shape {a.shape} != reference {b.shape}")
-    return float(np.abs(a - b).max(initial=0.0))
 
 
 def librosa_rows() -> list[dict]:

@@ -19,6 +19,17 @@ def max_abs(a: object, b: object) -> float:
     return float(np.abs(a - b).max(initial=0.0))
 
 
+def rel_err(ours, ref) -> float:
+    """max|ours - ref| / max|ref| (0/0 counts as 0), after moving both to float64 NumPy."""
+    ours = ours.detach().cpu().double().numpy() if isinstance(ours, torch.Tensor) else ours
+    ref = ref.detach().cpu().double().numpy() if isinstance(ref, torch.Tensor) else ref
+    ours, ref = np.asarray(ours, dtype=np.float64), np.asarray(ref, dtype=np.float64)
+    assert ours.shape == ref.shape, f"shape {ours.shape} != reference {ref.shape}"
+    diff = np.abs(ours - ref).max(initial=0.0)
+    peak = np.abs(ref).max(initial=0.0)
+    return float(diff / peak) if peak > 0 else float(diff)
+
+
 def check_compiles(module: torch.nn.Module, y: torch.Tensor, atol: float) -> None:
     """``torch.compile(module, fullgraph=True)`` (no graph breaks) equals the module."""
     torch._dynamo.reset()

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from fastmel.presets import PRESET_SPECS
+from tests.checks import rel_err
 from tests.signals import SIGNALS, make_signal, speech_sample  # noqa: F401 (fixtures' home)
 
 # Parity tolerance, relative to the reference's peak: max|ours - ref| <= RTOL * max|ref|.
@@ -50,17 +51,6 @@ def device(request) -> torch.device:
 def dtype(request) -> torch.dtype:
     """Each dtype fastmel computes in."""
     return request.param
-
-
-def rel_err(ours, ref) -> float:
-    """max|ours - ref| / max|ref| (0/0 counts as 0), after moving both to float64 NumPy."""
-    ours = ours.detach().cpu().double().numpy() if isinstance(ours, torch.Tensor) else ours
-    ref = ref.detach().cpu().double().numpy() if isinstance(ref, torch.Tensor) else ref
-    ours, ref = np.asarray(ours, dtype=np.float64), np.asarray(ref, dtype=np.float64)
-    assert ours.shape == ref.shape, f"shape {ours.shape} != reference {ref.shape}"
-    diff = np.abs(ours - ref).max(initial=0.0)
-    peak = np.abs(ref).max(initial=0.0)
-    return float(diff / peak) if peak > 0 else float(diff)
 
 
 def assert_parity(ours, ref, dtype, what: str = "") -> float:
