@@ -8,6 +8,7 @@ SIGHUP leaves no partial file and never replaces an input.
 from __future__ import annotations
 
 import argparse
+import ast
 import math
 import os
 import sys
@@ -21,10 +22,14 @@ import numpy as np
 from fastmel.core.errors import ParameterError
 from fastmel.core.padding import PAD_MODES
 from fastmel.core.windows import WINDOWS
+from fastmel.formats import ARRAY_FORMATS, array_format, save_array
 from fastmel.outputs import OutputError, Outputs, check_outputs, exit_on_signals
-from fastmel.presets import PRESETS
+from fastmel.plot import plot_format, require_matplotlib, save_plot
+from fastmel.presets import PRESET_SPECS, PRESETS
 
 SAMPLE = "speech.wav"
+#: The picture ``fastmel demo`` writes where matplotlib is installed and no --plot is given.
+DEMO_PLOT = "fastmel_demo.png"
 
 
 class CLIError(Exception):
@@ -55,11 +60,35 @@ def _window(value: str) -> Any:
         raise argparse.ArgumentTypeError(msg) from None
 
 
+def _preset_arg(value: str) -> tuple[str, Any]:
+    """``"max_over=item"`` -> ``("max_over", "item")``; ``"n_mels=128"`` -> ``("n_mels", 128)``."""
+    name, sep, text = value.partition("=")
+    if not sep or not name.strip().isidentifier():
+        msg = f"invalid --preset-arg {value!r}: use NAME=VALUE (max_over=item)"
+        raise argparse.ArgumentTypeError(msg)
+    literal = {"true": True, "false": False, "none": None}.get(text.strip().lower(), text)
+    if literal is text:
+        try:
+            literal = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            literal = text  # (a path or a name: a string)
+    return name.strip(), literal
+
+
 def _add_mel_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group(
         "mel spectrogram (librosa's keywords; defaults are librosa's, or the preset's)"
     )
-    g.add_argument("--preset", choices=sorted(PRESETS), help="a model's front end (see README)")
+    g.add_argument("--preset", choices=sorted(PRESETS), help="a model's front end (see the docs)")
+    g.add_argument(
+        "--preset-arg",
+        type=_preset_arg,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="one of the preset's own options, e.g. max_over=item (repeatable; the value is "
+        "a Python literal or else a string)",
+    )
     g.add_argument("--sr", type=float, help="resample to this rate (default: native, or preset's)")
     g.add_argument(
         "--offset",
@@ -131,15 +160,44 @@ def _front_end(args: argparse.Namespace) -> tuple[np.ndarray, float, Any]:
     from fastmel.presets import preset
 
     kw = _mel_kwargs(args)
-    sr = args.sr
-    if args.preset:
-        sr = sr or PRESETS[args.preset].audio_rate()
+    if not args.preset:
+        if args.preset_arg:
+            raise CLIError("--preset-arg needs --preset")
+        y, sr = _load(args.input, args.sr, offset=args.offset, duration=args.duration)
+        try:
+            return y, sr, MelSpectrogram(sr=sr, **kw)
+        except (ParameterError, TypeError) as e:
+            raise CLIError(f"{args.input}: {e}") from None
+    options = _preset_options(args.preset, kw, args.preset_arg, args.sr)
+    sr = options.get("sr", args.sr or PRESETS[args.preset].audio_rate())
     y, sr = _load(args.input, sr, offset=args.offset, duration=args.duration)
     try:
-        module = preset(args.preset, sr=sr, **kw) if args.preset else MelSpectrogram(sr=sr, **kw)
-    except (ParameterError, TypeError) as e:
-        raise CLIError(f"{args.input}: {e}") from None
-    return y, sr, module
+        return y, sr, preset(args.preset, **options)
+    except (ParameterError, TypeError, ValueError) as e:
+        raise CLIError(f"--preset {args.preset}: {e}") from None
+
+
+def _preset_options(
+    name: str, mel: dict[str, Any], given: list[tuple[str, Any]], sr: float | None
+) -> dict[str, Any]:
+    """The keywords of ``preset(name, ...)``: the mel options given and the --preset-arg
+    values, each one the preset documents as its own (else a CLIError naming them)."""
+    spec = PRESET_SPECS[name]
+    options = {**mel, **dict(given)}
+    if sr is not None:
+        if "sr" in spec.options:
+            options.setdefault("sr", sr)
+        elif sr != spec.audio_rate:
+            raise CLIError(
+                f"--preset {name} takes {spec.audio_rate:g} Hz audio; drop --sr {sr:g} "
+                "(files are resampled to its rate)"
+            )
+    foreign = [k for k in options if k not in spec.options]
+    if foreign:
+        takes = ", ".join(spec.options) or "no options"
+        flags = ", ".join(f"--{k.replace('_', '-')}" if k in mel else k for k in foreign)
+        raise CLIError(f"--preset {name} does not take {flags} (it takes: {takes})")
+    return options
 
 
 def _load(path: str, sr: float | None, **kwargs: Any) -> tuple[np.ndarray, float]:
@@ -176,65 +234,21 @@ def _to_db(M: np.ndarray, power: float) -> np.ndarray:
     return power_to_db(M if power == 2.0 else M ** (2.0 / power))
 
 
-def save_plot(
-    path: str,
-    M_db: np.ndarray,
-    *,
-    sr: float,
-    hop_length: int,
-    fmin: float,
-    fmax: float,
-    htk: bool,
-    title: str = "",
-    label: str = "dB",
-    bank_sr: float | None = None,
-) -> None:
-    """Write a mel spectrogram image: time in seconds, mel-spaced frequency axis in Hz.
-
-    ``label`` names the colour scale (dB, or a preset's features). ``bank_sr``: the rate the
-    filterbank was built for (``fmin``/``fmax`` are in its terms), if not the audio's ``sr``
-    (StyleTTS 2's 16 kHz bank on 24 kHz audio): the axis is labelled in the audio's Hz.
-    """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise CLIError("--plot needs matplotlib: pip install 'fastmel[plot]'") from None
-    from fastmel.core.filters import hz_to_mel, mel_frequencies, mel_to_hz
-
-    n_mels, n_frames = M_db.shape
-    t_edges = (np.arange(n_frames + 1) - 0.5) * hop_length / sr
-    f_edges = mel_frequencies(n_mels + 1, fmin=fmin, fmax=fmax, htk=htk)
-    fig, ax = plt.subplots(figsize=(10, 4), layout="constrained")
-    mesh = ax.pcolormesh(t_edges, f_edges, M_db, cmap="magma", shading="flat")
-    ax.set_yscale(
-        "function", functions=(lambda f: hz_to_mel(f, htk=htk), lambda m: mel_to_hz(m, htk=htk))
-    )
-    scale = sr / bank_sr if bank_sr else 1.0  # (the audio's Hz per Hz of the bank)
-    ticks = [
-        f
-        for f in (0, 250, 500, 1000, 2000, 4000, 8000, 16000, 24000)
-        if fmin * scale <= f <= fmax * scale
-    ]
-    ax.set_yticks([f / scale for f in ticks], [f"{f:g}" for f in ticks])
-    ax.set(xlabel="Time (s)", ylabel="Frequency (Hz, mel scale)", title=title)
-    fig.colorbar(mesh, ax=ax, format="%+2.0f dB" if label == "dB" else "%.1f", label=label)
-    try:
-        fig.savefig(path, format="png", dpi=100)
-    finally:
-        plt.close(fig)
-
-
 def cmd_mel(args: argparse.Namespace) -> None:
     import torch
 
+    try:  # (every output checked before any work)
+        fmt = array_format(args.output)
+        if args.plot:
+            plot_format(args.plot)
+            require_matplotlib()
+    except (ParameterError, ImportError) as e:
+        raise CLIError(str(e)) from None
     check_outputs([args.output] + ([args.plot] if args.plot else []), [args.input])
-    y, sr, module = _front_end(args)
-    c = (module.mel if args.preset else module).config
     if args.db and args.preset:
         raise CLIError("--db does not apply to --preset: presets output their own log features")
+    y, sr, module = _front_end(args)
+    c = (module.mel if args.preset else module).config
     try:
         M = module(torch.from_numpy(y)).numpy()
     except ParameterError as e:
@@ -263,8 +277,8 @@ def cmd_mel(args: argparse.Namespace) -> None:
                 label=label,
                 bank_sr=c.sr,
             )
-        with open(outputs.path(args.output), "wb") as f:
-            np.save(f, M)
+        name = "features" if args.preset else "mel"
+        save_array(outputs.path(args.output), M, fmt=fmt, name=name)
     what = f"{args.preset} features" if args.preset else "mel spectrogram"
     print(f"{args.output}: {what} {M.shape} {M.dtype} (sr={sr:g})")
 
@@ -285,7 +299,21 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
     if args.repeat < 1:
         raise CLIError(f"--repeat must be at least 1, got {args.repeat}")
-    check_outputs([args.plot])
+    plot = args.plot
+    try:
+        if plot:  # (asked for: it must be written)
+            plot_format(plot)
+            require_matplotlib()
+        else:  # (the default picture, where matplotlib is installed)
+            try:
+                require_matplotlib()
+                plot = DEMO_PLOT
+            except ImportError:
+                pass
+    except (ParameterError, ImportError) as e:
+        raise CLIError(str(e)) from None
+    if plot:
+        check_outputs([plot])
     sample = resources.files("fastmel") / "data" / SAMPLE
     with resources.as_file(sample) as path:
         y, sr = _load(str(path), None)
@@ -297,7 +325,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     try:
         import librosa
     except ImportError:
-        print("librosa is not installed: no comparison (pip install 'fastmel[test]')")
+        print("librosa is not installed: comparison skipped (pip install librosa)")
     else:
         ref = librosa.feature.melspectrogram(y=y, sr=sr)
         err = np.abs(M - ref).max()
@@ -309,9 +337,12 @@ def cmd_demo(args: argparse.Namespace) -> None:
             f"librosa: {t_ref * 1e3:.3f} ms per call (median of {args.repeat}); "
             f"fastmel takes {t_ours / t_ref:.2f}x librosa's time"
         )
+    if not plot:
+        print("matplotlib is not installed: picture skipped (pip install 'fastmel[plot]')")
+        return
     with Outputs() as outputs:
         save_plot(
-            outputs.path(args.plot),
+            outputs.path(plot),
             power_to_db(M),
             sr=sr,
             hop_length=512,
@@ -320,7 +351,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
             htk=False,
             title=f"fastmel demo: {SAMPLE}",
         )
-    print(f"wrote {args.plot}")
+    print(f"wrote {plot}")
 
 
 # Streamed output must equal offline output within the float32 parity tolerance.
@@ -375,21 +406,42 @@ def cmd_stream(args: argparse.Namespace) -> None:
         raise CLIError(f"{args.input}: streamed output differs from offline ({err:.3g})")
 
 
+def _version() -> str:
+    """fastmel's version, and torch's and Python's (read without importing torch)."""
+    from importlib import metadata
+
+    from fastmel import __version__
+
+    try:
+        torch_version = metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        torch_version = "not installed"
+    python = ".".join(map(str, sys.version_info[:3]))
+    return f"fastmel {__version__} (torch {torch_version}, Python {python})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fastmel", description="librosa-exact mel spectrograms in PyTorch."
     )
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
         "mel",
-        help="mel spectrogram of an audio file to a .npy file",
+        help="mel spectrogram of an audio file to an array file",
         description="Read an audio file like librosa.load (mono, native rate unless "
         "--sr), compute librosa.feature.melspectrogram (or, with --preset, a model's "
-        "features), save it as .npy.",
+        "features), save it as .npy, .npz, .pt or .safetensors (by the extension of -o).",
     )
     p.add_argument("input", help="audio file (wav, flac, ogg, mp3: anything libsndfile reads)")
-    p.add_argument("-o", "--output", required=True, help="output .npy file, shape (n_mels, frames)")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help=f"output file, shape (n_mels, frames); its extension sets the format: "
+        f"{', '.join(ARRAY_FORMATS)}",
+    )
     _add_mel_options(p)
     p.add_argument(
         "--db",
@@ -397,7 +449,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="save decibels (power_to_db; amplitude_to_db for --power 1)",
     )
     p.add_argument(
-        "--plot", metavar="FILE.png", help="also write an image (dB, or the preset's features)"
+        "--plot",
+        metavar="FILE",
+        help="also write an image, .png, .pdf or .svg (dB, or the preset's features)",
     )
     p.set_defaults(func=cmd_mel)
 
@@ -425,9 +479,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--plot",
-        default="fastmel_demo.png",
-        metavar="FILE.png",
-        help="image to write (default: fastmel_demo.png)",
+        metavar="FILE",
+        help=f"image to write, .png, .pdf or .svg (default: {DEMO_PLOT} where matplotlib "
+        "is installed, else none)",
     )
     p.add_argument("--repeat", type=int, default=50, help="timed calls (default: 50)")
     p.set_defaults(func=cmd_demo)

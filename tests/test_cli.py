@@ -368,3 +368,164 @@ def test_mel_funasr_saves_stacked_features_and_refuses_to_plot_them(stereo_files
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
     assert "stack 7 frames of 80 bands" in r.stderr and stereo_files["wav"] in r.stderr
     assert not out.exists() and not png.exists()
+
+
+def _load_output(path):
+    """An output file read back with the library its extension names."""
+    import torch
+
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".npy":
+        return np.load(path)
+    if ext == ".npz":
+        with np.load(path) as archive:
+            assert list(archive) == ["mel"]
+            return archive["mel"]
+    if ext == ".pt":
+        return torch.load(path, weights_only=True).numpy()
+    from safetensors.numpy import load_file
+
+    return load_file(path)["mel"]
+
+
+@pytest.mark.parametrize("ext", [".npy", ".npz", ".pt", ".safetensors"])
+def test_the_output_format_follows_the_extension(stereo_files, tmp_path, ext):
+    out = tmp_path / f"m{ext.upper() if ext == '.npz' else ext}"
+    assert main(["mel", stereo_files["wav"], "-o", str(out)]) == 0
+    y, sr = librosa.load(stereo_files["wav"], sr=None)
+    assert_parity(_load_output(str(out)), librosa.feature.melspectrogram(y=y, sr=sr), np.float32)
+
+
+@pytest.mark.parametrize("name", ["m.csv", "m", "m.npy.txt", "m.png"])
+def test_an_unknown_output_extension_is_refused_before_any_work(stereo_files, tmp_path, name):
+    r = _run_cli("mel", stereo_files["wav"], "-o", str(tmp_path / name), "--plot", "p.png")
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
+    assert name in r.stderr and ".npy, .npz, .pt, .safetensors" in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+MAGIC = {".png": b"\x89PNG\r\n\x1a\n", ".pdf": b"%PDF-", ".svg": b"<?xml"}
+
+
+@pytest.mark.parametrize("ext", list(MAGIC))
+def test_plots_follow_their_extension(stereo_files, tmp_path, ext):
+    out, image = tmp_path / "m.npy", tmp_path / f"m{ext}"
+    assert main(["mel", stereo_files["wav"], "-o", str(out), "--plot", str(image)]) == 0
+    assert image.read_bytes().startswith(MAGIC[ext])
+
+
+@pytest.mark.parametrize("name", ["m.jpg", "m"])
+def test_an_unknown_plot_extension_is_refused_before_any_work(stereo_files, tmp_path, name):
+    r = _run_cli("mel", stereo_files["wav"], "-o", str(tmp_path / "m.npy"), "--plot", name)
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
+    assert ".png, .pdf or .svg" in r.stderr and list(tmp_path.iterdir()) == []
+
+
+def test_long_inputs_are_averaged_down_to_the_image_width():
+    from fastmel.plot import WIDTH, pool_frames
+
+    M = np.random.default_rng(0).standard_normal((8, 113_000)).astype(np.float32)
+    pooled, edges = pool_frames(M, WIDTH)
+    assert pooled.shape[1] <= WIDTH and pooled.dtype == M.dtype
+    assert edges[0] == 0 and edges[-1] == M.shape[1] and np.all(np.diff(edges) > 0)
+    for j in (0, 7, len(edges) - 2):  # every frame counts once: each column is its group's mean
+        np.testing.assert_allclose(pooled[:, j], M[:, edges[j] : edges[j + 1]].mean(1), rtol=1e-5)
+    short = M[:, :300]
+    same, edges = pool_frames(short, WIDTH)
+    assert same is short and edges.tolist() == list(range(301))
+
+
+def test_version():
+    import fastmel
+
+    r = _run_cli("--version")
+    assert r.returncode == 0 and r.stdout.startswith(f"fastmel {fastmel.__version__} (torch ")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--preset", "kaldi", "--htk"], "--preset kaldi does not take --htk (it takes: sr,"),
+        (["--preset", "whisper", "--n-fft", "512"], "--preset whisper does not take --n-fft"),
+        (["--preset", "hifigan", "--preset-arg", "n_mels=40"], "does not take n_mels"),
+        (["--preset", "whisper", "--sr", "8000"], "--preset whisper takes 16000 Hz audio"),
+        (["--preset", "whisper", "--preset-arg", "max_over=x"], "--preset whisper: max_over="),
+        (["--preset-arg", "max_over=item"], "--preset-arg needs --preset"),
+    ],
+)
+def test_options_a_preset_does_not_take_are_refused_in_one_line(
+    stereo_files, tmp_path, args, message
+):
+    r = _run_cli("mel", stereo_files["wav"], "-o", str(tmp_path / "f.npy"), *args)
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert message in r.stderr and list(tmp_path.iterdir()) == []
+
+
+def test_preset_args_reach_the_preset(stereo_files, tmp_path):
+    import torch
+
+    import fastmel
+
+    out = tmp_path / "f.npy"
+    args = ["--preset-arg", "max_over=item", "--preset-arg", "padding=1600", "--n-mels", "128"]
+    assert main(["mel", stereo_files["wav"], "-o", str(out), "--preset", "whisper", *args]) == 0
+    y, _ = librosa.load(stereo_files["wav"], sr=16000)
+    front = fastmel.preset("whisper", max_over="item", padding=1600, n_mels=128)
+    np.testing.assert_allclose(np.load(out), front(torch.from_numpy(y)).numpy(), atol=1e-6)
+    # Kaldi's options by their names, a bool and the preset's own rate through --sr
+    kaldi = ["--preset", "kaldi", "--sr", "8000", "--preset-arg", "snip_edges=false"]
+    assert main(["mel", stereo_files["wav"], "-o", str(out), *kaldi, "--n-mels", "40"]) == 0
+    y, _ = librosa.load(stereo_files["wav"], sr=8000)
+    front = fastmel.preset("kaldi", sr=8000, snip_edges=False, n_mels=40)
+    np.testing.assert_allclose(np.load(out), front(torch.from_numpy(y)).numpy(), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("value", "parsed"),
+    [
+        ("max_over=item", "item"),
+        ("n_mels=128", 128),
+        ("dither=0.5", 0.5),
+        ("snip_edges=False", False),
+        ("snip_edges=true", True),
+        ("cmvn=/a b/am.mvn", "/a b/am.mvn"),
+        ("pad_to=None", None),
+    ],
+)
+def test_preset_arg_values(value, parsed):
+    args = build_parser().parse_args(["mel", "a.wav", "-o", "a.npy", "--preset-arg", value])
+    assert args.preset_arg == [(value.split("=")[0], parsed)]
+
+
+DEMO_WITHOUT = """
+import sys
+for name in {missing!r}:
+    sys.modules[name] = None  # (import fails as when it is not installed)
+from fastmel.cli import main
+sys.exit(main(["demo", "--repeat", "2", *{args!r}]))
+"""
+
+
+@pytest.mark.parametrize("missing", [["matplotlib"], ["librosa"], ["matplotlib", "librosa"]])
+def test_demo_runs_without_matplotlib_or_librosa(tmp_path, missing):
+    code = DEMO_WITHOUT.format(missing=missing, args=[])
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "shape (128, 318)" in r.stdout
+    if "librosa" in missing:
+        assert "librosa is not installed: comparison skipped (pip install librosa)" in r.stdout
+    else:
+        assert "max |fastmel - librosa|" in r.stdout
+    if "matplotlib" in missing:
+        assert "picture skipped (pip install 'fastmel[plot]')" in r.stdout
+        assert list(tmp_path.iterdir()) == []
+    else:
+        assert (tmp_path / "fastmel_demo.png").stat().st_size > 1000
+    # asked for a picture it cannot draw: one line, before any work
+    code = DEMO_WITHOUT.format(missing=missing, args=["--plot", "d.png"])
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    if "matplotlib" in missing:
+        assert r.returncode == 1 and r.stdout == ""
+        assert (
+            r.stderr.strip() == "fastmel: error: plots need matplotlib: pip install 'fastmel[plot]'"
+        )

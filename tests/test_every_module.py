@@ -72,3 +72,23 @@ def test_pickled_copies_compute_the_same(kind, device, dtype):
 @pytest.mark.parametrize("kind", MODULES)
 def test_dtype_changes_rebuild_the_constants(kind):
     check_follows_dtype(MODULES[kind](), _batch(kind, 0.5))
+
+
+@pytest.mark.parametrize("kind", MODULES)
+def test_numpy_in_numpy_out(kind):
+    """Called on a NumPy array a module returns a NumPy array, its tensor call's values."""
+    module, y = MODULES[kind](), _batch(kind, 0.5)
+    expected = module(y).numpy()
+    for array in (y.numpy(), y.numpy().astype(">f4"), y.numpy()[:, ::-1].copy()[:, ::-1]):
+        out = module(array)
+        assert isinstance(out, np.ndarray) and out.dtype == expected.dtype
+        np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("name", ["nemo", "seamless", "ast", "gemma4"])
+def test_numpy_lengths_of_a_padded_batch(name):
+    module, y = fastmel.preset(name), _batch(f"preset {name}", 0.5)
+    lengths = np.array([y.shape[-1], y.shape[-1] // 2])
+    out = module(y.numpy(), lengths=lengths)
+    assert isinstance(out, np.ndarray)
+    np.testing.assert_array_equal(out, module(y, lengths=torch.from_numpy(lengths)).numpy())

@@ -92,3 +92,44 @@ def test_mel_filters_default_fmax_is_nyquist_and_cached_read_only():
 def test_windows_match_scipy_periodic(name, n):
     ref = scipy.signal.get_window(name, n, fftbins=True)
     np.testing.assert_array_equal(fastmel.get_window(name, n), ref)
+
+
+EMPTY_GRID = [
+    dict(sr=32000, n_fft=512, n_mels=256),  # (the case: 52 bands past the bins)
+    dict(sr=16000, n_fft=512, n_mels=40, fmax=12000),  # fmax above Nyquist
+    dict(sr=8000, n_fft=256, n_mels=128, fmin=100, htk=True),
+    dict(sr=8000, n_fft=256, n_mels=128),  # (only the first band, from 0 Hz: no warning)
+    dict(sr=16000, n_fft=400, n_mels=80),
+    dict(sr=22050, n_fft=2048, n_mels=128, fmax=16000),  # above Nyquist, yet no band empty
+]
+
+
+@pytest.mark.parametrize("kw", EMPTY_GRID, ids=lambda kw: "-".join(map(str, kw.values())))
+def test_empty_filters_warn_and_fmax_above_nyquist_computes_as_librosa(kw):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as ours:
+        warnings.simplefilter("always")
+        basis = fastmel.mel_filters(**kw)
+    with warnings.catch_warnings(record=True) as theirs:
+        warnings.simplefilter("always")
+        ref = librosa.filters.mel(**kw)
+    np.testing.assert_array_equal(basis, ref)
+    ours = [w for w in ours if "Empty filters detected" in str(w.message)]
+    assert len(ours) == len([w for w in theirs if "Empty filters" in str(w.message)])
+    if ours:
+        edges = librosa.mel_frequencies(
+            kw["n_mels"] + 2,
+            fmin=kw.get("fmin", 0.0),
+            fmax=kw.get("fmax", kw["sr"] / 2),
+            htk=kw.get("htk", False),
+        )
+        empty = int(((ref.max(axis=1) == 0) & (edges[:-2] > 0)).sum())
+        assert f"{empty} of {kw['n_mels']} mel bands" in str(ours[0].message)
+        assert ours[0].category is UserWarning
+
+
+def test_the_module_warns_of_empty_filters_once_per_configuration():
+    fastmel.clear_cache()
+    with pytest.warns(UserWarning, match="Empty filters detected"):
+        fastmel.MelSpectrogram(sr=32000, n_fft=512, n_mels=256)

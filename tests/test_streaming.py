@@ -428,3 +428,62 @@ def test_a_stream_copies_with_its_own_lock():
     twin = copy.deepcopy(stream)
     assert twin._lock is not stream._lock
     assert torch.equal(twin.push(y[4000:]), stream.push(y[4000:]))
+
+
+def _blocks(y: np.ndarray, size: int) -> list[np.ndarray]:
+    """``y`` ``(n, channels)`` in blocks of ``size`` frames, as sounddevice hands them over."""
+    return [y[i : i + size] for i in range(0, len(y), size)]
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_channels_last_blocks_stream_one_stream_per_channel(channels):
+    mel = fastmel.MelSpectrogram(sr=16000, n_fft=800, hop_length=200, n_mels=80)
+    y = np.stack([make_signal(s, 16000, 1.0) for s in ("speech", "chirp")[:channels]], axis=1)
+    stream = fastmel.MelStream(mel, channels_last=True)
+    out = np.concatenate([stream.push(b) for b in _blocks(y, 640)] + [stream.flush()], -1)
+    assert out.shape == (channels, 80, 81)
+    assert_parity(out, mel(np.ascontiguousarray(y.T)), np.float32)
+
+
+def test_mono_mixes_channels_as_load_does():
+    mel = fastmel.MelSpectrogram(sr=16000, n_fft=800, hop_length=200, n_mels=80)
+    y = np.stack([make_signal("speech", 16000, 1.0), make_signal("chirp", 16000, 1.0)], axis=1)
+    expected = librosa.feature.melspectrogram(
+        y=librosa.to_mono(y.T), sr=16000, n_fft=800, hop_length=200, n_mels=80
+    )
+    for channels_last, blocks in ((True, _blocks(y, 640)), (False, _blocks(y, 640))):
+        stream = fastmel.MelStream(mel, channels_last=channels_last, mono=True)
+        chunks = blocks if channels_last else [np.ascontiguousarray(b.T) for b in blocks]
+        out = np.concatenate([stream.push(c) for c in chunks] + [stream.flush()], -1)
+        assert out.shape == (80, 81)
+        assert_parity(out, expected, np.float32)
+
+
+@pytest.mark.parametrize("shape", [(640, 1), (640, 2), (512, 8)])
+def test_a_frames_by_channels_block_is_refused_unless_the_layout_is_said(shape):
+    stream = fastmel.MelStream(sr=16000, n_fft=400, hop_length=160, n_mels=40)
+    with pytest.raises(ParameterError, match=r"looks like \(frames, channels\).*channels_last"):
+        stream.push(np.zeros(shape, np.float32))
+    with pytest.raises(ParameterError, match="channels_last"):
+        stream.push(torch.zeros(shape))
+    # said: that many streams of a few samples each
+    stream = fastmel.MelStream(sr=16000, n_fft=400, hop_length=160, n_mels=40, channels_last=False)
+    assert stream.push(np.zeros(shape, np.float32)).shape == (shape[0], 40, 0)
+
+
+@pytest.mark.parametrize("shape", [(2, 640), (16, 640), (64, 9), (3, 0), (640,)])
+def test_batches_of_streams_are_not_taken_for_channels(shape):
+    stream = fastmel.MelStream(sr=16000, n_fft=400, hop_length=160, n_mels=40)
+    assert stream.push(torch.zeros(shape)).shape[:-2] == shape[:-1]
+
+
+def test_channel_options_are_checked():
+    with pytest.raises(ParameterError, match="channels_last"):
+        fastmel.MelStream(sr=16000, channels_last="yes")
+    with pytest.raises(ParameterError, match="mono"):
+        fastmel.MelStream(sr=16000, mono=1)
+    stream = fastmel.MelStream(sr=16000, channels_last=True)
+    with pytest.raises(ParameterError, match=r"\(n, channels\) with channels_last=True"):
+        stream.push(np.zeros(640, np.float32))
+    with pytest.raises(ParameterError, match=r"a CUDA-graph stream takes \(\.\.\., n\)"):
+        fastmel.cuda_graph(stream, torch.zeros(640, 1))

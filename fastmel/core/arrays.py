@@ -4,14 +4,14 @@ checks of a signal's type and compute dtype.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import torch
 
 from fastmel.core.errors import ParameterError
 
-__all__ = ["as_tensor", "check_signal", "like", "torch_dtype", "Array", "StreamKind"]
+__all__ = ["as_tensor", "check_signal", "like", "torch_dtype", "Array", "NumpyInOut", "StreamKind"]
 
 # What the functions take and give back in kind: NumPy in, NumPy out; tensor in, tensor out.
 Array = TypeVar("Array", np.ndarray, torch.Tensor)
@@ -33,6 +33,33 @@ def like(out: torch.Tensor, x: Array) -> Array:
     """``out`` in the kind of the input ``x``: a NumPy array (sharing memory) for an array
     ``x``, whose computation ran on the host, else the tensor itself."""
     return out.numpy() if isinstance(x, np.ndarray) else out  # pyright: ignore[reportReturnType]
+
+
+class NumpyInOut:
+    """For torch modules: called on a NumPy array, the module computes on its own device
+    and returns a NumPy array, as the functions do; tensors pass straight through.
+
+    The module names its device in a ``device`` property. Other NumPy arguments (a batch's
+    ``lengths``) become tensors on that device too.
+    """
+
+    if TYPE_CHECKING:
+
+        @property
+        def device(self) -> torch.device: ...
+
+    def __call__(self, y: Any, *args: Any, **kwargs: Any) -> Any:
+        call = super().__call__  # type: ignore[misc]  # (torch.nn.Module's)
+        if not isinstance(y, np.ndarray):
+            return call(y, *args, **kwargs)
+        device = self.device
+
+        def tensor(x: Any) -> Any:
+            return as_tensor(x).to(device) if isinstance(x, np.ndarray) else x
+
+        args = tuple(map(tensor, args))
+        kwargs = {k: tensor(v) for k, v in kwargs.items()}
+        return call(tensor(y), *args, **kwargs).numpy(force=True)
 
 
 class StreamKind:
@@ -106,7 +133,7 @@ def torch_dtype(dtype: Any) -> torch.dtype:
 def check_signal(x: Any, name: str) -> None:
     """A real floating tensor of shape ``(..., n)``, else a TypeError/ParameterError naming it."""
     if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+        raise TypeError(f"{name} must be a torch.Tensor or np.ndarray, got {type(x).__name__}")
     if not x.dtype.is_floating_point:
         raise ParameterError(f"{name} must be a real floating-point tensor, got dtype {x.dtype}")
     if x.dim() == 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -225,9 +226,29 @@ def mel_filters(
         dt = None
     if dt is None or dt.kind != "f":
         raise TypeError(f"dtype={dtype!r} must be a NumPy floating dtype")
-    return _mel_basis64(
-        float(sr), int(n_fft), int(n_mels), float(fmin), fmax, bool(htk), norm, dt.name
-    )
+    key = (float(sr), int(n_fft), int(n_mels), float(fmin), fmax, bool(htk), norm, dt.name)
+    basis = _mel_basis64(*key)
+    empty = _empty_bands(*key)
+    if empty:
+        # (librosa's warning, whose first words users' warning filters match)
+        warnings.warn(
+            f"Empty filters detected in mel frequency basis: {empty} of {n_mels} mel bands "
+            "cover no FFT bin and will be zero. Raise sr (and fmax) or n_fft, or lower n_mels.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return basis
+
+
+@functools.lru_cache(maxsize=64)
+def _empty_bands(
+    sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float, htk: bool, norm: Any, dtype: str
+) -> int:
+    """Bands of the basis that hold no bin, as librosa counts them: a band whose lower edge
+    is 0 Hz is not counted (a first band below the first bin's spacing is expected)."""
+    basis = _mel_basis64(sr, n_fft, n_mels, fmin, fmax, htk, norm, dtype)
+    lower = mel_frequencies(n_mels + 2, fmin=fmin, fmax=fmax, htk=htk)[:-2]
+    return int(np.count_nonzero((lower != 0) & ~(basis.max(axis=1) > 0)))
 
 
 @functools.lru_cache(maxsize=16)
@@ -440,5 +461,6 @@ def gemma3n_mel_filters(
 def clear_cache() -> None:
     """Empty the caches of filterbanks."""
     _mel_basis64.cache_clear()
+    _empty_bands.cache_clear()
     _torchaudio_basis.cache_clear()
     _speechbrain_basis.cache_clear()

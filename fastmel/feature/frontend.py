@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from fastmel.core.arrays import Array, NumpyInOut
 from fastmel.feature.spectrogram import MelSpectrogram
 from fastmel.ops.stacking import FrameStacker
 
 __all__ = ["FrontEnd"]
 
 
-class FrontEnd(torch.nn.Module):
+class FrontEnd(NumpyInOut, torch.nn.Module):
     """Pre-emphasis -> mel spectrogram -> per-frame post-processing.
 
     Parameters
@@ -76,9 +77,14 @@ class FrontEnd(torch.nn.Module):
         whose rows stack several frames (FunASR's); None: one frame per output column."""
         return None
 
+    @property
+    def device(self) -> torch.device:
+        """The device of the module's constants."""
+        return self.mel.device
+
     if TYPE_CHECKING:  # nn.Module.__call__ is typed Any: calls get forward's types
 
-        def __call__(self, y: torch.Tensor) -> torch.Tensor: ...
+        def __call__(self, y: Array) -> Array: ...
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         self.mel.check_input(y)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from fastmel.core.arrays import Array, as_tensor, like
+from fastmel.core.arrays import Array, NumpyInOut, as_tensor, like
 from fastmel.core.config import MelConfig
 from fastmel.core.errors import ParameterError, check_real, check_size
 from fastmel.core.filters import check_norm
@@ -83,7 +83,7 @@ def _lifter64(n_mfcc: int, lifter: float) -> np.ndarray:
     return 1.0 + (lifter / 2) * np.sin(np.pi * np.arange(1, 1 + n_mfcc) / lifter)
 
 
-class MFCC(torch.nn.Module):
+class MFCC(NumpyInOut, torch.nn.Module):
     """MFCCs as ``librosa.feature.mfcc``, as a torch module.
 
     ``power_to_db(melspectrogram(y))`` (``top_db`` 80 relative to the max over the whole
@@ -145,9 +145,14 @@ class MFCC(torch.nn.Module):
         self._build(self.mel.window.device, self.mel.dtype)  # from float64, like the mel
         return self
 
+    @property
+    def device(self) -> torch.device:
+        """The device of the module's constants."""
+        return self.mel.device
+
     if TYPE_CHECKING:  # nn.Module.__call__ is typed Any: calls get forward's types
 
-        def __call__(self, y: torch.Tensor) -> torch.Tensor: ...
+        def __call__(self, y: Array) -> Array: ...
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         self.mel.check_input(y)

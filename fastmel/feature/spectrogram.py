@@ -16,7 +16,7 @@ import numpy.typing as npt
 import torch
 import torch.nn.functional as F
 
-from fastmel.core.arrays import Array, as_tensor, check_signal, like, torch_dtype
+from fastmel.core.arrays import Array, NumpyInOut, as_tensor, check_signal, like, torch_dtype
 from fastmel.core.config import MelConfig
 from fastmel.core.errors import ParameterError
 from fastmel.core.filters import mel_filters
@@ -68,7 +68,7 @@ class Route(NamedTuple):
     last_product: str
 
 
-class MelSpectrogram(torch.nn.Module):
+class MelSpectrogram(NumpyInOut, torch.nn.Module):
     """Mel spectrogram as ``librosa.feature.melspectrogram``, as a torch module.
 
     The window and the mel basis are built once in float64, cast once to ``dtype`` and kept
@@ -452,7 +452,7 @@ class MelSpectrogram(torch.nn.Module):
 
     if TYPE_CHECKING:  # nn.Module.__call__ is typed Any: calls get forward's types
 
-        def __call__(self, y: torch.Tensor) -> torch.Tensor: ...
+        def __call__(self, y: Array) -> Array: ...
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         """Mel spectrogram of ``y``.

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 import torch.nn.functional as F
 
+from fastmel.core.arrays import Array
 from fastmel.core.errors import ParameterError, check_bool, check_real, check_size
 from fastmel.ops.stacking import stack_frames
 from fastmel.presets.common import (
@@ -103,7 +104,7 @@ class AST(Kaldi):
 
     if TYPE_CHECKING:
 
-        def __call__(self, y: torch.Tensor, lengths: Any = None) -> torch.Tensor: ...
+        def __call__(self, y: Array, lengths: Any = None) -> Array: ...
 
     def forward(self, y: torch.Tensor, lengths: Any = None) -> torch.Tensor:
         """AST's features of ``y`` ``(..., n)``, whose items are ``lengths`` samples long
@@ -191,7 +192,7 @@ class SeamlessM4T(Kaldi):
 
     if TYPE_CHECKING:
 
-        def __call__(self, y: torch.Tensor, lengths: Any = None) -> torch.Tensor: ...
+        def __call__(self, y: Array, lengths: Any = None) -> Array: ...
 
     def feature_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
         """The rows of items of ``lengths`` samples that hold only their own frames (the

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from fastmel.core.arrays import Array
 from fastmel.core.errors import check_real, check_size
 from fastmel.core.filters import check_sr
 from fastmel.feature.frontend import FrontEnd
@@ -118,7 +119,7 @@ class Gemma4(FrontEnd):
 
     if TYPE_CHECKING:
 
-        def __call__(self, y: torch.Tensor, lengths: Any = None) -> torch.Tensor: ...
+        def __call__(self, y: Array, lengths: Any = None) -> Array: ...
 
     def forward(self, y: torch.Tensor, lengths: Any = None) -> torch.Tensor:
         """Gemma 4's features of ``y`` ``(..., n)``, whose items are ``lengths`` samples

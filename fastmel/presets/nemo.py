@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from fastmel.core.arrays import Array
 from fastmel.core.errors import ParameterError, check_real, check_size
 from fastmel.feature.frontend import FrontEnd
 from fastmel.presets.common import (
@@ -134,7 +135,7 @@ class NeMo(FrontEnd):
 
     if TYPE_CHECKING:
 
-        def __call__(self, y: torch.Tensor, lengths: Any = None) -> torch.Tensor: ...
+        def __call__(self, y: Array, lengths: Any = None) -> Array: ...
 
     def feature_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
         """NeMo's valid frame counts (its ``processed_signal_length``) for items of

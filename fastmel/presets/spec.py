@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 
 from fastmel.feature.frontend import FrontEnd
 
@@ -83,6 +84,29 @@ class PresetSpec:
         """Whether its default configuration streams (its post-processing is per frame;
         some presets decide it from their options, so a default one is built to say)."""
         return bool(self.front_end().causal)
+
+    @functools.cached_property
+    def options(self) -> tuple[str, ...]:
+        """The keywords the preset documents as its own (its constructors' keyword-only
+        parameters, and those of the Kaldi spectrogram it forwards options to); any other
+        :class:`~fastmel.MelSpectrogram` keyword is an override of the model's settings."""
+        names: list[str] = []
+
+        def take(fn: object) -> bool:
+            params = inspect.signature(fn).parameters.values()  # type: ignore[arg-type]
+            names.extend(p.name for p in params if p.kind is p.KEYWORD_ONLY and p.name not in names)
+            return any(p.kind is p.VAR_KEYWORD for p in params)
+
+        forwards = False
+        for klass in self.front_end.__mro__:
+            if klass is FrontEnd:
+                break
+            if "__init__" in vars(klass):
+                forwards |= take(vars(klass)["__init__"])
+        spectrogram = getattr(self.front_end, "SPECTROGRAM", None)
+        if forwards and spectrogram is not None:  # (Kaldi's family: options go to its fbank)
+            take(spectrogram)
+        return tuple(n for n in names if n != "dtype")
 
     @property
     def why_not_streaming(self) -> str:

@@ -309,6 +309,11 @@ class CUDAGraphStream(_StaticStream):
     """
 
     def __init__(self, stream: MelStream, example: torch.Tensor, *, warmup: int = 2) -> None:
+        if isinstance(stream, MelStream) and (stream.channels_last or stream.mono):
+            raise ParameterError(
+                "a CUDA-graph stream takes (..., n) chunks: build the MelStream without "
+                "channels_last or mono and transpose or mix the blocks before pushing"
+            )
         _check_capture(example, warmup)
         if isinstance(stream, MelStream) and stream.module.window.device.type != "cuda":
             raise ParameterError(

@@ -16,7 +16,7 @@ import torch
 
 from fastmel.core.arrays import StreamKind
 from fastmel.core.config import MelConfig
-from fastmel.core.errors import ParameterError
+from fastmel.core.errors import ParameterError, check_bool
 from fastmel.core.padding import edge_samples, pad_after, pad_before, pad_both
 from fastmel.feature.frontend import FrontEnd
 from fastmel.feature.spectrogram import MelSpectrogram
@@ -65,6 +65,23 @@ if hasattr(torch.serialization, "add_safe_globals"):
     torch.serialization.add_safe_globals([StreamState, MelConfig])
 
 
+# The most channels a (frames, channels) block from an audio device or file is taken to have.
+_MAX_CHANNELS = 8
+
+
+def _refuse_channels_last(chunk: torch.Tensor) -> None:
+    """A first chunk shaped like (frames, channels), as sounddevice and soundfile give
+    blocks, would read as that many one-sample streams: ask which layout is meant."""
+    if chunk.dim() == 2 and 0 < chunk.shape[1] <= _MAX_CHANNELS < chunk.shape[0]:
+        n, channels = chunk.shape
+        raise ParameterError(
+            f"chunk of shape ({n}, {channels}) looks like (frames, channels), as sounddevice "
+            f"and soundfile give blocks, which would read as {n} streams of {channels} "
+            f"sample(s): pass channels_last=True (a stream per channel) or with mono=True "
+            f"(their mean) to MelStream, or channels_last=False if {n} streams are meant"
+        )
+
+
 class MelStream:
     """Streaming mel spectrogram: the concatenation of all pushes and the flush equals
     ``module(whole_signal)``.
@@ -76,6 +93,17 @@ class MelStream:
         (``fastmel.preset("wav2lip")``, ...) streams with its pre-emphasis state carried
         across chunks and its per-frame post-processing. If omitted, keyword arguments are
         passed to :class:`MelSpectrogram`.
+    channels_last : bool, optional
+        True: chunks are ``(n, channels)`` blocks, as sounddevice's callbacks and
+        soundfile's ``blocks`` give them, streamed one stream per channel (or mixed, with
+        ``mono``). False: chunks are ``(..., n)``, whatever their shape. None (default):
+        ``(..., n)``, but a first chunk shaped like ``(frames, channels)`` (2-D, at most 8
+        columns and more rows) is refused with a ParameterError rather than read as many
+        one-sample streams.
+    mono : bool
+        Average a 2-D chunk's channels (``(channels, n)``, or ``(n, channels)`` with
+        ``channels_last``) into one stream, as ``librosa.to_mono`` and :func:`fastmel.load`
+        mix a file's channels.
     **kwargs
         ``MelSpectrogram`` keywords when ``module`` is not given.
 
@@ -112,7 +140,19 @@ class MelStream:
     True
     """
 
-    def __init__(self, module: MelSpectrogram | FrontEnd | None = None, /, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        module: MelSpectrogram | FrontEnd | None = None,
+        /,
+        *,
+        channels_last: bool | None = None,
+        mono: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        if channels_last is not None:
+            check_bool("channels_last", channels_last)
+        check_bool("mono", mono)
+        self.channels_last, self.mono = channels_last, bool(mono)
         if module is None:
             module = MelSpectrogram(**kwargs)
         elif kwargs:
@@ -248,7 +288,16 @@ class MelStream:
     def _check_chunk(self, chunk: Any) -> torch.Tensor:
         if self._finished:
             raise ParameterError("push after flush: call reset() to start a new stream")
+        kind = self._kind.numpy
         chunk = self._kind.take(chunk)
+        try:
+            if self.channels_last or self.mono:
+                chunk = self._channels(chunk)
+            elif self.channels_last is None and self._lead is None:
+                _refuse_channels_last(chunk)
+        except ParameterError:
+            self._kind.numpy = kind  # (a refused chunk leaves the stream as it was)
+            raise
         lead = tuple(chunk.shape[:-1])
         if self._lead is None:
             self._lead = lead
@@ -259,6 +308,21 @@ class MelStream:
         dtype, device = self.module.dtype, self.module.device
         if chunk.dtype != dtype or chunk.device != device:
             chunk = chunk.to(device=device, dtype=dtype)
+        return chunk
+
+    def _channels(self, chunk: torch.Tensor) -> torch.Tensor:
+        """A ``(channels, n)`` or, with channels_last, ``(n, channels)`` chunk as the stream
+        reads it: ``(channels, n)``, or ``(n,)`` averaged over channels with mono."""
+        if chunk.dim() != 2:
+            layout = "(n, channels)" if self.channels_last else "(channels, n)"
+            option = "channels_last=True" if self.channels_last else "mono=True"
+            raise ParameterError(
+                f"chunk must have shape {layout} with {option}, got {tuple(chunk.shape)}"
+            )
+        if self.channels_last:
+            chunk = chunk.mT
+        if self.mono:  # (as librosa.to_mono: the mean over channels, in the module's dtype)
+            chunk = chunk.to(self.module.dtype).mean(dim=-2)
         return chunk
 
     def _right_pad(self, tail: torch.Tensor) -> torch.Tensor:
