@@ -1,12 +1,13 @@
 # Quick start: `make demo` and `make test`. Both create .venv, install torch first (TORCH selects
 # the build: the default pins the CPU wheel this project is developed with; use e.g.
-# TORCH="torch --index-url https://download.pytorch.org/whl/cu126" for CUDA), then fastmel.
+# TORCH="torch --index-url https://download.pytorch.org/whl/cu126" for CUDA), then fastmel with
+# what the target needs: the demo only matplotlib, the tests their extra, the docs theirs.
 PYTHON ?= python3
 VENV ?= .venv
 TORCH ?= torch==2.13.0
 BIN = $(VENV)/bin
 
-.PHONY: install demo test pyright bench clean
+.PHONY: install demo test docs plain pyright bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +22,26 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-demo: install
+$(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q $(TORCH)
+	$(BIN)/python -m pip install -q -e ".[plot]"
+	touch $@
+
+demo: $(VENV)/.demo-installed
 	$(BIN)/fastmel demo
+
+$(VENV)/.docs-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q $(TORCH)
+	$(BIN)/python -m pip install -q -e ".[docs]"
+	touch $@
+
+# The documentation site into site/; --strict fails on any warning (a broken reference).
+docs: $(VENV)/.docs-installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# A plain install (no extras) in a fresh venv runs the CLI and the demo (scripts/plain.sh).
+plain:
+	TORCH="$(TORCH)" PYTHON="$(PYTHON)" bash scripts/plain.sh
 
 test: install
 	$(BIN)/python -m pytest
@@ -39,4 +58,4 @@ bench: install
 	$(BIN)/python -m bench run --report
 
 clean:
-	rm -rf $(VENV) .venv-numpy1 build *.egg-info .mypy_cache
+	rm -rf $(VENV) .venv-numpy1 .venv-plain build dist site *.egg-info .mypy_cache

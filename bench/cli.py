@@ -1,4 +1,4 @@
-"""``python -m bench run|report|parity|presets``."""
+"""``python -m bench run|report|parity|presets|soak``."""
 
 from __future__ import annotations
 
@@ -20,8 +20,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser(
         "parity", help="measure every function and preset against its reference; write PARITY.md"
     )
-    sub.add_parser("presets", help="regenerate README.md's table of presets from the registry")
+    sub.add_parser(
+        "presets",
+        help="regenerate the presets tables (README.md, docs/guides/presets.md) from the registry",
+    )
+    p = sub.add_parser(
+        "soak", help="push an hour of audio through one stream; report latency and memory drift"
+    )
+    p.add_argument("--minutes", type=float, default=60.0, help="audio minutes (default: 60)")
+    p.add_argument("--chunk-ms", type=float, default=40.0, help="chunk length (default: 40)")
+    p.add_argument("--preset", default="wav2lip", help="the stream's preset (default: wav2lip)")
     args = parser.parse_args(argv)
+    if args.command == "soak":
+        from bench.soak import report, soak
+
+        print(report(soak(args.minutes, args.chunk_ms, args.preset)))
+        return 0
     if args.command == "presets":
         from bench.presets_table import write as write_presets
 

@@ -1,14 +1,11 @@
-"""fastmel: librosa-exact mel spectrograms in PyTorch.
+"""fastmel: librosa-exact mel spectrograms and model front ends in PyTorch.
 
-Modules: ``filters`` (mel scale, windows, filterbank), ``spectrogram`` (MelSpectrogram,
-melspectrogram), ``streaming`` (MelStream), ``presets`` (model front ends and their
-registry), ``frontend`` (their FrontEnd base), ``kaldi_presets`` (those built on Kaldi's
-fbank), ``mfcc``, ``video`` (Wav2Lip mel windows), ``scaling`` (decibels), ``projection``
-(banded mel GEMM), ``config`` (MelConfig), ``padding`` (np.pad's modes), ``arrays`` (NumPy
-in, NumPy out), ``graph`` (CUDA-graph runners), ``fused`` (optional Triton kernels),
-``tracing`` (routes under compile and export), ``precision`` (float32-exact products where
-TF32/bf16 is set), ``dft`` (the DFT as GEMMs, for ONNX), ``kaldi`` (Kaldi's fbank),
-``funasr`` (FunASR's frame stacking and am.mvn), ``io`` (load), ``cli`` (command line).
+The public names are here. The package is layered (ARCHITECTURE.md): ``core`` (errors,
+arrays, windows, filterbanks, padding, configuration, decibels), ``ops`` (the DFT, the mel
+projection, CUDA kernels, precision), ``feature`` (MelSpectrogram, KaldiSpectrogram, MFCC,
+FrontEnd), ``presets`` (model front ends and their registry) and ``runtime`` (streaming,
+CUDA graphs), then ``io`` (load, AudioBlocks), ``outputs``, ``formats``, ``plot`` and
+``streamfile`` (the command line's files), ``corpus`` (corpus extraction) and ``cli``.
 """
 
 from fastmel.core.config import MelConfig
@@ -25,6 +22,7 @@ from fastmel.core.filters import (
 )
 from fastmel.core.scaling import amplitude_to_db, db_to_amplitude, db_to_power, power_to_db
 from fastmel.core.windows import get_window
+from fastmel.corpus import extract
 from fastmel.feature.frontend import FrontEnd
 from fastmel.feature.mfcc import MFCC, mfcc
 from fastmel.feature.spectrogram import MelSpectrogram, melspectrogram
@@ -53,6 +51,7 @@ __all__ = [
     "cuda_graph",
     "db_to_amplitude",
     "db_to_power",
+    "extract",
     "fft_frequencies",
     "get_window",
     "hz_to_mel",

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from typing import Any
 
@@ -23,8 +24,9 @@ from fastmel.core.errors import ParameterError
 from fastmel.core.padding import PAD_MODES
 from fastmel.core.windows import WINDOWS
 from fastmel.formats import ARRAY_FORMATS, array_format, save_array
+from fastmel.io import AudioBlocks
 from fastmel.outputs import OutputError, Outputs, check_outputs, exit_on_signals
-from fastmel.plot import plot_format, require_matplotlib, save_plot
+from fastmel.plot import WIDTH, plot_format, require_matplotlib, save_plot
 from fastmel.presets import PRESET_SPECS, PRESETS
 
 SAMPLE = "speech.wav"
@@ -75,7 +77,7 @@ def _preset_arg(value: str) -> tuple[str, Any]:
     return name.strip(), literal
 
 
-def _add_mel_options(p: argparse.ArgumentParser) -> None:
+def _add_mel_options(p: argparse.ArgumentParser, *, segment: bool = True) -> None:
     g = p.add_argument_group(
         "mel spectrogram (librosa's keywords; defaults are librosa's, or the preset's)"
     )
@@ -90,19 +92,20 @@ def _add_mel_options(p: argparse.ArgumentParser) -> None:
         "a Python literal or else a string)",
     )
     g.add_argument("--sr", type=float, help="resample to this rate (default: native, or preset's)")
-    g.add_argument(
-        "--offset",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="start reading this far in (default: 0)",
-    )
-    g.add_argument(
-        "--duration",
-        type=float,
-        metavar="SECONDS",
-        help="read at most this much (default: to the end)",
-    )
+    if segment:
+        g.add_argument(
+            "--offset",
+            type=float,
+            default=0.0,
+            metavar="SECONDS",
+            help="start reading this far in (default: 0)",
+        )
+        g.add_argument(
+            "--duration",
+            type=float,
+            metavar="SECONDS",
+            help="read at most this much (default: to the end)",
+        )
     g.add_argument("--n-fft", type=int, help="FFT size (default: 2048)")
     g.add_argument("--hop-length", type=int, help="hop in samples (default: 512)")
     g.add_argument("--win-length", type=int, help="window length (default: n_fft)")
@@ -154,8 +157,9 @@ def _mel_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return kw
 
 
-def _front_end(args: argparse.Namespace) -> tuple[np.ndarray, float, Any]:
-    """Read the input and build the module (a preset or a MelSpectrogram) that analyses it."""
+def _front_end(args: argparse.Namespace) -> tuple[AudioBlocks, Any]:
+    """Open the input and build the module (a preset or a MelSpectrogram) that analyses it:
+    the file's blocks at the module's rate, and the module."""
     from fastmel.feature.spectrogram import MelSpectrogram
     from fastmel.presets import preset
 
@@ -163,16 +167,16 @@ def _front_end(args: argparse.Namespace) -> tuple[np.ndarray, float, Any]:
     if not args.preset:
         if args.preset_arg:
             raise CLIError("--preset-arg needs --preset")
-        y, sr = _load(args.input, args.sr, offset=args.offset, duration=args.duration)
+        blocks = _open(args.input, args.sr, offset=args.offset, duration=args.duration)
         try:
-            return y, sr, MelSpectrogram(sr=sr, **kw)
+            return blocks, MelSpectrogram(sr=blocks.sr, **kw)
         except (ParameterError, TypeError) as e:
             raise CLIError(f"{args.input}: {e}") from None
     options = _preset_options(args.preset, kw, args.preset_arg, args.sr)
     sr = options.get("sr", args.sr or PRESETS[args.preset].audio_rate())
-    y, sr = _load(args.input, sr, offset=args.offset, duration=args.duration)
+    blocks = _open(args.input, sr, offset=args.offset, duration=args.duration)
     try:
-        return y, sr, preset(args.preset, **options)
+        return blocks, preset(args.preset, **options)
     except (ParameterError, TypeError, ValueError) as e:
         raise CLIError(f"--preset {args.preset}: {e}") from None
 
@@ -200,13 +204,11 @@ def _preset_options(
     return options
 
 
-def _load(path: str, sr: float | None, **kwargs: Any) -> tuple[np.ndarray, float]:
-    """``load(path, sr=sr, **kwargs)``; any failure is a CLIError naming the file."""
-    from fastmel.feature.spectrogram import _check_audio
-    from fastmel.io import load
-
+@contextlib.contextmanager
+def _reading(path: str) -> Iterator[None]:
+    """Turn a failure to read ``path`` into a CLIError naming it."""
     try:
-        y, sr = load(path, sr=sr, **kwargs)
+        yield
     except FileNotFoundError:
         raise CLIError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -214,17 +216,48 @@ def _load(path: str, sr: float | None, **kwargs: Any) -> tuple[np.ndarray, float
     except ParameterError as e:  # (load names the file where the error is about it)
         raise CLIError(str(e) if path in str(e) else f"{path}: {e}") from None
     except (OSError, RuntimeError, ValueError) as e:  # soundfile's errors are RuntimeError/OSError
+        if isinstance(e, RuntimeError) and "memory" in str(e).lower():
+            raise  # (torch's out of memory: reported as such by main)
         strerror = e.strerror if isinstance(e, OSError) else None
         reason = strerror or (str(e).splitlines()[0] if str(e) else "")
         raise CLIError(f"{path}: cannot read audio ({reason or type(e).__name__})") from None
-    # Non-finite audio: librosa.feature.melspectrogram refuses it (a module would return NaN
-    # frames). An empty file is left to the length check, which says what length is needed.
-    if y.size:
-        try:
-            _check_audio(y)
-        except ParameterError as e:
-            raise CLIError(f"{path}: {e}") from None
-    return y, sr
+
+
+def _open(path: str, sr: float | None, **kwargs: Any) -> AudioBlocks:
+    """``AudioBlocks(path, sr=sr, **kwargs)``; any failure is a CLIError naming the file."""
+    with _reading(path):
+        return AudioBlocks(path, sr=sr, **kwargs)
+
+
+def _finite(path: str) -> Callable[[np.ndarray], None]:
+    """A check of each block: non-finite audio is refused, as librosa refuses it (a module
+    would return NaN frames)."""
+    from fastmel.feature.spectrogram import _check_audio
+
+    def check(block: np.ndarray) -> None:
+        if block.size:
+            try:
+                _check_audio(block)
+            except ParameterError as e:
+                raise CLIError(f"{path}: {e}") from None
+
+    return check
+
+
+def _read(path: str, blocks: AudioBlocks) -> np.ndarray:
+    """The whole input (``load``'s samples); a failure is a CLIError naming the file. An
+    empty file is left to the length check, which says what length is needed."""
+    check = _finite(path)
+    with _reading(path):
+        y = np.concatenate([np.zeros(0, np.float32), *blocks])
+    check(y)
+    return y
+
+
+def _load(path: str, sr: float | None, **kwargs: Any) -> tuple[np.ndarray, float]:
+    """``load(path, sr=sr, **kwargs)``; any failure is a CLIError naming the file."""
+    blocks = _open(path, sr, **kwargs)
+    return _read(path, blocks), blocks.sr
 
 
 def _to_db(M: np.ndarray, power: float) -> np.ndarray:
@@ -237,6 +270,9 @@ def _to_db(M: np.ndarray, power: float) -> np.ndarray:
 def cmd_mel(args: argparse.Namespace) -> None:
     import torch
 
+    from fastmel import streamfile
+
+    check_outputs([args.output] + ([args.plot] if args.plot else []), [args.input])
     try:  # (every output checked before any work)
         fmt = array_format(args.output)
         if args.plot:
@@ -244,27 +280,50 @@ def cmd_mel(args: argparse.Namespace) -> None:
             require_matplotlib()
     except (ParameterError, ImportError) as e:
         raise CLIError(str(e)) from None
-    check_outputs([args.output] + ([args.plot] if args.plot else []), [args.input])
     if args.db and args.preset:
         raise CLIError("--db does not apply to --preset: presets output their own log features")
-    y, sr, module = _front_end(args)
+    blocks, module = _front_end(args)
+    sr = blocks.sr
     c = (module.mel if args.preset else module).config
-    try:
-        M = module(torch.from_numpy(y)).numpy()
-    except ParameterError as e:
-        raise CLIError(f"{args.input}: {e}") from None
-    if args.db:
-        M = _to_db(M, c.power)
-    if args.plot and M.shape[0] != c.n_mels:  # (funasr: frames stacked, lfr_m per row)
-        stacked = M.shape[0] // c.n_mels
+    rows = c.n_mels * getattr(module, "lfr_m", 1)  # (funasr: frames stacked, lfr_m per row)
+    if args.plot and rows != c.n_mels:
         raise CLIError(
             f"{args.input}: --plot draws one band per row; --preset {args.preset}'s "
-            f"rows stack {stacked} frames of {c.n_mels} bands"
+            f"rows stack {rows // c.n_mels} frames of {c.n_mels} bands"
         )
+    # A long input streams to a column-written .npy in bounded memory, where the module
+    # streams; otherwise the whole input and output are held.
+    long = blocks.n_samples > streamfile.STREAM_SAMPLES
+    streamed = long and fmt == ".npy" and getattr(module, "causal", True)
     with Outputs() as outputs:  # (every output written, or none)
-        if args.plot:
+        edges = None
+        if streamed:
+            with open(outputs.path(args.output), "w+b") as f, _reading(args.input):
+                result = streamfile.stream_to_npy(
+                    blocks,
+                    module,
+                    f,
+                    power=c.power,
+                    db=args.db,
+                    features=bool(args.preset),
+                    width=WIDTH if args.plot else None,
+                    check=_finite(args.input),
+                )
+            if not result.shape[1]:
+                module.mel.check_length(0) if args.preset else module.check_length(0)
+            shape, dtype, image, edges = result.shape, "float32", result.image, result.edges
+        else:
+            y = _read(args.input, blocks)
+            try:
+                M = module(torch.from_numpy(y)).numpy()
+            except ParameterError as e:
+                raise CLIError(f"{args.input}: {e}") from None
+            if args.db:
+                M = _to_db(M, c.power)
             image = M if args.db or args.preset else _to_db(M, c.power)
-            label = f"{args.preset} features" if args.preset else "dB"
+            shape, dtype = M.shape, str(M.dtype)
+        if args.plot:
+            assert image is not None
             save_plot(
                 outputs.path(args.plot),
                 image,
@@ -274,13 +333,15 @@ def cmd_mel(args: argparse.Namespace) -> None:
                 fmax=c.fmax,
                 htk=c.htk,
                 title=os.path.basename(args.input),
-                label=label,
+                label=f"{args.preset} features" if args.preset else "dB",
                 bank_sr=c.sr,
+                frame_edges=edges,
             )
-        name = "features" if args.preset else "mel"
-        save_array(outputs.path(args.output), M, fmt=fmt, name=name)
+        if not streamed:
+            name = "features" if args.preset else "mel"
+            save_array(outputs.path(args.output), M, fmt=fmt, name=name)
     what = f"{args.preset} features" if args.preset else "mel spectrogram"
-    print(f"{args.output}: {what} {M.shape} {M.dtype} (sr={sr:g})")
+    print(f"{args.output}: {what} {tuple(shape)} {dtype} (sr={sr:g})")
 
 
 def _median_time(fn: Any, repeat: int) -> float:
@@ -369,7 +430,8 @@ def cmd_stream(args: argparse.Namespace) -> None:
         raise CLIError(f"--threads must be 0 (torch's default) or more, got {args.threads}")
     if args.threads:
         torch.set_num_threads(args.threads)
-    y, sr, module = _front_end(args)
+    blocks, module = _front_end(args)
+    y, sr = _read(args.input, blocks), blocks.sr
     if args.preset and not module.causal:
         raise CLIError(
             f"--preset {args.preset} cannot stream: "
@@ -418,6 +480,55 @@ def _version() -> str:
         torch_version = "not installed"
     python = ".".join(map(str, sys.version_info[:3]))
     return f"fastmel {__version__} (torch {torch_version}, Python {python})"
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from fastmel.corpus import extract
+
+    if not 0.0 <= args.max_failed <= 1.0:
+        raise CLIError(f"--max-failed must be a fraction from 0 to 1, got {args.max_failed:g}")
+    if args.jobs is not None and args.jobs < 1:
+        raise CLIError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.shard_mb <= 0:
+        raise CLIError(f"--shard-mb must be positive, got {args.shard_mb:g}")
+    kw = _mel_kwargs(args)
+    if args.preset:
+        if args.db:
+            raise CLIError("--db does not apply to --preset: presets output their own features")
+        options, sr = _preset_options(args.preset, kw, args.preset_arg, args.sr), None
+    elif args.preset_arg:
+        raise CLIError("--preset-arg needs --preset")
+    else:
+        options, sr = kw, args.sr
+    try:
+        summary = extract(
+            args.inputs,
+            args.output,
+            preset=args.preset,
+            sr=sr,
+            db=args.db,
+            format=args.format,
+            float16=args.float16,
+            engine=args.engine,
+            jobs=args.jobs,
+            overwrite=args.overwrite,
+            retry_failed=args.retry_failed,
+            strict=args.strict,
+            progress=args.progress,
+            shard_bytes=int(args.shard_mb * 2**20),
+            **options,
+        )
+    except ParameterError as e:
+        raise CLIError(str(e)) from None
+    print(f"{args.output}: {summary}")
+    for key, reason in summary.failures:
+        print(f"failed: {key}: {reason}", file=sys.stderr)
+    if summary.failed > len(summary.failures):
+        print(f"failed: ... ({summary.failed} in all: see {summary.manifest})", file=sys.stderr)
+    failed = summary.failed / summary.total if summary.total else 0.0
+    if args.strict and summary.failed:
+        return 1
+    return 1 if failed > args.max_failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -469,6 +580,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
     _add_mel_options(p)
     p.set_defaults(func=cmd_stream)
+
+    p = sub.add_parser(
+        "extract",
+        help="features of many files into a directory (resumable)",
+        description="Compute the features of every input (audio files, directories searched "
+        "recursively, globs, manifests: .txt, .csv, .tsv or .jsonl lists of paths with "
+        "optional key, offset and duration, Kaldi's wav.scp with its segments) into OUTDIR: "
+        "config.json, manifest.jsonl (one row per input: ok with where its features are, or "
+        "the error) and features/<key>.npy or shards/part-NNNNN.parquet. A rerun skips what "
+        "is done; a bad file gets its row and never stops the others.",
+    )
+    p.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="files, directories, globs, manifests"
+    )
+    p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output directory")
+    _add_mel_options(p, segment=False)
+    p.add_argument("--db", action="store_true", help="store decibels (power_to_db)")
+    p.add_argument("--format", choices=("npy", "parquet"), default="npy", help="(default: npy)")
+    p.add_argument("--float16", action="store_true", help="store float16")
+    p.add_argument(
+        "--engine", choices=("local", "ray"), default="local", help="(default: local processes)"
+    )
+    p.add_argument("--jobs", type=int, help="worker processes (default: the CPU cores)")
+    p.add_argument("--overwrite", action="store_true", help="start afresh in OUTDIR")
+    p.add_argument("--retry-failed", action="store_true", help="compute earlier failures again")
+    p.add_argument("--strict", action="store_true", help="stop at the first failure")
+    p.add_argument(
+        "--max-failed",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="exit 0 if at most this fraction of the inputs failed (default: 0)",
+    )
+    p.add_argument(
+        "--shard-mb", type=float, default=256.0, help="Parquet shard size (default: 256)"
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar (default: on a terminal)",
+    )
+    p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser(
         "demo",

@@ -64,3 +64,75 @@ def save_array(path: str, array: np.ndarray, *, fmt: str, name: str) -> None:
             torch.save(tensor, f)
         else:
             raise ParameterError(f"{path}: unknown format {fmt!r}")
+
+
+#: The bytes of a :class:`ColumnWriter`'s header: a multiple of 64, as NumPy aligns data.
+_HEADER_BYTES = 128
+
+
+def _npy_header(dtype: np.dtype, shape: tuple[int, int]) -> bytes:
+    """A .npy (version 1.0) header for a Fortran-ordered array, padded to _HEADER_BYTES."""
+    text = repr(
+        {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": True, "shape": shape}
+    )
+    body = text.encode("latin1")
+    size = _HEADER_BYTES - 10
+    if len(body) + 1 > size:
+        raise ParameterError(f"an array of shape {shape} needs a longer .npy header")
+    body = body + b" " * (size - len(body) - 1) + b"\n"
+    return b"\x93NUMPY\x01\x00" + size.to_bytes(2, "little") + body
+
+
+class ColumnWriter:
+    """A .npy file of shape ``(rows, columns)`` written a block of columns at a time, so
+    that an output longer than memory streams to disk.
+
+    The array is stored in Fortran order (column after column: ``np.load`` reads it as
+    any .npy, F-contiguous); the header, written again by :meth:`finish`, holds the final
+    shape. ``rows`` is set by the first block.
+
+    Parameters
+    ----------
+    file : binary file object
+        Opened for writing (and reading, for :meth:`map_columns`), positioned at 0.
+    dtype : np.dtype
+        The array's dtype.
+    """
+
+    def __init__(self, file: Any, dtype: Any) -> None:
+        self.file, self.dtype = file, np.dtype(dtype)
+        self.rows: int | None = None
+        self.columns = 0
+        file.write(_npy_header(self.dtype, (0, 0)))
+
+    def append(self, block: np.ndarray) -> None:
+        """Write the columns of ``block`` ``(rows, k)`` after those written so far."""
+        if self.rows is None:
+            self.rows = block.shape[0]
+        elif block.shape[0] != self.rows:
+            raise ParameterError(f"a block of {block.shape[0]} rows after {self.rows}")
+        self.file.write(np.ascontiguousarray(block.T, dtype=self.dtype).tobytes())
+        self.columns += block.shape[1]
+
+    def finish(self) -> tuple[int, int]:
+        """Write the header of the final shape; returns that shape."""
+        shape = (self.rows or 0, self.columns)
+        end = self.file.tell()
+        self.file.seek(0)
+        self.file.write(_npy_header(self.dtype, shape))
+        self.file.seek(end)
+        return shape
+
+    def map_columns(self, fn: Any, columns: int, *, write: bool = True) -> None:
+        """Call ``fn(start, block)`` on blocks of at most ``columns`` columns of the array
+        written, in order; with ``write``, store what it returns in their place."""
+        rows, item = self.rows or 0, self.dtype.itemsize
+        for start in range(0, self.columns, columns):
+            k = min(columns, self.columns - start)
+            self.file.seek(_HEADER_BYTES + start * rows * item)
+            data = np.fromfile(self.file, dtype=self.dtype, count=k * rows).reshape(k, rows)
+            out = fn(start, data.T)
+            if write:
+                self.file.seek(_HEADER_BYTES + start * rows * item)
+                self.file.write(np.ascontiguousarray(out.T, dtype=self.dtype).tobytes())
+        self.file.seek(0, 2)

@@ -2,9 +2,10 @@
 
 Every output is checked before any work (:func:`check_outputs`): it must not be one of the
 inputs, nor two outputs one file, and an existing output must be a regular file (never a
-directory, FIFO, device or socket). :class:`Outputs` then writes each to a temporary file
-beside it and renames them all into place only when every one was written: a failure, an
-exception or a signal turned into one (:func:`exit_on_signals`) leaves no partial file. An
+directory, FIFO, device or socket) with no other hard link. :class:`Outputs` then writes
+each to a temporary file beside it and renames them all into place only when every one was
+written: a failure, an exception or a signal turned into one (:func:`exit_on_signals`)
+leaves no partial file. An
 overwritten file keeps its permissions; new files get the process's umask, which is never
 changed (changing it is process-wide, and not thread-safe).
 """
@@ -53,14 +54,19 @@ def check_outputs(outputs: Iterable[str], inputs: Iterable[str] = ()) -> None:
             if os.path.abspath(path) == os.path.abspath(other) or _same(path, other):
                 raise OutputError(f"{path}: given for two outputs; choose another path")
         try:
-            mode = os.stat(path).st_mode
+            info = os.stat(path)
         except FileNotFoundError:
             continue
         except OSError as e:  # (a symlink loop, a path through a file, no permission)
             raise OutputError(f"{path}: cannot write ({e.strerror})") from None
         for test, kind in _KINDS:
-            if test(mode):
+            if test(info.st_mode):
                 raise OutputError(f"{path}: exists and is {kind}, not a regular file")
+        if info.st_nlink > 1:  # (a rename would leave the other names on the old content)
+            raise OutputError(
+                f"{path}: has {info.st_nlink} hard links, which replacing it would break; "
+                "remove it first or choose another path"
+            )
 
 
 def _temporary(path: str, mode: int) -> str:

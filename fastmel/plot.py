@@ -69,6 +69,7 @@ def save_plot(
     title: str = "",
     label: str = "dB",
     bank_sr: float | None = None,
+    frame_edges: np.ndarray | None = None,
 ) -> None:
     """Write a mel spectrogram image: time in seconds, mel-spaced frequency axis in Hz.
 
@@ -89,13 +90,16 @@ def save_plot(
         The rate the filterbank was built for (``fmin``/``fmax`` are in its terms), if not
         ``sr`` (StyleTTS 2's 16 kHz bank on 24 kHz audio): the axis is labelled in the
         audio's Hz.
+    frame_edges : np.ndarray, optional
+        Where ``M_db`` is already averaged over groups of frames: each column's first frame,
+        and the frame count after the last (:func:`pool_frames`' edges).
     """
     fmt = plot_format(path)
     plt = require_matplotlib()
     from fastmel.core.filters import hz_to_mel, mel_frequencies, mel_to_hz
 
     n_mels = M_db.shape[0]
-    image, edges = pool_frames(M_db, WIDTH)
+    image, edges = pool_frames(M_db, WIDTH) if frame_edges is None else (M_db, frame_edges)
     t_edges = (edges - 0.5) * hop_length / sr
     f_edges = mel_frequencies(n_mels + 1, fmin=fmin, fmax=fmax, htk=htk)
     fig, ax = plt.subplots(figsize=(WIDTH / 100, 4), layout="constrained")

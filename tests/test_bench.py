@@ -174,3 +174,13 @@ def test_report_tables_of_front_ends_and_pushes():
     assert report.push_table(pushes)[3] == (
         "| 1 | b | 50.0 us | 60.0 us | 60.0 us | 0.50 | 2.0e-04 |"
     )
+
+
+def test_soak_reports_latency_memory_and_the_streams_error():
+    from bench.soak import report, soak
+
+    result = soak(minutes=0.05, chunk_ms=40.0, preset="wav2lip")
+    assert result["summary"]["pushes"] == 75 and result["summary"]["max_rel_err"] < 1e-5
+    assert [r["minute"] for r in result["rows"]] == [1]
+    text = report(result)
+    assert "| 1 |" in text and "memory growth" in text

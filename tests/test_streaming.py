@@ -478,9 +478,9 @@ def test_batches_of_streams_are_not_taken_for_channels(shape):
 
 
 def test_channel_options_are_checked():
-    with pytest.raises(ParameterError, match="channels_last"):
+    with pytest.raises(TypeError, match="channels_last must be a bool"):
         fastmel.MelStream(sr=16000, channels_last="yes")
-    with pytest.raises(ParameterError, match="mono"):
+    with pytest.raises(TypeError, match="mono must be a bool"):
         fastmel.MelStream(sr=16000, mono=1)
     stream = fastmel.MelStream(sr=16000, channels_last=True)
     with pytest.raises(ParameterError, match=r"\(n, channels\) with channels_last=True"):

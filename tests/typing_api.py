@@ -31,7 +31,11 @@ def offline(y: np.ndarray, t: torch.Tensor) -> None:
     fastmel.load("speech.flac", 16000)  # type: ignore[call-arg]  # keyword-only, as librosa
     mel = fastmel.MelSpectrogram(sr=16000)
     assert_type(mel(t), torch.Tensor)  # (nn.Module's own __call__ is typed Any)
+    assert_type(mel(y), np.ndarray)  # (modules and presets: NumPy in, NumPy out)
     assert_type(fastmel.preset("whisper")(t), torch.Tensor)
+    assert_type(fastmel.preset("whisper")(y), np.ndarray)
+    assert_type(fastmel.preset("nemo")(y, lengths=np.array([16000])), np.ndarray)
+    assert_type(fastmel.MFCC(sr=16000)(y), np.ndarray)
     nemo = fastmel.preset("nemo")  # (typed NeMo: its call also takes lengths)
     assert_type(nemo(t, lengths=[16000]), torch.Tensor)
     assert_type(nemo.feature_lengths(torch.tensor([16000])), torch.Tensor)

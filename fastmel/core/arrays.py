@@ -97,6 +97,8 @@ class StreamKind:
             raise ParameterError(f"{self.name} must be real floating point, got dtype {x.dtype}")
         if x.ndim < self.min_ndim:
             raise ParameterError(f"{self.name} must have shape {self.shape}, got {tuple(x.shape)}")
+        if isinstance(x, torch.Tensor) and x.is_meta:
+            raise ParameterError(f"{self.name} is a meta tensor, which holds no data to compute on")
         self.numpy = is_numpy
         return as_tensor(x)
 
@@ -138,3 +140,5 @@ def check_signal(x: Any, name: str) -> None:
         raise ParameterError(f"{name} must be a real floating-point tensor, got dtype {x.dtype}")
     if x.dim() == 0:
         raise ParameterError(f"{name} must have at least one dimension (..., time)")
+    if x.is_meta:
+        raise ParameterError(f"{name} is a meta tensor, which holds no data to compute on")

@@ -20,6 +20,7 @@ from fastmel.core.arrays import Array, NumpyInOut, as_tensor, check_signal, like
 from fastmel.core.config import MelConfig
 from fastmel.core.errors import ParameterError
 from fastmel.core.filters import mel_filters
+from fastmel.core.memory import check_fits
 from fastmel.core.padding import pad_both
 from fastmel.ops import fused as _fused
 from fastmel.ops import precision
@@ -109,9 +110,9 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
     ``(0, ..., n)`` gives an empty ``(0, ..., n_mels, t)``, as in librosa. Supports CPU and CUDA,
     autograd, and ``torch.compile(fullgraph=True)``. Where PyTorch is set to reduce the
     precision of float32 matmuls (TF32 on CUDA, bfloat16 on CPUs with bfloat16 units), the
-    mel projection runs in float64 and is rounded once (:mod:`fastmel.precision`).
+    mel projection runs in float64 and is rounded once (:mod:`fastmel.ops.precision`).
 
-    On CUDA, padding, framing and windowing run as one Triton kernel (:mod:`fastmel.fused`)
+    On CUDA, padding, framing and windowing run as one Triton kernel (:mod:`fastmel.ops.fused`)
     where Triton imports, when captured in a CUDA graph or on large inputs, never under
     autograd or ``torch.compile``; for float32 powers 1 and 2 and up to
     ``fused.band_max_rows`` frames, so do the power and the mel projection. Set the
@@ -302,8 +303,13 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
         )
 
     def check_input(self, y: Any) -> None:
-        """Check type, dtype and shape of ``y`` (never its values: no host sync)."""
+        """Check type, dtype, device and shape of ``y`` (never its values: no host sync)."""
         check_signal(y, "y")
+        if y.device != self._device:
+            raise ParameterError(
+                f"y is on {y.device} and the module on {self._device}: move one to the other "
+                f"(module.to(y.device) or y.to(module.device))"
+            )
         self.check_length(y.shape[-1])
 
     def check_length(self, n_samples: int) -> None:
@@ -333,6 +339,10 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
         items = y.numel() // n  # (n > 0: forward returns before for an empty signal)
         n_frames = c.n_frames(n)
         exporting = is_exporting()
+        if y.is_cpu and not (exporting or is_compiling()):  # (the output, the padded input)
+            out = (*y.shape[:-1], c.n_mels, n_frames)
+            size = (items * c.n_mels * n_frames + items * (n + 2 * c.pad)) * y.element_size()
+            check_fits(size, f"a mel spectrogram of shape {out}")
         tail = c.tail_slice(n)  # librosa's right pad reflects only the last samples
         kernel = (
             self._frames is not None
@@ -353,12 +363,7 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
             pad = "torch"
         else:  # np.pad's other modes, and repeated reflections (which torch refuses)
             pad = "numpy"
-        block = 0
-        rows = items * n_frames
-        if y.is_cpu and not exporting and rows * c.n_fft > 2 * BLOCK_SAMPLES:
-            # Long CPU inputs in blocks of frames whose windowed copy and spectrum stay in
-            # cache (faster from several seconds of audio on: bench/ times both).
-            block = max(1, BLOCK_SAMPLES // c.n_fft * n_frames // rows)
+        block = self._block(y, items, n_frames, exporting)
         gemm_dft, in_place, product = self._spectrum_route(
             y, items * (block or n_frames), exporting
         )
@@ -366,6 +371,16 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
         if block and n_frames % block:  # (the last block is shorter)
             last_product = self._spectrum_route(y, items * (n_frames % block), exporting)[2]
         return Route(kernel, band, pad, tail, block, gemm_dft, in_place, product, last_product)
+
+    def _block(self, x: torch.Tensor, items: int, n_frames: int, exporting: bool) -> int:
+        """Frames per block for ``items`` signals of ``n_frames`` frames (0: all at once)."""
+        rows = items * n_frames
+        if x.is_cpu and not exporting and rows * self.config.n_fft > 2 * BLOCK_SAMPLES:
+            # Long CPU inputs in blocks of frames whose windowed copy and spectrum stay in
+            # cache (faster from several seconds of audio on: bench/ times both), and whose
+            # memory does not grow with the input's length.
+            return max(1, BLOCK_SAMPLES // self.config.n_fft * n_frames // rows)
+        return 0
 
     def _spectrum_route(
         self, x: torch.Tensor, rows: int, exporting: bool
@@ -385,8 +400,15 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
         """Mel spectrum of frames ``(..., k, n_fft)`` -> ``(..., n_mels, k)``."""
         if not frames.numel():  # an empty batch of streams (torch's CPU rfft fails on it)
             return frames.new_zeros(frames.shape[:-2] + (self.config.n_mels, frames.shape[-2]))
+        k = frames.shape[-2]
+        exporting = is_exporting()
+        step = self._block(frames, frames.numel() // (frames.shape[-1] * k), k, exporting)
+        if step:  # (a long push: in blocks, as forward computes a long input)
+            return torch.cat(
+                [self.spectrum(frames[..., i : i + step, :]) for i in range(0, k, step)], -1
+            )
         rows = frames.numel() // frames.shape[-1]
-        gemm_dft, in_place, product = self._spectrum_route(frames, rows, is_exporting())
+        gemm_dft, in_place, product = self._spectrum_route(frames, rows, exporting)
         return self._spectrum(frames, gemm_dft, in_place, product)
 
     def _spectrum(

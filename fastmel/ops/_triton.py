@@ -1,4 +1,4 @@
-"""The Triton kernel of :mod:`fastmel.fused` (imported only through it, on first use)."""
+"""The Triton kernel of :mod:`fastmel.ops.fused` (imported only through it, on first use)."""
 
 import triton
 import triton.language as tl

@@ -5,6 +5,7 @@ and the model's ``am.mvn`` normalisation.
 from __future__ import annotations
 
 import os
+import stat
 from typing import Any
 
 import numpy as np
@@ -109,6 +110,10 @@ def _vector(tokens: list[str], component: str, path: str) -> np.ndarray:
         raise ParameterError(f"{path}: no {component} vector (not a FunASR am.mvn file)") from None
 
 
+#: The largest am.mvn file read (two vectors of a few hundred values take a few KB).
+MAX_AM_MVN_BYTES = 1 << 24
+
+
 def read_am_mvn(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
     """The shift and scale vectors of a FunASR ``am.mvn`` file, float64.
 
@@ -122,8 +127,16 @@ def read_am_mvn(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
     """
     name = os.fspath(path)
     try:
+        info = os.stat(name)
+        if not stat.S_ISREG(info.st_mode):  # (a device such as /dev/zero never ends)
+            raise ParameterError(f"{name}: not a regular file (a FIFO, device or directory)")
+        if info.st_size > MAX_AM_MVN_BYTES:
+            raise ParameterError(
+                f"{name}: {info.st_size} bytes, too large for an am.mvn file "
+                f"(at most {MAX_AM_MVN_BYTES})"
+            )
         with open(name, encoding="utf-8") as f:
-            tokens = f.read().split()
+            tokens = f.read(MAX_AM_MVN_BYTES + 1).split()
     except (OSError, UnicodeDecodeError) as e:
         raise ParameterError(f"{name}: cannot read the am.mvn file ({e})") from None
     shift, scale = _vector(tokens, "<AddShift>", name), _vector(tokens, "<Rescale>", name)

@@ -1,0 +1,101 @@
+"""The local engine: items decoded, resampled and computed in worker processes (one torch
+thread each), outputs written as they finish, at most a few items per worker in flight so
+that memory does not grow with the number of inputs."""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures as cf
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from fastmel.corpus.compute import Computer, Features, ItemError
+from fastmel.corpus.config import ExtractConfig
+from fastmel.corpus.inputs import Item
+
+__all__ = ["Outcome", "error_row", "run_local"]
+
+#: What one item gives: its features, or its error row.
+Outcome = tuple[Item, "Features | dict[str, Any]"]
+
+_computer: Computer | None = None  # (each worker's, built once by _start)
+
+
+def error_row(item: Item, reason: str) -> dict[str, Any]:
+    """The journal row of an item that failed."""
+    return {
+        "key": item.key,
+        "path": item.path,
+        "offset": item.offset,
+        "duration": item.duration,
+        "status": "error",
+        "reason": reason,
+    }
+
+
+def _start(config: ExtractConfig) -> None:
+    import torch
+
+    global _computer
+    torch.set_num_threads(1)  # (one thread per worker: no oversubscription)
+    _computer = Computer(config)
+
+
+def compute(computer: Computer, item: Item) -> Outcome:
+    """``item``'s features, or its error row (never raises for the item's own faults)."""
+    try:
+        return item, computer(item)
+    except ItemError as e:
+        return item, error_row(item, str(e))
+    except MemoryError:
+        return item, error_row(item, "out of memory")
+    except RuntimeError as e:  # (torch's out of memory, and others: named, not fatal)
+        return item, error_row(item, f"{type(e).__name__}: {str(e).splitlines()[0][:200]}")
+
+
+def _task(item: Item) -> Outcome:
+    assert _computer is not None
+    return compute(_computer, item)
+
+
+def run_local(
+    items: Iterable[Item], config: ExtractConfig, *, jobs: int, stop: Callable[[], bool]
+) -> Iterator[Outcome]:
+    """Each item's outcome, in the items' order (``jobs`` <= 1: computed in this process).
+
+    ``stop()`` is asked after each outcome: True stops submitting and ends the run.
+    """
+    if jobs <= 1:
+        _start(config)
+        assert _computer is not None
+        for item in items:
+            yield compute(_computer, item)
+            if stop():
+                return
+        return
+    context = multiprocessing.get_context("spawn")  # (no fork of a process with threads)
+    with cf.ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_start, initargs=(config,)
+    ) as pool:
+        # Outcomes in the inputs' order (so that shards are the same whatever the number of
+        # workers), with at most a few items per worker in flight.
+        window: collections.deque[tuple[Item, cf.Future[Outcome]]] = collections.deque()
+        iterator = iter(items)
+        while True:
+            while len(window) < 4 * jobs:
+                following = next(iterator, None)
+                if following is None:
+                    break
+                window.append((following, pool.submit(_task, following)))
+            if not window:
+                return
+            item, future = window.popleft()
+            try:
+                yield future.result()
+            except Exception as e:  # (a worker that died: the item is reported, not lost)
+                yield item, error_row(item, f"worker failed: {type(e).__name__}: {e}")
+            if stop():
+                for _, other in window:
+                    other.cancel()
+                return

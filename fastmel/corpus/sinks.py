@@ -1,0 +1,145 @@
+"""Where features are stored: a tree of .npy files named by the items' keys, or Parquet
+shards of bounded size. Each output is written to a temporary name and renamed into place
+before its rows are journaled, so that a killed run leaves no partial file and a rerun no
+duplicate key."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from typing import Any
+
+import numpy as np
+
+from fastmel.corpus.compute import Features
+
+__all__ = ["FEATURES_DIR", "SHARDS_DIR", "NpySink", "ParquetSink", "sink"]
+
+FEATURES_DIR = "features"
+SHARDS_DIR = "shards"
+
+
+def _row(f: Features) -> dict[str, Any]:
+    item = f.item
+    return {
+        "key": item.key,
+        "path": item.path,
+        "offset": item.offset,
+        "duration": item.duration,
+        "status": "ok",
+        "sr": f.sr,
+        "seconds": f.seconds,
+        "rows": int(f.data.shape[0]),
+        "frames": int(f.data.shape[1]),
+    }
+
+
+class NpySink:
+    """``directory/features/<key>.npy``, each ``(rows, frames)`` as the module returns it."""
+
+    def __init__(self, directory: str) -> None:
+        self.root = os.path.join(directory, FEATURES_DIR)
+
+    def write(self, f: Features) -> list[dict[str, Any]]:
+        """Store ``f``; returns its journal row (stored as soon as this returns)."""
+        rel = f"{f.item.key}.npy"
+        path = os.path.join(self.root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = os.path.join(os.path.dirname(path), f".fastmel-{secrets.token_hex(6)}.npy")
+        try:
+            with open(tmp, "wb") as out:
+                np.save(out, f.data)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return [{**_row(f), "file": f"{FEATURES_DIR}/{rel}"}]
+
+    def flush(self) -> list[dict[str, Any]]:
+        return []
+
+    def clean(self, journaled: dict[str, dict[str, Any]]) -> None:
+        """Remove temporary files a killed run left."""
+        for dirpath, _, names in os.walk(self.root):
+            for name in names:
+                if name.startswith(".fastmel-"):
+                    os.unlink(os.path.join(dirpath, name))
+
+
+class ParquetSink:
+    """``directory/shards/part-NNNNN.parquet``: one row per item (key, path, offset,
+    duration, sr, seconds, rows, frames and ``features``, a list of frames, each a list of
+    ``rows`` values: frames-major, as a trainer reads a sequence), up to about
+    ``shard_bytes`` of features per shard. Readable by pyarrow, pandas, Ray and
+    ``datasets.load_dataset("parquet", ...)`` without fastmel."""
+
+    def __init__(self, directory: str, shard_bytes: int = 256 << 20) -> None:
+        self.root = os.path.join(directory, SHARDS_DIR)
+        self.shard_bytes = shard_bytes
+        self._pending: list[Features] = []
+        self._bytes = 0
+
+    def write(self, f: Features) -> list[dict[str, Any]]:
+        """Buffer ``f``; returns the journal rows of a shard once one is written."""
+        self._pending.append(f)
+        self._bytes += f.data.nbytes
+        return self.flush() if self._bytes >= self.shard_bytes else []
+
+    def _next_name(self) -> str:
+        os.makedirs(self.root, exist_ok=True)
+        numbers = [int(m.group(1)) for n in os.listdir(self.root) if (m := _SHARD.match(n))]
+        return f"part-{max(numbers, default=-1) + 1:05d}.parquet"
+
+    def flush(self) -> list[dict[str, Any]]:
+        """Write the buffered items as a shard; returns their journal rows."""
+        if not self._pending:
+            return []
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pending, self._pending, self._bytes = self._pending, [], 0
+        name = self._next_name()
+        rows = [_row(f) for f in pending]
+        columns: dict[str, Any] = {
+            k: [r[k] for r in rows]
+            for k in ("key", "path", "offset", "duration", "sr", "seconds", "rows", "frames")
+        }
+        # features: one list of frames per item, each frame a list of its `rows` values,
+        # built from the arrays' memory without Python lists of numbers
+        values = np.concatenate([f.data.T.ravel() for f in pending])
+        width = np.repeat([f.data.shape[0] for f in pending], [f.data.shape[1] for f in pending])
+        inner = np.concatenate([[0], np.cumsum(width)]).astype(np.int32)
+        outer = np.concatenate([[0], np.cumsum([f.data.shape[1] for f in pending])])
+        frames = pa.ListArray.from_arrays(pa.array(inner), pa.array(values))
+        columns["features"] = pa.ListArray.from_arrays(pa.array(outer.astype(np.int32)), frames)
+        table = pa.table(columns)
+        path = os.path.join(self.root, name)
+        tmp = os.path.join(self.root, f".fastmel-{secrets.token_hex(6)}.parquet")
+        try:
+            pq.write_table(table, tmp)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return [{**r, "shard": f"{SHARDS_DIR}/{name}", "row": i} for i, r in enumerate(rows)]
+
+    def clean(self, journaled: dict[str, dict[str, Any]]) -> None:
+        """Remove temporary files and the shards no journal row points to (written by a run
+        killed before it journaled them: their items are computed again)."""
+        if not os.path.isdir(self.root):
+            return
+        kept = {r.get("shard") for r in journaled.values()}
+        for name in os.listdir(self.root):
+            if name.startswith(".fastmel-") or (
+                _SHARD.match(name) and f"{SHARDS_DIR}/{name}" not in kept
+            ):
+                os.unlink(os.path.join(self.root, name))
+
+
+_SHARD = re.compile(r"part-(\d+)\.parquet$")
+
+
+def sink(fmt: str, directory: str, **options: Any) -> NpySink | ParquetSink:
+    """The sink of the format ``fmt``."""
+    return NpySink(directory) if fmt == "npy" else ParquetSink(directory, **options)

@@ -1,0 +1,127 @@
+"""A long file's features in bounded memory, for the command line.
+
+The file is read in blocks (:class:`fastmel.io.AudioBlocks`, the samples ``load`` gives),
+pushed through a :class:`~fastmel.MelStream` (the frames the module gives, within the
+streaming tolerance), and written column block by column block to a Fortran-ordered .npy
+(:class:`fastmel.formats.ColumnWriter`). What needs the whole output, the decibels' floor
+below the peak and a plot's image averaged down to its width, is a second pass over the
+file. Memory is then bounded by the block size, whatever the file's length.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import torch
+
+from fastmel.core.scaling import power_to_db
+from fastmel.formats import ColumnWriter
+from fastmel.runtime.streaming import MelStream
+
+__all__ = ["STREAM_SAMPLES", "StreamedOutput", "stream_to_npy"]
+
+#: Inputs longer than this many samples go through the stream (shorter ones are computed
+#: whole, the module's own numbers bit for bit).
+STREAM_SAMPLES = 1 << 23
+#: Columns per block in the second pass.
+PASS_COLUMNS = 4096
+_AMIN, _TOP_DB = 1e-10, 80.0  # (power_to_db's defaults, which `fastmel mel --db` uses)
+
+
+@dataclasses.dataclass
+class StreamedOutput:
+    """What :func:`stream_to_npy` wrote: the array's shape and, for a plot, its image
+    averaged over groups of columns and the groups' edges (in columns)."""
+
+    shape: tuple[int, int]
+    image: np.ndarray | None = None
+    edges: np.ndarray | None = None
+
+
+def _db(block: np.ndarray, power: float) -> np.ndarray:
+    """Decibels of a block of a power-``power`` spectrogram, before the floor."""
+    return power_to_db(block if power == 2.0 else block ** (2.0 / power), top_db=None)
+
+
+def stream_to_npy(
+    blocks: Iterable[np.ndarray],
+    module: Any,
+    file: Any,
+    *,
+    power: float,
+    db: bool,
+    features: bool,
+    width: int | None = None,
+    check: Callable[[np.ndarray], None] | None = None,
+) -> StreamedOutput:
+    """Push ``blocks`` through ``MelStream(module)`` and write the frames to ``file``.
+
+    Parameters
+    ----------
+    blocks : iterable of np.ndarray [shape=(n,)]
+        The audio, block after block.
+    module : MelSpectrogram or causal FrontEnd
+        What computes the frames.
+    file : binary file object
+        Opened for reading and writing, empty.
+    power : float
+        The spectrogram's power (for decibels).
+    db : bool
+        Write ``power_to_db`` of the output (floored 80 dB below its peak), as
+        ``fastmel mel --db`` does.
+    features : bool
+        The output is a preset's features: plotted as they are, not in dB.
+    width : int, optional
+        Also return the image of a plot at most this many columns wide (the output in dB,
+        floored below the peak, or a preset's features), averaged over groups of
+        consecutive columns.
+    check : callable, optional
+        Called on each block before it is pushed (raise to stop).
+
+    Returns
+    -------
+    StreamedOutput
+    """
+    stream = MelStream(module)
+    writer = ColumnWriter(file, np.float32)
+    wants_peak = db or (width is not None and not features)
+    peak = -np.inf  # (the largest dB value, for the floor)
+
+    def write(out: np.ndarray) -> None:
+        nonlocal peak
+        if db:
+            out = _db(out, power)
+        if not out.shape[-1]:
+            return
+        if wants_peak:
+            peak = max(peak, float((out if db else _db(out, power)).max()))
+        writer.append(out)
+
+    with torch.inference_mode():
+        for block in blocks:
+            if check is not None:
+                check(block)
+            write(stream.push(block))
+        write(stream.flush())
+    shape = writer.finish()
+    floor = peak - _TOP_DB
+    if db:
+        writer.map_columns(lambda start, b: np.maximum(b, floor), PASS_COLUMNS)
+    if width is None or not shape[1]:
+        return StreamedOutput(shape)
+    size = max(1, -(-shape[1] // width))  # columns per group; blocks hold whole groups
+    sums = np.zeros((shape[0], -(-shape[1] // size)))
+
+    def pool(start: int, block: np.ndarray) -> np.ndarray:
+        image = block if db or features else np.maximum(_db(block, power), floor)
+        first = start // size
+        reduced = np.add.reduceat(image, np.arange(0, block.shape[1], size), axis=1, dtype=float)
+        sums[:, first : first + reduced.shape[1]] = reduced
+        return block
+
+    writer.map_columns(pool, size * max(1, PASS_COLUMNS // size), write=False)
+    edges = np.append(np.arange(0, shape[1], size), shape[1])
+    return StreamedOutput(shape, (sums / np.diff(edges)).astype(np.float32), edges)

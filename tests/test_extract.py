@@ -1,0 +1,279 @@
+"""Corpus extraction: every input is read (files, directories, globs, manifests), every good
+file's features equal ``load`` + the module's bit for bit, every bad one gets its row and
+stops nothing, reruns resume, and kills lose nothing and duplicate nothing."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+import fastmel
+from fastmel import ParameterError
+from fastmel.cli import main
+from fastmel.corpus import collect, extract, iter_features
+from tests.signals import make_signal
+
+GOOD = {  # key: (signal, rate, seconds, format)
+    "speech": ("speech", 16000, 1.3, "wav"),
+    "sub/chirp": ("chirp", 22050, 0.9, "flac"),
+    "sub/deep/noise": ("noise", 8000, 0.7, "ogg"),
+    "voiced": ("voiced", 44100, 0.5, "wav"),
+}
+BAD = {  # key: (what the file holds, the reason's words)
+    "bad/text": ("this is not audio\n", "cannot read audio"),
+    "bad/empty": (None, "no audio"),
+    "bad/truncated": ("truncated", "truncated"),
+    "bad/nan": ("nan", "finite"),
+}
+
+
+def _write_corpus(root) -> None:
+    for key, (kind, sr, seconds, ext) in GOOD.items():
+        path = root / f"{key}.{ext}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(path, 0.5 * make_signal(kind, sr, seconds), sr)
+    (root / "bad").mkdir()
+    (root / "bad/text.wav").write_text(BAD["bad/text"][0])
+    sf.write(root / "bad/empty.wav", np.zeros(0), 16000)
+    data = (root / "speech.wav").read_bytes()
+    (root / "bad/truncated.wav").write_bytes(data[: len(data) // 2])
+    y = make_signal("speech", 16000, 0.5)
+    y[100] = np.nan
+    sf.write(root / "bad/nan.wav", y, 16000, subtype="FLOAT")
+    (root / "notes.md").write_text("not an audio extension: not an input")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("corpus")
+    _write_corpus(root)
+    return root
+
+
+def _manifest(out) -> dict[str, dict]:
+    rows = [json.loads(line) for line in open(out / "manifest.jsonl")]
+    keys = [r["key"] for r in rows]
+    assert len(keys) == len(set(keys)), "a key twice in the manifest"
+    return {r["key"]: r for r in rows}
+
+
+def _expected(corpus, key: str, **config) -> np.ndarray:
+    kind, sr, seconds, ext = GOOD[key]
+    preset = config.get("preset")
+    rate = fastmel.presets.PRESET_SPECS[preset].audio_rate if preset else config.get("sr")
+    y, sr = fastmel.load(corpus / f"{key}.{ext}", sr=rate)
+    module = fastmel.preset(preset) if preset else fastmel.MelSpectrogram(sr=sr, n_mels=40)
+    return module(torch.from_numpy(y)).numpy()
+
+
+def test_inputs_from_directories_globs_and_manifests(corpus, tmp_path):
+    keys = [i.key for i in collect([corpus])]
+    assert keys == [i.key for i in collect([corpus])] and set(GOOD) | set(BAD) == set(keys)
+    assert [i.key for i in collect([str(corpus / "sub" / "**" / "*.flac")])] == ["chirp"]
+    (tmp_path / "list.txt").write_text(f"{corpus}/speech.wav\n\n{corpus}/voiced.wav\n")
+    assert [i.path for i in collect([tmp_path / "list.txt"])][1] == f"{corpus}/voiced.wav"
+    (tmp_path / "m.csv").write_text(f"key,path,offset,duration\na,{corpus}/speech.wav,0.25,0.5\n")
+    (tmp_path / "m.jsonl").write_text(json.dumps({"path": f"{corpus}/voiced.wav", "key": "b"}))
+    items = list(collect([tmp_path / "m.csv", tmp_path / "m.jsonl"]))
+    assert [(i.key, i.offset, i.duration) for i in items] == [("a", 0.25, 0.5), ("b", 0.0, None)]
+    kaldi = tmp_path / "kaldi"
+    kaldi.mkdir()
+    (kaldi / "wav.scp").write_text(f"rec1 {corpus}/speech.wav\n")
+    (kaldi / "segments").write_text("utt1 rec1 0.0 0.5\nutt2 rec1 0.5 1.2\n")
+    items = list(collect([kaldi / "wav.scp"]))
+    assert [(i.key, i.offset, round(i.duration, 6)) for i in items] == [
+        ("utt1", 0.0, 0.5),
+        ("utt2", 0.5, 0.7),
+    ]
+    with pytest.raises(ParameterError, match="'a' is given twice"):
+        list(collect([tmp_path / "m.csv", tmp_path / "m.csv"]))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_good_files_equal_load_and_the_module_and_bad_ones_get_their_row(corpus, tmp_path, jobs):
+    out = tmp_path / "out"
+    summary = extract(corpus, out, jobs=jobs, n_mels=40)
+    assert (summary.done, summary.failed, summary.skipped) == (len(GOOD), len(BAD), 0)
+    rows = _manifest(out)
+    assert set(rows) == set(GOOD) | set(BAD)
+    for key in GOOD:
+        assert rows[key]["status"] == "ok" and rows[key]["file"] == f"features/{key}.npy"
+        got = np.load(out / rows[key]["file"])
+        np.testing.assert_array_equal(got, _expected(corpus, key))  # (bit for bit)
+        assert rows[key]["frames"] == got.shape[1] and rows[key]["rows"] == 40
+    for key, (_, words) in BAD.items():
+        assert rows[key]["status"] == "error" and words in rows[key]["reason"], rows[key]
+        assert not (out / "features" / f"{key}.npy").exists()
+    leftovers = [p for p in out.rglob("*") if p.name.startswith(".fastmel-")]
+    assert leftovers == []
+    config = json.loads((out / "config.json").read_text())
+    assert config["options"] == {"n_mels": 40} and set(config["versions"]) == {
+        "fastmel",
+        "torch",
+        "libsndfile",
+        "soxr",
+    }
+
+
+def test_outputs_are_the_same_with_one_or_two_workers(corpus, tmp_path):
+    for fmt in ("npy", "parquet"):
+        for jobs in (1, 2):
+            extract(corpus, tmp_path / f"{fmt}{jobs}", jobs=jobs, format=fmt, preset="wav2lip")
+        one, two = tmp_path / f"{fmt}1", tmp_path / f"{fmt}2"
+        files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+        assert files == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
+        for rel in files:
+            if rel.name != "journal.jsonl":  # (its rows are in the order items finished)
+                assert (one / rel).read_bytes() == (two / rel).read_bytes(), rel
+
+
+def test_parquet_is_read_without_fastmel(corpus, tmp_path):
+    import datasets
+    import pandas as pd
+
+    out = tmp_path / "out"
+    extract(corpus, out, format="parquet", preset="whisper", shard_bytes=40_000, jobs=1)
+    rows = _manifest(out)
+    shards = sorted((out / "shards").glob("*.parquet"))
+    assert len(shards) >= 2  # (bounded shards)
+    frame = pd.concat([pd.read_parquet(s) for s in shards])
+    assert sorted(frame["key"]) == sorted(GOOD)
+    for key in GOOD:
+        row = frame[frame["key"] == key].iloc[0]
+        features = np.stack(row["features"]).T  # (frames-major in the file)
+        np.testing.assert_array_equal(features, _expected(corpus, key, preset="whisper"))
+        assert rows[key]["shard"].startswith("shards/part-") and row["frames"] == features.shape[1]
+    dataset = datasets.load_dataset("parquet", data_files=[str(s) for s in shards], split="train")
+    assert dataset.num_rows == len(GOOD) and len(dataset[0]["features"][0]) == 80
+
+
+def test_reruns_resume_retry_and_refuse_another_configuration(corpus, tmp_path):
+    out = tmp_path / "out"
+    extract(corpus, out, jobs=1, n_mels=40)
+    stamp = {p: p.stat().st_mtime_ns for p in (out / "features").rglob("*.npy")}
+    again = extract(corpus, out, jobs=1, n_mels=40)
+    assert (again.done, again.skipped, again.failed) == (0, len(GOOD), len(BAD))
+    assert stamp == {p: p.stat().st_mtime_ns for p in (out / "features").rglob("*.npy")}
+    retried = extract(corpus, out, jobs=1, n_mels=40, retry_failed=True)
+    assert (retried.done, retried.skipped, retried.failed) == (0, len(GOOD), len(BAD))
+    with pytest.raises(ParameterError, match="another configuration .*options"):
+        extract(corpus, out, jobs=1, n_mels=80)
+    fresh = extract(corpus, out, jobs=1, n_mels=80, overwrite=True)
+    assert fresh.done == len(GOOD) and len(_manifest(out)) == len(GOOD) + len(BAD)
+
+
+def test_the_command_line_reports_failures_and_its_exit_status(corpus, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["extract", str(corpus), "-o", str(out), "--n-mels", "40", "--jobs", "1"]) == 1
+    captured = capsys.readouterr()
+    assert f"{len(GOOD)} done" in captured.out and f"{len(BAD)} failed" in captured.out
+    assert "failed: bad/text: cannot read audio" in captured.err
+    allowed = ["--max-failed", "0.5", "--n-mels", "40", "--jobs", "1"]
+    assert main(["extract", str(corpus), "-o", str(out), *allowed]) == 0
+    strict = tmp_path / "strict"
+    assert main(["extract", str(corpus), "-o", str(strict), "--strict", "--jobs", "1"]) == 1
+    assert sum(r["status"] == "error" for r in _manifest(strict).values()) == 1
+    assert main(["extract", str(corpus), "-o", str(out), "--preset", "kaldi", "--htk"]) == 1
+    assert "does not take --htk" in capsys.readouterr().err
+
+
+def test_iter_features_for_pipelines_of_your_own(corpus):
+    got = {key: (features, meta) for key, features, meta in iter_features(corpus, n_mels=40)}
+    np.testing.assert_array_equal(got["speech"][0], _expected(corpus, "speech"))
+    assert got["bad/empty"][0] is None and "no audio" in got["bad/empty"][1]["reason"]
+
+
+KILLS = 20
+
+
+def _run(corpus, out, fmt):
+    args = [
+        "extract",
+        str(corpus),
+        "-o",
+        str(out),
+        "--jobs",
+        "1",
+        "--format",
+        fmt,
+        "--preset",
+        "wav2lip",
+        "--shard-mb",
+        "0.05",
+        "--max-failed",
+        "1",
+    ]
+    return subprocess.Popen(
+        [sys.executable, "-m", "fastmel", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def test_kill_9_at_any_moment_then_a_rerun_equals_an_uninterrupted_run(tmp_path):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for i in range(24):  # (enough files for kills to land between them)
+        sf.write(root / f"f{i:02d}.wav", 0.3 * make_signal("speech", 16000, 1.0, seed=i), 16000)
+    (root / "broken.wav").write_text("not audio")
+    rng = random.Random(0)
+    for fmt in ("npy", "parquet"):
+        reference, killed = tmp_path / f"ref-{fmt}", tmp_path / f"killed-{fmt}"
+        assert _run(root, reference, fmt).wait() == 0
+        for _ in range(KILLS // 2):
+            process = _run(root, killed, fmt)
+            time.sleep(rng.uniform(1.0, 3.5))  # (the interpreter's start, then some files)
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        assert _run(root, killed, fmt).wait() == 0
+        assert _manifest(killed).keys() == _manifest(reference).keys()
+        if fmt == "npy":
+            for path in (reference / "features").rglob("*.npy"):
+                rel = path.relative_to(reference)
+                assert (killed / rel).read_bytes() == path.read_bytes(), rel
+        else:
+            import pyarrow.parquet as pq
+
+            def table(d):
+                t = pq.read_table(sorted((d / "shards").glob("*.parquet"))).to_pydict()
+                return dict(zip(t["key"], t["features"], strict=True))
+
+            a, b = table(reference), table(killed)
+            assert sorted(a) == sorted(b)  # (no duplicate key: dict sizes equal row counts)
+            assert sum(
+                1 for _ in pq.read_table(list((killed / "shards").glob("*.parquet"))).column(0)
+            ) == len(b)
+            assert all(a[k] == b[k] for k in a)
+        leftovers = [p for p in killed.rglob("*") if p.name.startswith(".fastmel-")]
+        assert leftovers == []
+
+
+def test_the_ray_engine_writes_what_the_local_engine_writes(corpus, tmp_path):
+    pytest.importorskip("ray.data", reason="the test extra installs Ray Data")
+    import ray
+
+    for fmt in ("npy", "parquet"):
+        local, distributed = tmp_path / f"local-{fmt}", tmp_path / f"ray-{fmt}"
+        extract(corpus, local, format=fmt, preset="wav2lip", jobs=1)
+        try:
+            summary = extract(
+                corpus, distributed, format=fmt, preset="wav2lip", engine="ray", jobs=1
+            )
+        finally:
+            if fmt == "parquet":
+                ray.shutdown()
+        assert (summary.done, summary.failed) == (len(GOOD), len(BAD))
+        assert _manifest(local) == _manifest(distributed)
+        for path in local.rglob("*"):
+            rel = path.relative_to(local)
+            if path.is_file() and rel.name not in ("journal.jsonl", "config.json"):
+                assert (distributed / rel).read_bytes() == path.read_bytes(), rel

@@ -1,0 +1,144 @@
+"""The probes of bad inputs and long inputs that once lost data or memory: each is refused
+in one clear error, or computed in bounded memory with the same numbers. Output-path cases
+run in a temporary directory (FIFOs made there, never real device nodes)."""
+
+from __future__ import annotations
+
+import os
+
+import librosa
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+import fastmel
+from fastmel import ParameterError, streamfile
+from fastmel.cli import main
+from fastmel.core import memory
+from tests.conftest import assert_parity
+from tests.signals import make_signal
+
+
+@pytest.fixture
+def audio(tmp_path):
+    path = tmp_path / "s.wav"
+    sf.write(path, make_signal("speech", 16000, 3.0), 16000, subtype="FLOAT")
+    return path
+
+
+def _error(capsys, *words):
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("fastmel: error: "), err
+    for word in words:
+        assert word in err, err
+
+
+def test_an_output_with_other_hard_links_is_refused(audio, tmp_path, capsys):
+    out, other = tmp_path / "m.npy", tmp_path / "other.npy"
+    out.write_bytes(b"kept")
+    os.link(out, other)
+    assert main(["mel", str(audio), "-o", str(out)]) == 1
+    _error(capsys, str(out), "2 hard links")
+    assert out.read_bytes() == other.read_bytes() == b"kept"
+
+
+def test_a_cmvn_path_that_is_no_small_regular_file_is_refused(tmp_path):
+    fifo = tmp_path / "am.mvn"
+    os.mkfifo(fifo)  # (opening it would block: it must never be opened)
+    with pytest.raises(ParameterError, match="not a regular file"):
+        fastmel.preset("funasr", cmvn=fifo)
+    huge = tmp_path / "huge.mvn"
+    with open(huge, "wb") as f:
+        f.truncate((1 << 24) + 1)  # (sparse: no disk used)
+    with pytest.raises(ParameterError, match="too large for an am.mvn"):
+        fastmel.preset("funasr", cmvn=huge)
+
+
+def test_meta_tensors_are_refused_by_name():
+    meta = torch.empty(16000, device="meta")
+    with pytest.raises(ParameterError, match="y is a meta tensor"):
+        fastmel.MelSpectrogram(sr=16000)(meta)
+    with pytest.raises(ParameterError, match="y is a meta tensor"):
+        fastmel.preset("whisper")(meta)
+    with pytest.raises(ParameterError, match="chunk is a meta tensor"):
+        fastmel.MelStream(sr=16000).push(meta)
+
+
+def test_an_output_that_cannot_fit_is_refused_with_its_size(monkeypatch):
+    mel = fastmel.MelSpectrogram(sr=16000, n_fft=400, hop_length=160, n_mels=80)
+    monkeypatch.setattr(memory, "CHECK_FROM", 0)
+    monkeypatch.setattr(memory, "available_memory", lambda: 1 << 20)
+    y = torch.zeros(8, 160000)
+    with pytest.raises(ParameterError, match=r"shape \(8, 80, 1001\) needs .* GiB, more than"):
+        mel(y)
+    monkeypatch.setattr(memory, "available_memory", lambda: 1 << 40)
+    assert mel(y).shape == (8, 80, 1001)
+
+
+def test_a_long_push_goes_through_the_blocked_path(monkeypatch):
+    mel = fastmel.MelSpectrogram(sr=16000, n_fft=800, hop_length=200, n_mels=80)
+    y = torch.from_numpy(make_signal("speech", 16000, 60.0))
+    calls = []
+    spectrum = type(mel)._spectrum
+    monkeypatch.setattr(
+        type(mel),
+        "_spectrum",
+        lambda self, f, *a: calls.append(f.shape[-2]) or spectrum(self, f, *a),
+    )
+    stream = fastmel.MelStream(mel)
+    out = torch.cat([stream.push(y), stream.flush()], -1)
+    assert len(calls) > 10 and max(calls) <= 2 * 204_800 // 800  # (blocks of the forward's size)
+    assert_parity(out, mel(y), np.float32)
+
+
+LONG = [[], ["--db"], ["--power", "1", "--db"], ["--preset", "wav2lip"], ["--preset", "kaldi"]]
+
+
+@pytest.mark.parametrize("args", LONG, ids=" ".join)
+def test_long_inputs_stream_to_the_same_numbers(audio, tmp_path, monkeypatch, args):
+    whole, streamed = tmp_path / "whole.npy", tmp_path / "streamed.npy"
+    plot = ["--plot", str(tmp_path / "p.png")] if "kaldi" not in args else []
+    assert main(["mel", str(audio), "-o", str(whole), *args, *plot]) == 0
+    monkeypatch.setattr(streamfile, "STREAM_SAMPLES", 1000)  # (3 s of audio is "long" now)
+    monkeypatch.setattr(fastmel.io, "BLOCK_SIZE", 4096)
+    assert main(["mel", str(audio), "-o", str(streamed), *args, *plot]) == 0
+    a, b = np.load(whole), np.load(streamed)
+    assert b.flags.f_contiguous and a.shape == b.shape and b.dtype == np.float32
+    if "--db" in args:
+        np.testing.assert_allclose(b, a, rtol=0, atol=1e-3)  # (dB: within the parity tolerance)
+    elif "--preset" in args:
+        np.testing.assert_allclose(b, a, rtol=0, atol=1e-4)
+    else:
+        assert_parity(b, a, np.float32)
+    y, sr = librosa.load(audio, sr=None)
+    if not args:
+        assert_parity(b, librosa.feature.melspectrogram(y=y, sr=sr), np.float32)
+
+
+def test_a_long_input_that_fails_part_way_leaves_no_output(tmp_path, monkeypatch, capsys):
+    y = make_signal("speech", 16000, 3.0)
+    y[30000] = np.nan
+    src, out, png = tmp_path / "bad.wav", tmp_path / "m.npy", tmp_path / "m.png"
+    sf.write(src, y, 16000, subtype="FLOAT")
+    monkeypatch.setattr(streamfile, "STREAM_SAMPLES", 1000)
+    monkeypatch.setattr(fastmel.io, "BLOCK_SIZE", 4096)
+    assert main(["mel", str(src), "-o", str(out), "--plot", str(png)]) == 1
+    _error(capsys, str(src), "finite")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.wav"]
+
+
+def test_the_streamed_plot_is_the_pooled_image(audio, tmp_path, monkeypatch):
+    from fastmel.plot import pool_frames
+
+    monkeypatch.setattr(streamfile, "STREAM_SAMPLES", 1000)
+    mel = fastmel.MelSpectrogram(sr=16000)
+    blocks = fastmel.io.AudioBlocks(audio, sr=None, block_size=4096)
+    with open(tmp_path / "m.npy", "w+b") as f:
+        result = streamfile.stream_to_npy(
+            blocks, mel, f, power=2.0, db=False, features=False, width=7
+        )
+    M = np.load(tmp_path / "m.npy")
+    expected, edges = pool_frames(fastmel.power_to_db(M), 7)
+    np.testing.assert_array_equal(result.edges, edges)
+    np.testing.assert_allclose(result.image, expected, rtol=1e-5, atol=1e-4)
