@@ -1,4 +1,4 @@
-"""``python -m bench run|report|parity|presets|soak``."""
+"""``python -m bench run|report|parity|presets|soak|corpus``."""
 
 from __future__ import annotations
 
@@ -30,7 +30,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--minutes", type=float, default=60.0, help="audio minutes (default: 60)")
     p.add_argument("--chunk-ms", type=float, default=40.0, help="chunk length (default: 40)")
     p.add_argument("--preset", default="wav2lip", help="the stream's preset (default: wav2lip)")
+    p = sub.add_parser("corpus", help="fastmel extract against other corpus pipelines")
+    p.add_argument("--files", type=int, default=200, help="files in the corpus (default: 200)")
+    p.add_argument("--jobs", type=int, help="workers (default: the CPU cores)")
+    p.add_argument(
+        "--out", type=Path, help="records (default: bench/results/corpus/<machine>.json)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "corpus":
+        from bench.corpus import report
+        from bench.corpus import run as run_corpus
+        from bench.report import RESULTS
+        from bench.run import machine_name
+
+        out = args.out or RESULTS / "corpus" / f"{machine_name('cpu')}.json"
+        print(report(run_corpus(args.files, args.jobs, out)))
+        print(f"wrote {out} (`python -m bench report` puts it in BENCHMARKS.md)")
+        return 0
     if args.command == "soak":
         from bench.soak import report, soak
 

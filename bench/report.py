@@ -329,6 +329,24 @@ def section(result: dict, json_path: Path) -> list[str]:
     return out
 
 
+def corpus_section(result: dict, json_path: Path) -> list[str]:
+    """A corpus extraction run (``python -m bench corpus``) as its section."""
+    from bench.corpus import report
+
+    machine = result["machine"]
+    versions = ", ".join(f"{k} {v}" for k, v in result["versions"].items())
+    return [
+        f"## Corpus extraction: {machine['cpu']}, {machine['cores']} cores",
+        "",
+        f"- Versions: {versions}",
+        f"- Run: `python -m bench corpus --files {result['files']}` on {result['date']}, "
+        f"commit {result['commit']}; raw data: `{json_path.relative_to(ROOT)}`",
+        "",
+        report(result),
+        "",
+    ]
+
+
 def write() -> Path:
     files = sorted(RESULTS.glob("*.json"))
     lines = [
@@ -348,6 +366,8 @@ def write() -> Path:
     ]
     for f in files:
         lines += section(json.loads(f.read_text()), f)
+    for f in sorted((RESULTS / "corpus").glob("*.json")):
+        lines += corpus_section(json.loads(f.read_text()), f)
     out = ROOT / "BENCHMARKS.md"
     out.write_text("\n".join(lines))
     return out

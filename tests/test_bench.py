@@ -184,3 +184,26 @@ def test_soak_reports_latency_memory_and_the_streams_error():
     assert [r["minute"] for r in result["rows"]] == [1]
     text = report(result)
     assert "| 1 |" in text and "memory growth" in text
+
+
+def test_corpus_bench_makes_its_corpus_and_reports_ratios(tmp_path):
+    import soundfile as sf
+
+    from bench.corpus import RATES, make_corpus, report
+
+    paths = make_corpus(tmp_path, n_files=6)
+    assert len(paths) == 6 and all(p.exists() for p in paths)
+    assert {sf.info(p).samplerate for p in paths} <= set(RATES)
+    assert {p.suffix for p in paths} <= {".wav", ".flac"}
+    records = [
+        {
+            "name": "fastmel extract (local)",
+            "audio_s_per_cpu_s": 300.0,
+            "audio_s_per_wall_s": 500.0,
+            "note": "",
+        },
+        {"name": "peer", "audio_s_per_cpu_s": 100.0, "audio_s_per_wall_s": 90.0, "note": "x"},
+        {"name": "absent", "skipped": "ImportError: no module"},
+    ]
+    text = report({"files": 6, "audio_s": 36.0, "jobs": 2, "records": records})
+    assert "| peer | 100 | 90 | 3.00x | x |" in text and "| absent | skipped |" in text

@@ -1,0 +1,255 @@
+"""``python -m bench corpus``: ``fastmel extract`` against the tools users extract corpora
+with, on one synthetic corpus made here (slices of the bundled speech sample and synthetic
+signals, resampled to mixed rates, re-encoded as wav and flac), in one run.
+
+Measured for each: audio seconds per CPU second (the process and its workers, user +
+system) and per wall second. Peers: the decode+resample floor (the same files decoded and
+resampled only, by as many worker processes), fastmel's local and Ray engines, a plain
+loop of librosa + ``np.save``, Hugging Face ``datasets.map`` with
+``WhisperFeatureExtractor`` (padded to 30 s, as Whisper fine-tuning does), and Lhotse's
+batched Whisper extraction; those not installed are skipped."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import multiprocessing
+import os
+import resource
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+
+RATES = (16000, 22050, 44100, 48000)
+
+
+def make_corpus(root: Path, n_files: int = 200, seed: int = 0) -> list[Path]:
+    """``n_files`` files of 1-12 s: the speech sample tiled and sliced, or a synthetic
+    signal, resampled to a random rate of RATES, written as wav (16-bit) or flac."""
+    import soxr
+
+    from fastmel import load
+    from tests.signals import make_signal
+
+    rng = np.random.default_rng(seed)
+    with tempfile.TemporaryDirectory():
+        from importlib import resources
+
+        with resources.as_file(resources.files("fastmel") / "data" / "speech.wav") as p:
+            speech, sr0 = load(p, sr=None)
+    paths = []
+    for i in range(n_files):
+        sr = int(rng.choice(RATES))
+        seconds = float(rng.uniform(1.0, 12.0))
+        if rng.random() < 0.7:
+            start = int(rng.integers(0, len(speech)))
+            y = np.resize(np.roll(speech, -start), int(seconds * sr0))
+            y = soxr.resample(y, sr0, sr)
+        else:
+            kind = str(rng.choice(["voiced", "chirp", "noise"]))
+            y = 0.3 * make_signal(kind, sr, seconds, seed=i)
+        ext = "flac" if rng.random() < 0.5 else "wav"
+        path = root / f"d{i % 10}" / f"utt{i:05d}.{ext}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(path, np.clip(y, -1, 1), sr, subtype="PCM_16")
+        paths.append(path)
+    return paths
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _measure(fn: Callable[[], Any]) -> tuple[float, float]:
+    cpu, wall = _cpu(), time.perf_counter()
+    fn()
+    return time.perf_counter() - wall, _cpu() - cpu
+
+
+def _decode(path: str) -> int:
+    from fastmel.io import AudioBlocks
+
+    return sum(len(b) for b in AudioBlocks(path, sr=16000))
+
+
+def _floor(paths: list[Path], jobs: int) -> None:
+    context = multiprocessing.get_context("spawn")
+    with cf.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        list(pool.map(_decode, map(str, paths), chunksize=4))
+
+
+def _librosa_loop(paths: list[Path], out: Path) -> None:
+    import librosa
+
+    for i, p in enumerate(paths):
+        y, sr = librosa.load(p, sr=16000)
+        np.save(
+            out / f"{i}.npy",
+            librosa.feature.melspectrogram(y=y, sr=sr, n_fft=400, hop_length=160, n_mels=80),
+        )
+
+
+def _datasets_map(paths: list[Path], out: Path, jobs: int) -> None:
+    import datasets
+    import librosa
+    from transformers import WhisperFeatureExtractor
+
+    extractor = WhisperFeatureExtractor()
+
+    def features(row: dict) -> dict:
+        y, _ = librosa.load(row["path"], sr=16000)
+        return {"input_features": extractor(y, sampling_rate=16000)["input_features"][0]}
+
+    ds = datasets.Dataset.from_dict({"path": list(map(str, paths))})
+    ds.map(features, num_proc=jobs, cache_file_name=str(out / "cache.arrow"))
+
+
+def _lhotse(paths: list[Path], out: Path, jobs: int) -> None:
+    from lhotse import CutSet, Recording, RecordingSet, WhisperFbank, WhisperFbankConfig
+
+    recordings = RecordingSet.from_recordings(Recording.from_file(p) for p in paths)
+    cuts = CutSet.from_manifests(recordings=recordings).resample(16000)
+    cuts.compute_and_store_features_batch(
+        extractor=WhisperFbank(WhisperFbankConfig(num_filters=80)),
+        storage_path=str(out),
+        num_workers=jobs,
+        batch_duration=300,
+    )
+
+
+def run(n_files: int = 200, jobs: int | None = None, out: Path | None = None) -> dict:
+    """Run every peer on one corpus; returns the records (and writes them as JSON)."""
+    import fastmel
+
+    jobs = jobs or os.cpu_count() or 1
+    work = Path(tempfile.mkdtemp(prefix="fastmel-corpus-"))
+    records: list[dict[str, Any]] = []
+    try:
+        paths = make_corpus(work / "corpus", n_files)
+        audio = sum(sf.info(p).duration for p in paths)
+
+        def record(name: str, fn: Callable[[], Any], note: str = "") -> None:
+            try:
+                wall, cpu = _measure(fn)
+            except Exception as e:  # (a peer that is not installed or fails: said, skipped)
+                records.append({"name": name, "skipped": f"{type(e).__name__}: {e}"[:200]})
+                return
+            records.append(
+                {
+                    "name": name,
+                    "wall_s": wall,
+                    "cpu_s": cpu,
+                    "audio_s_per_cpu_s": audio / cpu,
+                    "audio_s_per_wall_s": audio / wall,
+                    "note": note,
+                }
+            )
+
+        def fresh(name: str) -> Path:
+            path = work / name
+            shutil.rmtree(path, ignore_errors=True)
+            path.mkdir()
+            return path
+
+        record("decode+resample floor", lambda: _floor(paths, jobs), f"{jobs} processes")
+        record(
+            "fastmel extract (local)",
+            lambda: fastmel.extract(
+                work / "corpus", fresh("npy"), preset="whisper", jobs=jobs, progress=False
+            ),
+            f"--jobs {jobs}, npy",
+        )
+        record(
+            "fastmel extract (local, parquet)",
+            lambda: fastmel.extract(
+                work / "corpus",
+                fresh("parquet"),
+                preset="whisper",
+                jobs=jobs,
+                format="parquet",
+                progress=False,
+            ),
+            f"--jobs {jobs}",
+        )
+        record(
+            "fastmel extract (ray)",
+            lambda: fastmel.extract(
+                work / "corpus",
+                fresh("ray"),
+                preset="whisper",
+                jobs=jobs,
+                engine="ray",
+                progress=False,
+            ),
+            "local Ray; CPU of Ray's own processes not counted",
+        )
+        record(
+            "librosa loop + np.save", lambda: _librosa_loop(paths, fresh("librosa")), "one process"
+        )
+        record(
+            "datasets.map + WhisperFeatureExtractor",
+            lambda: _datasets_map(paths, fresh("datasets"), jobs),
+            f"num_proc={jobs}, padded to 30 s",
+        )
+        record(
+            "lhotse batched WhisperFbank",
+            lambda: _lhotse(paths, fresh("lhotse"), jobs),
+            f"num_workers={jobs}",
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    from bench.run import cpu_model, git_commit, versions
+
+    versions_ = versions()
+    for mod in ("datasets", "lhotse", "ray", "pyarrow"):
+        try:
+            versions_[mod] = __import__(mod).__version__
+        except Exception:  # (not installed: its peer was skipped)
+            pass
+    result = {
+        "files": n_files,
+        "audio_s": audio,
+        "jobs": jobs,
+        "records": records,
+        "machine": {"cpu": cpu_model(), "cores": os.cpu_count()},
+        "versions": versions_,
+        "commit": git_commit(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2))
+    return result
+
+
+def report(result: dict) -> str:
+    """The records as a Markdown table, with fastmel's ratios against each."""
+    by_name = {r["name"]: r for r in result["records"] if "skipped" not in r}
+    ours = by_name.get("fastmel extract (local)")
+    lines = [
+        f"{result['files']} files, {result['audio_s'] / 3600:.2f} h of audio, "
+        f"{result['jobs']} workers",
+        "",
+        "fastmel's speed-up: its audio seconds per CPU second over the pipeline's.",
+        "",
+        "| pipeline | audio s / CPU s | audio s / wall s | fastmel's speed-up | note |",
+        "|---|---|---|---|---|",
+    ]
+    for r in result["records"]:
+        if "skipped" in r:
+            lines.append(f"| {r['name']} | skipped | | | {r['skipped']} |")
+            continue
+        ratio = ours["audio_s_per_cpu_s"] / r["audio_s_per_cpu_s"] if ours else float("nan")
+        lines.append(
+            f"| {r['name']} | {r['audio_s_per_cpu_s']:.0f} | {r['audio_s_per_wall_s']:.0f} "
+            f"| {ratio:.2f}x | {r['note']} |"
+        )
+    return "\n".join(lines)
