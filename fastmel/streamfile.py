@@ -56,6 +56,7 @@ def stream_to_npy(
     features: bool,
     width: int | None = None,
     check: Callable[[np.ndarray], None] | None = None,
+    dtype: Any = np.float32,
 ) -> StreamedOutput:
     """Push ``blocks`` through ``MelStream(module)`` and write the frames to ``file``.
 
@@ -80,13 +81,15 @@ def stream_to_npy(
         consecutive columns.
     check : callable, optional
         Called on each block before it is pushed (raise to stop).
+    dtype : np.dtype
+        The dtype stored (float32, or float16: the values computed, rounded).
 
     Returns
     -------
     StreamedOutput
     """
     stream = MelStream(module)
-    writer = ColumnWriter(file, np.float32)
+    writer = ColumnWriter(file, dtype)
     wants_peak = db or (width is not None and not features)
     peak = -np.inf  # (the largest dB value, for the floor)
 

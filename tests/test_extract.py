@@ -277,3 +277,26 @@ def test_the_ray_engine_writes_what_the_local_engine_writes(corpus, tmp_path):
             rel = path.relative_to(local)
             if path.is_file() and rel.name not in ("journal.jsonl", "config.json"):
                 assert (distributed / rel).read_bytes() == path.read_bytes(), rel
+
+
+@pytest.mark.parametrize("float16", [False, True])
+def test_long_files_stream_to_their_npy_in_bounded_memory(corpus, tmp_path, monkeypatch, float16):
+    from fastmel import streamfile
+
+    whole, streamed = tmp_path / "whole", tmp_path / "streamed"
+    extract(corpus, whole, jobs=1, preset="wav2lip", float16=float16)
+    monkeypatch.setattr(streamfile, "STREAM_SAMPLES", 1000)  # (every file is "long" now)
+    monkeypatch.setattr(fastmel.io, "BLOCK_SIZE", 4096)
+    summary = extract(corpus, streamed, jobs=1, preset="wav2lip", float16=float16)
+    assert (summary.done, summary.failed) == (len(GOOD), len(BAD))
+    a, b = _manifest(whole), _manifest(streamed)
+    for key in GOOD:
+        assert {k: v for k, v in a[key].items()} == b[key]
+        x, y = np.load(whole / a[key]["file"]), np.load(streamed / b[key]["file"])
+        assert y.dtype == (np.float16 if float16 else np.float32) and y.flags.f_contiguous
+        np.testing.assert_allclose(
+            y.astype(np.float32), x.astype(np.float32), atol=2e-3 if float16 else 1e-4
+        )
+    for key, (_, words) in BAD.items():
+        assert b[key]["status"] == "error" and words in b[key]["reason"], b[key]
+    assert [p for p in streamed.rglob("*") if p.name.startswith(".fastmel-")] == []

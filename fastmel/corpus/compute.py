@@ -4,7 +4,11 @@ configuration's module on the CPU."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+import secrets
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -23,12 +27,19 @@ class ItemError(Exception):
 
 @dataclasses.dataclass
 class Features:
-    """An item's features and what the manifest records of them."""
+    """An item's features and what the manifest records of them: the array, or, for a long
+    file streamed to disk, the temporary .npy holding it (to be renamed into place)."""
 
     item: Item
-    data: np.ndarray  # (rows, frames), float32 (or float16 when stored so)
+    data: np.ndarray | None  # (rows, frames), float32 (or float16 when stored so)
     sr: float
     seconds: float
+    file: str | None = None
+    shape: tuple[int, int] = (0, 0)
+
+    def __post_init__(self) -> None:
+        if self.data is not None:
+            self.shape = (int(self.data.shape[0]), int(self.data.shape[1]))
 
 
 def _reason(e: BaseException) -> str:
@@ -39,8 +50,10 @@ def _reason(e: BaseException) -> str:
 class Computer:
     """Computes items' features with one module per sampling rate (built on first use)."""
 
-    def __init__(self, config: ExtractConfig) -> None:
+    def __init__(self, config: ExtractConfig, spool: str | None = None) -> None:
         self.config = config
+        #: where long files' features stream to (.npy outputs; None: computed whole)
+        self.spool = spool if config.format == "npy" else None
         self._modules: dict[float, Any] = {}
 
     def module(self, sr: float) -> Any:
@@ -49,38 +62,39 @@ class Computer:
             module = self._modules[sr] = self.config.module(sr)
         return module
 
-    def audio(self, item: Item) -> tuple[np.ndarray, float]:
-        """The item's samples and rate, as ``load`` gives them (ItemError if it cannot)."""
-        from fastmel.feature.spectrogram import _check_audio
+    def blocks(self, item: Item) -> Any:
+        """The item's audio in blocks (ItemError if it cannot be opened or is truncated)."""
         from fastmel.io import AudioBlocks
 
-        try:
+        with _reading():
             blocks = AudioBlocks(
                 item.path, sr=self.config.rate, offset=item.offset, duration=item.duration
             )
-            y = np.concatenate([np.zeros(0, np.float32), *blocks])
-        except FileNotFoundError:
-            raise ItemError("no such file") from None
-        except IsADirectoryError:
-            raise ItemError("is a directory") from None
-        except (OSError, RuntimeError, ValueError) as e:  # (soundfile's, ParameterError)
-            raise ItemError(f"cannot read audio ({_reason(e)})") from None
         if blocks.truncated:  # (libsndfile reads a truncated file quietly)
             raise ItemError("truncated: the file holds less data than its header declares")
-        if blocks.frames_read < blocks.frames:
-            raise ItemError(f"truncated: {blocks.frames_read} of {blocks.frames} frames")
+        return blocks
+
+    def audio(self, item: Item) -> tuple[np.ndarray, float]:
+        """The item's samples and rate, as ``load`` gives them (ItemError if it cannot)."""
+        blocks = self.blocks(item)
+        with _reading():
+            y = np.concatenate([np.zeros(0, np.float32), *blocks])
+        _check_read(blocks)
         if not y.size:
             raise ItemError("no audio (0 samples)")
-        try:
-            _check_audio(y)
-        except ParameterError as e:
-            raise ItemError(_reason(e)) from None
+        _finite(y)
         return y, blocks.sr
 
     def __call__(self, item: Item) -> Features:
         """The item's features (ItemError if they cannot be computed)."""
+        from fastmel import streamfile
         from fastmel.core.scaling import power_to_db
 
+        if self.spool is not None:
+            blocks = self.blocks(item)
+            module = self.module(blocks.sr)
+            if blocks.n_samples > streamfile.STREAM_SAMPLES and getattr(module, "causal", True):
+                return self._streamed(item, blocks, module)
         y, sr = self.audio(item)
         module = self.module(sr)
         try:
@@ -93,3 +107,67 @@ class Computer:
             M = power_to_db(M if power == 2.0 else M ** (2.0 / power))
         dtype = np.float16 if self.config.float16 else np.float32
         return Features(item, np.ascontiguousarray(M, dtype=dtype), sr, y.shape[0] / sr)
+
+    def _streamed(self, item: Item, blocks: Any, module: Any) -> Features:
+        """A long file's features streamed to a temporary .npy in the spool directory, in
+        memory bounded by the block size (within the streaming tolerance of the module's)."""
+        from fastmel import streamfile
+
+        assert self.spool is not None
+        os.makedirs(self.spool, exist_ok=True)
+        tmp = os.path.join(self.spool, f".fastmel-{secrets.token_hex(6)}.npy")
+        n = 0
+
+        def check(block: np.ndarray) -> None:
+            nonlocal n
+            n += block.shape[0]
+            _finite(block)
+
+        try:
+            with open(tmp, "w+b") as f, _reading():
+                out = streamfile.stream_to_npy(
+                    blocks,
+                    module,
+                    f,
+                    power=(module.mel if self.config.preset else module).config.power,
+                    db=self.config.db,
+                    features=self.config.preset is not None,
+                    check=check,
+                    dtype=np.float16 if self.config.float16 else np.float32,
+                )
+            _check_read(blocks)
+            if not out.shape[1]:
+                raise ItemError("no frame")
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        return Features(item, None, blocks.sr, n / blocks.sr, file=tmp, shape=out.shape)
+
+
+@contextlib.contextmanager
+def _reading() -> Iterator[None]:
+    """Failures to read the item's file as ItemErrors saying why."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise ItemError("no such file") from None
+    except IsADirectoryError:
+        raise ItemError("is a directory") from None
+    except (OSError, RuntimeError, ValueError) as e:  # (soundfile's, ParameterError)
+        if isinstance(e, ParameterError) and "finite" in str(e):
+            raise ItemError(_reason(e)) from None
+        raise ItemError(f"cannot read audio ({_reason(e)})") from None
+
+
+def _check_read(blocks: Any) -> None:
+    if blocks.frames_read < blocks.frames:
+        raise ItemError(f"truncated: {blocks.frames_read} of {blocks.frames} frames")
+
+
+def _finite(y: np.ndarray) -> None:
+    from fastmel.feature.spectrogram import _check_audio
+
+    try:
+        _check_audio(y)
+    except ParameterError as e:
+        raise ItemError(_reason(e)) from None

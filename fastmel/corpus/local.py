@@ -34,12 +34,12 @@ def error_row(item: Item, reason: str) -> dict[str, Any]:
     }
 
 
-def _start(config: ExtractConfig) -> None:
+def _start(config: ExtractConfig, spool: str | None) -> None:
     import torch
 
     global _computer
     torch.set_num_threads(1)  # (one thread per worker: no oversubscription)
-    _computer = Computer(config)
+    _computer = Computer(config, spool)
 
 
 def compute(computer: Computer, item: Item) -> Outcome:
@@ -60,14 +60,20 @@ def _task(item: Item) -> Outcome:
 
 
 def run_local(
-    items: Iterable[Item], config: ExtractConfig, *, jobs: int, stop: Callable[[], bool]
+    items: Iterable[Item],
+    config: ExtractConfig,
+    *,
+    jobs: int,
+    stop: Callable[[], bool],
+    spool: str | None = None,
 ) -> Iterator[Outcome]:
     """Each item's outcome, in the items' order (``jobs`` <= 1: computed in this process).
 
-    ``stop()`` is asked after each outcome: True stops submitting and ends the run.
+    ``stop()`` is asked after each outcome: True stops submitting and ends the run. Long
+    files' .npy features stream to ``spool`` (in the output's file system).
     """
     if jobs <= 1:
-        _start(config)
+        _start(config, spool)
         assert _computer is not None
         for item in items:
             yield compute(_computer, item)
@@ -76,7 +82,7 @@ def run_local(
         return
     context = multiprocessing.get_context("spawn")  # (no fork of a process with threads)
     with cf.ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_start, initargs=(config,)
+        jobs, mp_context=context, initializer=_start, initargs=(config, spool)
     ) as pool:
         # Outcomes in the inputs' order (so that shards are the same whatever the number of
         # workers), with at most a few items per worker in flight.

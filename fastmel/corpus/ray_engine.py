@@ -49,6 +49,7 @@ class FeatureBatch:
             item = Item(str(key), str(path), float(offset), None if duration == _NONE else duration)
             result = compute(self.computer, item)[1]
             if isinstance(result, Features):
+                assert result.data is not None  # (no spool here: computed whole)
                 buffer = io.BytesIO()
                 np.save(buffer, result.data)
                 values = ("ok", "", result.sr, result.seconds, buffer.getvalue())

@@ -193,7 +193,11 @@ def extract(
     try:
         if engine == "local":
             outcomes = run_local(
-                todo(), config, jobs=jobs, stop=lambda: strict and summary.failed > 0
+                todo(),
+                config,
+                jobs=jobs,
+                stop=lambda: strict and summary.failed > 0,
+                spool=os.path.join(directory, FEATURES_DIR),
             )
         else:
             from fastmel.corpus.ray_engine import run_ray

@@ -30,8 +30,8 @@ def _row(f: Features) -> dict[str, Any]:
         "status": "ok",
         "sr": f.sr,
         "seconds": f.seconds,
-        "rows": int(f.data.shape[0]),
-        "frames": int(f.data.shape[1]),
+        "rows": f.shape[0],
+        "frames": f.shape[1],
     }
 
 
@@ -46,11 +46,12 @@ class NpySink:
         rel = f"{f.item.key}.npy"
         path = os.path.join(self.root, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = os.path.join(os.path.dirname(path), f".fastmel-{secrets.token_hex(6)}.npy")
+        tmp = f.file or os.path.join(os.path.dirname(path), f".fastmel-{secrets.token_hex(6)}.npy")
         try:
-            with open(tmp, "wb") as out:
-                np.save(out, f.data)
-            os.replace(tmp, path)
+            if f.data is not None:
+                with open(tmp, "wb") as out:
+                    np.save(out, f.data)
+            os.replace(tmp, path)  # (a streamed file was spooled in the same file system)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -82,6 +83,7 @@ class ParquetSink:
 
     def write(self, f: Features) -> list[dict[str, Any]]:
         """Buffer ``f``; returns the journal rows of a shard once one is written."""
+        assert f.data is not None  # (Parquet rows are computed whole)
         self._pending.append(f)
         self._bytes += f.data.nbytes
         return self.flush() if self._bytes >= self.shard_bytes else []
@@ -107,10 +109,11 @@ class ParquetSink:
         }
         # features: one list of frames per item, each frame a list of its `rows` values,
         # built from the arrays' memory without Python lists of numbers
-        values = np.concatenate([f.data.T.ravel() for f in pending])
-        width = np.repeat([f.data.shape[0] for f in pending], [f.data.shape[1] for f in pending])
+        arrays = [f.data for f in pending if f.data is not None]
+        values = np.concatenate([a.T.ravel() for a in arrays])
+        width = np.repeat([a.shape[0] for a in arrays], [a.shape[1] for a in arrays])
         inner = np.concatenate([[0], np.cumsum(width)]).astype(np.int32)
-        outer = np.concatenate([[0], np.cumsum([f.data.shape[1] for f in pending])])
+        outer = np.concatenate([[0], np.cumsum([a.shape[1] for a in arrays])])
         frames = pa.ListArray.from_arrays(pa.array(inner), pa.array(values))
         columns["features"] = pa.ListArray.from_arrays(pa.array(outer.astype(np.int32)), frames)
         table = pa.table(columns)
