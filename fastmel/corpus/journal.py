@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,10 +14,12 @@ __all__ = ["JOURNAL_FILE", "MANIFEST_FILE", "Journal"]
 
 JOURNAL_FILE = "journal.jsonl"
 MANIFEST_FILE = "manifest.jsonl"
+#: The longest the journal's rows wait to be synced to disk.
+SYNC_SECONDS = 1.0
 
 
 class Journal:
-    """Rows appended to ``directory/journal.jsonl``, flushed to disk with each batch.
+    """Rows appended to ``directory/journal.jsonl`` as items finish.
 
     Each row has ``key``, ``path``, ``status`` ("ok" or "error"), and either ``reason`` or
     ``sr``, ``seconds``, ``frames`` and where the features are (``file``, or ``shard`` and
@@ -27,6 +30,7 @@ class Journal:
         self.path = os.path.join(directory, JOURNAL_FILE)
         self.manifest = os.path.join(directory, MANIFEST_FILE)
         self._file: Any = None
+        self._synced = time.monotonic()
 
     def rows(self) -> dict[str, dict[str, Any]]:
         """The last row of each key journaled so far (a line cut short by a kill is
@@ -45,7 +49,9 @@ class Journal:
         return out
 
     def append(self, rows: Iterable[dict[str, Any]]) -> None:
-        """Append ``rows`` and flush them to disk."""
+        """Append ``rows``: handed to the OS at once (a killed process loses none), synced
+        to disk at most every :data:`SYNC_SECONDS` and at the end (a power cut loses at most
+        that much, which a rerun computes again)."""
         if self._file is None:
             self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
             if self._file.tell():  # (a line cut short by a kill: end it)
@@ -56,10 +62,14 @@ class Journal:
         for row in rows:
             self._file.write(json.dumps(row, sort_keys=True) + "\n")
         self._file.flush()
-        os.fsync(self._file.fileno())
+        if time.monotonic() - self._synced > SYNC_SECONDS:
+            os.fsync(self._file.fileno())
+            self._synced = time.monotonic()
 
     def close(self) -> None:
         if self._file is not None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
             self._file.close()
             self._file = None
 

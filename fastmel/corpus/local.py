@@ -7,19 +7,25 @@ from __future__ import annotations
 import collections
 import concurrent.futures as cf
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from fastmel.corpus.compute import Computer, Features, ItemError
 from fastmel.corpus.config import ExtractConfig
 from fastmel.corpus.inputs import Item
+from fastmel.corpus.sinks import FEATURES_DIR, NpySink
 
-__all__ = ["Outcome", "error_row", "run_local"]
+__all__ = ["Computed", "Outcome", "compute", "error_row", "run_local"]
 
-#: What one item gives: its features, or its error row.
-Outcome = tuple[Item, "Features | dict[str, Any]"]
+#: What one item gives: its features, its error row, or the rows of its features once
+#: written (by a worker that writes .npy files itself).
+Outcome = tuple[Item, "Features | dict[str, Any] | list[dict[str, Any]]"]
+#: What computing one item gives: its features, or its error row.
+Computed = tuple[Item, "Features | dict[str, Any]"]
 
 _computer: Computer | None = None  # (each worker's, built once by _start)
+_sink: NpySink | None = None  # (and where it writes .npy files, if it does)
 
 
 def error_row(item: Item, reason: str) -> dict[str, Any]:
@@ -34,15 +40,19 @@ def error_row(item: Item, reason: str) -> dict[str, Any]:
     }
 
 
-def _start(config: ExtractConfig, spool: str | None) -> None:
+def _start(config: ExtractConfig, directory: str | None) -> None:
     import torch
 
-    global _computer
+    global _computer, _sink
     torch.set_num_threads(1)  # (one thread per worker: no oversubscription)
+    spool = None if directory is None else os.path.join(directory, FEATURES_DIR)
     _computer = Computer(config, spool)
+    # .npy outputs are written by the worker that computed them (no copy to the main
+    # process); Parquet rows go to the main process's shards
+    _sink = NpySink(directory) if directory is not None and config.format == "npy" else None
 
 
-def compute(computer: Computer, item: Item) -> Outcome:
+def compute(computer: Computer, item: Item) -> Computed:
     """``item``'s features, or its error row (never raises for the item's own faults)."""
     try:
         return item, computer(item)
@@ -56,7 +66,10 @@ def compute(computer: Computer, item: Item) -> Outcome:
 
 def _task(item: Item) -> Outcome:
     assert _computer is not None
-    return compute(_computer, item)
+    outcome = compute(_computer, item)
+    if _sink is not None and isinstance(outcome[1], Features):
+        return item, _sink.write(outcome[1])
+    return outcome
 
 
 def run_local(
@@ -65,24 +78,23 @@ def run_local(
     *,
     jobs: int,
     stop: Callable[[], bool],
-    spool: str | None = None,
+    directory: str | None = None,
 ) -> Iterator[Outcome]:
     """Each item's outcome, in the items' order (``jobs`` <= 1: computed in this process).
 
-    ``stop()`` is asked after each outcome: True stops submitting and ends the run. Long
-    files' .npy features stream to ``spool`` (in the output's file system).
+    ``stop()`` is asked after each outcome: True stops submitting and ends the run. With
+    ``directory``, .npy outputs are written there by the workers (long files streamed).
     """
     if jobs <= 1:
-        _start(config, spool)
-        assert _computer is not None
+        _start(config, directory)
         for item in items:
-            yield compute(_computer, item)
+            yield _task(item)
             if stop():
                 return
         return
     context = multiprocessing.get_context("spawn")  # (no fork of a process with threads)
     with cf.ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_start, initargs=(config, spool)
+        jobs, mp_context=context, initializer=_start, initargs=(config, directory)
     ) as pool:
         # Outcomes in the inputs' order (so that shards are the same whatever the number of
         # workers), with at most a few items per worker in flight.

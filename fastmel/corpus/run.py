@@ -16,7 +16,7 @@ from fastmel.corpus.compute import Computer, Features
 from fastmel.corpus.config import CONFIG_FILE, ExtractConfig
 from fastmel.corpus.inputs import Item, collect
 from fastmel.corpus.journal import JOURNAL_FILE, MANIFEST_FILE, Journal
-from fastmel.corpus.local import Outcome, compute, run_local
+from fastmel.corpus.local import Computed, compute, run_local
 from fastmel.corpus.sinks import FEATURES_DIR, SHARDS_DIR, sink
 
 __all__ = ["ENGINES", "Summary", "extract", "iter_features"]
@@ -197,17 +197,22 @@ def extract(
                 config,
                 jobs=jobs,
                 stop=lambda: strict and summary.failed > 0,
-                spool=os.path.join(directory, FEATURES_DIR),
+                directory=directory,
             )
         else:
             from fastmel.corpus.ray_engine import run_ray
 
             outcomes = run_ray(todo(), config, jobs=jobs)
         for item, result in outcomes:
-            if isinstance(result, Features):
-                journal.append(output.write(result))
+            if isinstance(result, (Features, list)):
+                rows = output.write(result) if isinstance(result, Features) else result
+                journal.append(rows)
                 summary.done += 1
-                summary.seconds += result.seconds
+                summary.seconds += (
+                    result.seconds
+                    if isinstance(result, Features)
+                    else sum(r["seconds"] for r in rows)
+                )
             else:
                 journal.append([result])
                 summary.failed += 1
@@ -244,7 +249,7 @@ def iter_features(
     computer = Computer(config)
     specs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
     for item in collect(specs):
-        got: Outcome = compute(computer, item)
+        got: Computed = compute(computer, item)
         result = got[1]
         if isinstance(result, Features):
             yield (
