@@ -160,35 +160,19 @@ def run(n_files: int = 200, jobs: int | None = None, out: Path | None = None) ->
             return path
 
         record("decode+resample floor", lambda: _floor(paths, jobs), f"{jobs} processes")
+
+        def ours(name: str, **kw: Any) -> Callable[[], Any]:
+            return lambda: fastmel.extract(
+                work / "corpus", fresh(name), preset="whisper", jobs=jobs, progress=False, **kw
+            )
+
+        record("fastmel extract (local)", ours("npy"), f"--jobs {jobs}, npy")
         record(
-            "fastmel extract (local)",
-            lambda: fastmel.extract(
-                work / "corpus", fresh("npy"), preset="whisper", jobs=jobs, progress=False
-            ),
-            f"--jobs {jobs}, npy",
-        )
-        record(
-            "fastmel extract (local, parquet)",
-            lambda: fastmel.extract(
-                work / "corpus",
-                fresh("parquet"),
-                preset="whisper",
-                jobs=jobs,
-                format="parquet",
-                progress=False,
-            ),
-            f"--jobs {jobs}",
+            "fastmel extract (local, parquet)", ours("parquet", format="parquet"), f"--jobs {jobs}"
         )
         record(
             "fastmel extract (ray)",
-            lambda: fastmel.extract(
-                work / "corpus",
-                fresh("ray"),
-                preset="whisper",
-                jobs=jobs,
-                engine="ray",
-                progress=False,
-            ),
+            ours("ray", engine="ray"),
             "local Ray; CPU of Ray's own processes not counted",
         )
         record(

@@ -309,8 +309,6 @@ def cmd_mel(args: argparse.Namespace) -> None:
                     width=WIDTH if args.plot else None,
                     check=_finite(args.input),
                 )
-            if not result.shape[1]:
-                module.mel.check_length(0) if args.preset else module.check_length(0)
             shape, dtype, image, edges = result.shape, "float32", result.image, result.edges
         else:
             y = _read(args.input, blocks)
