@@ -13,6 +13,7 @@ import contextlib
 import math
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
@@ -21,10 +22,11 @@ from typing import Any
 import numpy as np
 
 from fastmel.core.errors import ParameterError
+from fastmel.core.memory import check_fits
 from fastmel.core.padding import PAD_MODES
 from fastmel.core.windows import WINDOWS
-from fastmel.formats import ARRAY_FORMATS, array_format, save_array
-from fastmel.io import AudioBlocks
+from fastmel.formats import ARRAY_FORMATS, array_format, save_array, save_columns
+from fastmel.io import AudioBlocks, read_failure
 from fastmel.outputs import OutputError, Outputs, check_outputs, exit_on_signals
 from fastmel.plot import WIDTH, plot_format, require_matplotlib, save_plot
 from fastmel.presets import PRESET_SPECS, PRESETS
@@ -209,18 +211,12 @@ def _reading(path: str) -> Iterator[None]:
     """Turn a failure to read ``path`` into a CLIError naming it."""
     try:
         yield
-    except FileNotFoundError:
-        raise CLIError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise CLIError(f"{path}: is a directory, not an audio file") from None
-    except ParameterError as e:  # (load names the file where the error is about it)
-        raise CLIError(str(e) if path in str(e) else f"{path}: {e}") from None
-    except (OSError, RuntimeError, ValueError) as e:  # soundfile's errors are RuntimeError/OSError
-        if isinstance(e, RuntimeError) and "memory" in str(e).lower():
+    except Exception as e:
+        reason = read_failure(e)
+        if reason is None:
             raise  # (torch's out of memory: reported as such by main)
-        strerror = e.strerror if isinstance(e, OSError) else None
-        reason = strerror or (str(e).splitlines()[0] if str(e) else "")
-        raise CLIError(f"{path}: cannot read audio ({reason or type(e).__name__})") from None
+        # (load names the file where an error is about it)
+        raise CLIError(reason if path in reason else f"{path}: {reason}") from None
 
 
 def _open(path: str, sr: float | None, **kwargs: Any) -> AudioBlocks:
@@ -292,25 +288,40 @@ def cmd_mel(args: argparse.Namespace) -> None:
             f"rows stack {rows // c.n_mels} frames of {c.n_mels} bands"
         )
     # A long input streams to a column-written .npy in bounded memory, where the module
-    # streams; otherwise the whole input and output are held.
+    # streams (other formats are then written from it a block at a time); otherwise the
+    # whole input and output are held.
     long = blocks.n_samples > streamfile.STREAM_SAMPLES
-    streamed = long and fmt == ".npy" and getattr(module, "causal", True)
-    with Outputs() as outputs:  # (every output written, or none)
+    streamed = long and getattr(module, "causal", True)
+    name = "features" if args.preset else "mel"
+    with Outputs() as outputs, contextlib.ExitStack() as files:  # (all outputs, or none)
         edges = None
         if streamed:
-            with open(outputs.path(args.output), "w+b") as f, _reading(args.input):
+            target = outputs.path(args.output)
+            spool = files.enter_context(
+                open(target, "w+b")  # noqa: SIM115
+                if fmt == ".npy"  # (else an unnamed file beside it, gone on any exit)
+                else tempfile.TemporaryFile(dir=os.path.dirname(os.path.abspath(target)))
+            )
+            with _reading(args.input):
                 result = streamfile.stream_to_npy(
                     blocks,
                     module,
-                    f,
+                    spool,
                     power=c.power,
                     db=args.db,
                     features=bool(args.preset),
                     width=WIDTH if args.plot else None,
                     check=_finite(args.input),
                 )
+            if fmt != ".npy":
+                save_columns(target, result.columns, fmt=fmt, name=name)
             shape, dtype, image, edges = result.shape, "float32", result.image, result.edges
         else:
+            try:  # (the samples and the features held: refused before reading if too large)
+                n = blocks.n_samples
+                check_fits(4 * (n + rows * (n // c.hop_length + 1)), f"{args.input}'s features")
+            except ParameterError as e:
+                raise CLIError(str(e)) from None
             y = _read(args.input, blocks)
             try:
                 M = module(torch.from_numpy(y)).numpy()
@@ -336,7 +347,6 @@ def cmd_mel(args: argparse.Namespace) -> None:
                 frame_edges=edges,
             )
         if not streamed:
-            name = "features" if args.preset else "mel"
             save_array(outputs.path(args.output), M, fmt=fmt, name=name)
     what = f"{args.preset} features" if args.preset else "mel spectrogram"
     print(f"{args.output}: {what} {tuple(shape)} {dtype} (sr={sr:g})")

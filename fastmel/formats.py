@@ -7,14 +7,19 @@ package). Any other extension is refused before any work, never written as anoth
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import struct
+import zipfile
+import zlib
 from typing import Any
 
 import numpy as np
 
 from fastmel.core.errors import ParameterError
 
-__all__ = ["ARRAY_FORMATS", "array_format", "save_array"]
+__all__ = ["ARRAY_FORMATS", "ColumnWriter", "array_format", "save_array", "save_columns"]
 
 #: The extensions ``save_array`` writes, and what each holds.
 ARRAY_FORMATS = {
@@ -136,3 +141,110 @@ class ColumnWriter:
                 self.file.seek(_HEADER_BYTES + start * rows * item)
                 self.file.write(np.ascontiguousarray(out.T, dtype=self.dtype).tobytes())
         self.file.seek(0, 2)
+
+    def write_rows(self, out: Any, offset: int) -> int:
+        """Write the array in C order (row after row) to the file ``out`` from byte
+        ``offset``, a block of columns at a time; returns the CRC-32 of those bytes."""
+        rows, item = self.rows or 0, self.dtype.itemsize
+        row_bytes = self.columns * item
+
+        def scatter(start: int, block: np.ndarray) -> np.ndarray:
+            for r in range(rows):  # (each row's segment of this block, in its place)
+                out.seek(offset + r * row_bytes + start * item)
+                out.write(np.ascontiguousarray(block[r]).tobytes())
+            return block
+
+        self.map_columns(scatter, PASS_COLUMNS, write=False)
+        out.seek(offset)
+        crc, left = 0, rows * row_bytes  # (read back in order: the rows were written apart)
+        while left:
+            chunk = out.read(min(left, 1 << 22))
+            crc, left = zlib.crc32(chunk, crc), left - len(chunk)
+        return crc
+
+    def copy_npy(self, out: Any) -> None:
+        """Copy the .npy file as written (Fortran order) to the file ``out``."""
+        self.file.seek(0)
+        shutil.copyfileobj(self.file, out, 1 << 22)
+        self.file.seek(0, 2)
+
+
+#: Columns per block when a :class:`ColumnWriter`'s array is read back.
+PASS_COLUMNS = 4096
+
+_SAFETENSORS_DTYPES = {"float32": "F32", "float16": "F16", "float64": "F64"}
+
+
+def save_columns(path: str, columns: ColumnWriter, *, fmt: str, name: str) -> None:
+    """Write the array of a finished :class:`ColumnWriter` to ``path`` in the format
+    ``fmt``, as :func:`save_array` would (the same values; the .npy and the .npz member
+    in Fortran order), reading it a block of columns at a time: memory stays bounded
+    whatever the array's size."""
+    shape, dtype = (columns.rows or 0, columns.columns), columns.dtype
+    with open(path, "r+b") as f:  # (the file as created, keeping its permissions)
+        f.truncate()
+        if fmt == ".npy":
+            columns.copy_npy(f)
+        elif fmt == ".npz":
+            with (
+                zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as archive,
+                archive.open(f"{name}.npy", "w", force_zip64=True) as member,
+            ):
+                columns.copy_npy(member)
+        elif fmt == ".safetensors":
+            entry = {"dtype": _SAFETENSORS_DTYPES[dtype.name], "shape": list(shape)}
+            entry["data_offsets"] = [0, shape[0] * shape[1] * dtype.itemsize]
+            header = json.dumps({name: entry}, separators=(",", ":")).encode()
+            header += b" " * (-len(header) % 8)  # (the format aligns the data to 8 bytes)
+            f.write(len(header).to_bytes(8, "little") + header)
+            columns.write_rows(f, 8 + len(header))
+        elif fmt == ".pt":
+            _save_tensor_rows(f, columns)
+        else:
+            raise ParameterError(f"{path}: unknown format {fmt!r}")
+
+
+def _save_tensor_rows(f: Any, columns: ColumnWriter) -> None:
+    """``torch.save`` of the array into the empty file ``f`` without holding it: the
+    archive is written with its data skipped (``torch.serialization.skip_data``, from an
+    untouched allocation), then the data is written in its place and its CRC-32 set."""
+    import torch
+
+    shape = (columns.rows or 0, columns.columns)
+    dtype = getattr(torch, columns.dtype.name)
+    if not shape[0] * shape[1]:
+        torch.save(torch.empty(shape, dtype=dtype), f)
+        return
+    with torch.serialization.skip_data():
+        torch.save(torch.empty(shape, dtype=dtype), f)  # (never read: no page is touched)
+    f.seek(0)
+    with zipfile.ZipFile(f) as archive:
+        info = next(i for i in archive.infolist() if i.filename.endswith("/data/0"))
+        start_dir = archive.start_dir
+    f.seek(info.header_offset + 6)
+    flags = struct.unpack("<H", f.read(2))[0]
+    f.seek(info.header_offset + 26)  # (the data follows the local header's name and extra)
+    name_len, extra_len = struct.unpack("<HH", f.read(4))
+    data = info.header_offset + 30 + name_len + extra_len
+    crc = columns.write_rows(f, data)
+    # The CRC is in the local header, or with flag 3 in the data descriptor after the data
+    # (its signature optional), and in the central directory's entry.
+    at = info.header_offset + 14
+    if flags & 8:
+        f.seek(data + info.file_size)
+        at = data + info.file_size + (4 if f.read(4) == b"PK\x07\x08" else 0)
+    f.seek(at)
+    f.write(struct.pack("<I", crc))
+    f.seek(start_dir)
+    while True:
+        entry = f.tell()
+        fixed = f.read(46)
+        if fixed[:4] != b"PK\x01\x02":
+            raise ParameterError("torch.save wrote no central directory entry for the data")
+        n, m, k = struct.unpack("<HHH", fixed[28:34])
+        if f.read(n).decode() == info.filename:
+            f.seek(entry + 16)
+            f.write(struct.pack("<I", crc))
+            break
+        f.seek(m + k, 1)
+    f.seek(0, 2)

@@ -16,13 +16,33 @@ import numpy.typing as npt
 from fastmel.core.errors import MAX_SIZE, ParameterError, check_bool, check_real, check_size
 from fastmel.core.filters import check_sr
 
-__all__ = ["AudioBlocks", "load"]
+__all__ = ["AudioBlocks", "load", "read_failure"]
 
 # librosa.load's default res_type is "soxr_hq"; these are the soxr qualities it takes.
 RESAMPLE_QUALITY = "soxr_hq"
 # The smallest resampling ratio load takes (soxr hangs on ratios of about 1e-9 and below).
 MIN_RATIO = 1e-6
 RES_TYPES = ("soxr_vhq", "soxr_hq", "soxr_mq", "soxr_lq", "soxr_qq")
+
+
+def read_failure(error: BaseException) -> str | None:
+    """Why reading an audio file failed, on one line, from the ``error`` that :func:`load`
+    or :class:`AudioBlocks` raised; None for an error that is not about the file (torch
+    out of memory, an interrupt), which its caller lets through."""
+    if isinstance(error, FileNotFoundError):
+        return "no such file"
+    if isinstance(error, IsADirectoryError):
+        return "is a directory, not an audio file"
+    if isinstance(error, ParameterError):  # (its text says what is wrong)
+        return str(error).splitlines()[0]
+    if not isinstance(error, (OSError, RuntimeError, ValueError)):
+        return None  # (soundfile raises RuntimeErrors and OSErrors)
+    text = str(error)
+    if isinstance(error, RuntimeError) and "memory" in text.lower():
+        return None
+    strerror = error.strerror if isinstance(error, OSError) else None
+    reason = strerror or (text.splitlines()[0] if text else "") or type(error).__name__
+    return f"cannot read audio ({reason})"
 
 
 def _seconds(name: str, value: Any) -> float:

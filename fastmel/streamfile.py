@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from fastmel.core.scaling import power_to_db
-from fastmel.formats import ColumnWriter
+from fastmel.formats import PASS_COLUMNS, ColumnWriter
 from fastmel.runtime.streaming import MelStream
 
 __all__ = ["STREAM_SAMPLES", "StreamedOutput", "stream_to_npy"]
@@ -26,17 +26,17 @@ __all__ = ["STREAM_SAMPLES", "StreamedOutput", "stream_to_npy"]
 #: Inputs longer than this many samples go through the stream (shorter ones are computed
 #: whole, the module's own numbers bit for bit).
 STREAM_SAMPLES = 1 << 23
-#: Columns per block in the second pass.
-PASS_COLUMNS = 4096
 _AMIN, _TOP_DB = 1e-10, 80.0  # (power_to_db's defaults, which `fastmel mel --db` uses)
 
 
 @dataclasses.dataclass
 class StreamedOutput:
-    """What :func:`stream_to_npy` wrote: the array's shape and, for a plot, its image
+    """What :func:`stream_to_npy` wrote: the array's shape, its writer (to read it back
+    or convert it, :func:`fastmel.formats.save_columns`) and, for a plot, its image
     averaged over groups of columns and the groups' edges (in columns)."""
 
     shape: tuple[int, int]
+    columns: ColumnWriter
     image: np.ndarray | None = None
     edges: np.ndarray | None = None
 
@@ -114,7 +114,7 @@ def stream_to_npy(
     if db:
         writer.map_columns(lambda start, b: np.maximum(b, floor), PASS_COLUMNS)
     if width is None or not shape[1]:
-        return StreamedOutput(shape)
+        return StreamedOutput(shape, writer)
     size = max(1, -(-shape[1] // width))  # columns per group; blocks hold whole groups
     sums = np.zeros((shape[0], -(-shape[1] // size)))
 
@@ -127,4 +127,4 @@ def stream_to_npy(
 
     writer.map_columns(pool, size * max(1, PASS_COLUMNS // size), write=False)
     edges = np.append(np.arange(0, shape[1], size), shape[1])
-    return StreamedOutput(shape, (sums / np.diff(edges)).astype(np.float32), edges)
+    return StreamedOutput(shape, writer, (sums / np.diff(edges)).astype(np.float32), edges)

@@ -5,6 +5,7 @@ run in a temporary directory (FIFOs made there, never real device nodes)."""
 from __future__ import annotations
 
 import os
+import zipfile
 
 import librosa
 import numpy as np
@@ -13,6 +14,7 @@ import soundfile as sf
 import torch
 
 import fastmel
+import fastmel.formats
 from fastmel import ParameterError, streamfile
 from fastmel.cli import main
 from fastmel.core import memory
@@ -76,6 +78,20 @@ def test_an_output_that_cannot_fit_is_refused_with_its_size(monkeypatch):
     assert mel(y).shape == (8, 80, 1001)
 
 
+def test_a_whole_input_that_cannot_fit_is_refused_before_reading(
+    audio, tmp_path, monkeypatch, capsys
+):
+    from fastmel import cli
+
+    monkeypatch.setattr(memory, "CHECK_FROM", 0)
+    monkeypatch.setattr(memory, "available_memory", lambda: 1 << 16)
+    monkeypatch.setattr(cli, "_read", lambda *a: pytest.fail("read before the check"))
+    out = tmp_path / "w.npy"
+    assert main(["mel", str(audio), "--preset", "whisper", "-o", str(out)]) == 1
+    _error(capsys, f"{audio}'s features needs", "GiB, more than")
+    assert not out.exists()
+
+
 def test_a_long_push_goes_through_the_blocked_path(monkeypatch):
     mel = fastmel.MelSpectrogram(sr=16000, n_fft=800, hop_length=200, n_mels=80)
     y = torch.from_numpy(make_signal("speech", 16000, 60.0))
@@ -116,10 +132,70 @@ def test_long_inputs_stream_to_the_same_numbers(audio, tmp_path, monkeypatch, ar
         assert_parity(b, librosa.feature.melspectrogram(y=y, sr=sr), np.float32)
 
 
-def test_a_long_input_that_fails_part_way_leaves_no_output(tmp_path, monkeypatch, capsys):
+def _load_any(path):
+    """The array of an output file of any of ``fastmel mel``'s formats."""
+    if path.suffix == ".npz":
+        with np.load(path) as archive:
+            assert list(archive) == ["mel"]
+            return archive["mel"]
+    if path.suffix == ".pt":
+        with zipfile.ZipFile(path) as archive:
+            assert archive.testzip() is None  # (every CRC right)
+        tensor = torch.load(path, weights_only=True)
+        assert tensor.is_contiguous()
+        return tensor.numpy()
+    if path.suffix == ".safetensors":
+        import safetensors.numpy
+
+        arrays = safetensors.numpy.load_file(str(path))
+        assert list(arrays) == ["mel"]
+        return arrays["mel"]
+    return np.load(path)
+
+
+@pytest.mark.parametrize("ext", [".npz", ".pt", ".safetensors"])
+def test_long_inputs_stream_to_every_format(audio, tmp_path, monkeypatch, ext):
+    whole, streamed = tmp_path / f"whole{ext}", tmp_path / f"streamed{ext}"
+    assert main(["mel", str(audio), "-o", str(whole)]) == 0
+    monkeypatch.setattr(streamfile, "STREAM_SAMPLES", 1000)
+    monkeypatch.setattr(fastmel.io, "BLOCK_SIZE", 4096)
+    monkeypatch.setattr(fastmel.formats, "PASS_COLUMNS", 7)  # (blocks that split rows)
+    assert main(["mel", str(audio), "-o", str(streamed)]) == 0
+    a, b = _load_any(whole), _load_any(streamed)
+    assert a.shape == b.shape and b.dtype == np.float32
+    assert_parity(b, a, np.float32)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([audio.name, whole.name, streamed.name])  # (no spool left)
+
+
+@pytest.mark.parametrize("ext", [".npy", ".npz", ".pt", ".safetensors"])
+@pytest.mark.parametrize("shape", [(3, 10), (80, 4097), (5, 0)], ids=str)
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_save_columns_writes_what_save_array_writes(tmp_path, ext, shape, dtype, monkeypatch):
+    from fastmel.formats import ColumnWriter, save_array, save_columns
+
+    monkeypatch.setattr(fastmel.formats, "PASS_COLUMNS", 1000)
+    array = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    with open(tmp_path / "spool.npy", "w+b") as f:
+        writer = ColumnWriter(f, dtype)
+        for start in range(0, shape[1], 333):
+            writer.append(array[:, start : start + 333])
+        if not shape[1]:
+            writer.append(array)
+        writer.finish()
+        (tmp_path / f"a{ext}").touch()
+        save_columns(str(tmp_path / f"a{ext}"), writer, fmt=ext, name="mel")
+    save_array(str(tmp_path / f"b{ext}"), array, fmt=ext, name="mel")
+    a, b = _load_any(tmp_path / f"a{ext}"), _load_any(tmp_path / f"b{ext}")
+    assert a.dtype == b.dtype == dtype
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("ext", [".npy", ".npz", ".pt", ".safetensors"])
+def test_a_long_input_that_fails_part_way_leaves_no_output(tmp_path, monkeypatch, capsys, ext):
     y = make_signal("speech", 16000, 3.0)
     y[30000] = np.nan
-    src, out, png = tmp_path / "bad.wav", tmp_path / "m.npy", tmp_path / "m.png"
+    src, out, png = tmp_path / "bad.wav", tmp_path / f"m{ext}", tmp_path / "m.png"
     sf.write(src, y, 16000, subtype="FLOAT")
     monkeypatch.setattr(streamfile, "STREAM_SAMPLES", 1000)
     monkeypatch.setattr(fastmel.io, "BLOCK_SIZE", 4096)

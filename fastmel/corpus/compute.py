@@ -17,6 +17,7 @@ import torch
 from fastmel.core.errors import ParameterError
 from fastmel.corpus.config import ExtractConfig
 from fastmel.corpus.inputs import Item
+from fastmel.io import AudioBlocks, read_failure
 
 __all__ = ["Features", "ItemError", "Computer"]
 
@@ -64,7 +65,6 @@ class Computer:
 
     def blocks(self, item: Item) -> Any:
         """The item's audio in blocks (ItemError if it cannot be opened or is truncated)."""
-        from fastmel.io import AudioBlocks
 
         with _reading():
             blocks = AudioBlocks(
@@ -149,14 +149,11 @@ def _reading() -> Iterator[None]:
     """Failures to read the item's file as ItemErrors saying why."""
     try:
         yield
-    except FileNotFoundError:
-        raise ItemError("no such file") from None
-    except IsADirectoryError:
-        raise ItemError("is a directory") from None
-    except (OSError, RuntimeError, ValueError) as e:  # (soundfile's, ParameterError)
-        if isinstance(e, ParameterError) and "finite" in str(e):
-            raise ItemError(_reason(e)) from None
-        raise ItemError(f"cannot read audio ({_reason(e)})") from None
+    except Exception as e:
+        reason = read_failure(e)
+        if reason is None:
+            raise
+        raise ItemError(reason) from None
 
 
 def _check_read(blocks: Any) -> None:
