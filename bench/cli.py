@@ -1,4 +1,4 @@
-"""``python -m bench run|report|parity|presets|soak|corpus``."""
+"""``python -m bench run|report|parity|presets|soak|corpus|dropins``."""
 
 from __future__ import annotations
 
@@ -36,7 +36,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument(
         "--out", type=Path, help="records (default: bench/results/corpus/<machine>.json)"
     )
+    p = sub.add_parser("dropins", help="fastmel.transformers against transformers' extractors")
+    p.add_argument(
+        "--out", type=Path, help="records (default: bench/results/dropins/<machine>.json)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "dropins":
+        from bench.dropins import report as report_dropins
+        from bench.dropins import run as run_dropins
+        from bench.report import RESULTS
+        from bench.run import machine_name
+
+        out = args.out or RESULTS / "dropins" / f"{machine_name('cpu')}.json"
+        print(report_dropins(run_dropins(out)))
+        print(f"wrote {out} (`python -m bench report` puts it in BENCHMARKS.md)")
+        return 0
     if args.command == "corpus":
         from bench.corpus import report
         from bench.corpus import run as run_corpus

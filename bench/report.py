@@ -347,6 +347,23 @@ def corpus_section(result: dict, json_path: Path) -> list[str]:
     ]
 
 
+def dropins_section(record: dict, json_path: Path) -> list[str]:
+    """A drop-ins run (``python -m bench dropins``) as its section."""
+    from bench.dropins import report
+
+    versions = ", ".join(f"{k} {v}" for k, v in record["versions"].items())
+    return [
+        f"## transformers drop-ins: {record['cpu']}",
+        "",
+        f"- Versions: {versions}",
+        f"- Run: `python -m bench dropins` on {record['date']}, commit {record['commit']}; "
+        f"raw data: `{json_path.relative_to(ROOT)}`",
+        "",
+        report(record),
+        "",
+    ]
+
+
 def write() -> Path:
     files = sorted(RESULTS.glob("*.json"))
     lines = [
@@ -368,6 +385,8 @@ def write() -> Path:
         lines += section(json.loads(f.read_text()), f)
     for f in sorted((RESULTS / "corpus").glob("*.json")):
         lines += corpus_section(json.loads(f.read_text()), f)
+    for f in sorted((RESULTS / "dropins").glob("*.json")):
+        lines += dropins_section(json.loads(f.read_text()), f)
     out = ROOT / "BENCHMARKS.md"
     out.write_text("\n".join(lines))
     return out

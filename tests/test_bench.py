@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -207,3 +209,18 @@ def test_corpus_bench_makes_its_corpus_and_reports_ratios(tmp_path):
     ]
     text = report({"files": 6, "audio_s": 36.0, "jobs": 2, "records": records})
     assert "| peer | 100 | 90 | 3.00x | x |" in text and "| absent | skipped |" in text
+
+
+def test_dropins_bench_times_each_extractor_against_its_parent(tmp_path, monkeypatch):
+    pytest.importorskip("transformers")
+    import bench.dropins
+    import fastmel.transformers as ft
+
+    monkeypatch.setattr(bench.dropins, "BATCH_SECONDS", (0.5, 1.2))
+    record = bench.dropins.run(tmp_path / "d.json", budget_s=0.05)
+    assert json.loads((tmp_path / "d.json").read_text()) == record
+    names = [row["extractor"] for row in record["rows"]]
+    assert names == [n for n in ft.__all__ if n != "AutoFeatureExtractor"]
+    for row in record["rows"]:
+        assert row["ratio_to_fastmel"]["fastmel"] == 1.0 and row["max_abs_diff"]["fastmel"] < 1e-2
+    assert "| WhisperFeatureExtractor | transformers (NumPy) |" in bench.dropins.report(record)
