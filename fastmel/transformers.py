@@ -31,6 +31,8 @@ from fastmel.presets import PCM_SCALE, preset
 __all__ = [
     "ASTFeatureExtractor",
     "AutoFeatureExtractor",
+    "Gemma3nAudioFeatureExtractor",
+    "Gemma4AudioFeatureExtractor",
     "ParakeetFeatureExtractor",
     "SeamlessM4TFeatureExtractor",
     "WhisperFeatureExtractor",
@@ -48,7 +50,7 @@ class _Presets:
 
     def _preset(self, device: Any = "cpu") -> FrontEnd:
         name, options = self._preset_options()
-        key = (str(torch.device(device)), name, tuple(sorted(options.items())))
+        key = (str(torch.device(device)), name, repr(sorted(options.items())))
         modules = self.__dict__.setdefault("_fastmel_modules", {})
         if key not in modules:
             try:
@@ -186,6 +188,112 @@ class SeamlessM4TFeatureExtractor(_Presets, transformers.SeamlessM4TFeatureExtra
             return self._preset()(y).T.numpy()
 
 
+class _Gemma(_Presets):
+    """What the Gemma extractors share: sizes fixed by the preset, refused otherwise; the
+    parent's dither and input scale, drawn and applied as it does."""
+
+    #: the parent's attributes the preset fixes, as functions of the sampling rate
+    FIXED: dict[str, Any] = {}
+
+    def _check_fixed(self) -> None:
+        sr = self.sampling_rate  # type: ignore[attr-defined]
+        for name, value in self.FIXED.items():
+            expected = value(sr) if callable(value) else value
+            if getattr(self, name) != expected:
+                raise ParameterError(
+                    f"{type(self).__name__}: {name}={getattr(self, name)!r} is not "
+                    f"supported (the preset computes {name}={expected!r})"
+                )
+
+    def _gemma_options(self) -> dict[str, Any]:
+        def bands(x: Any) -> Any:
+            return None if x is None else np.ravel(x).tolist()
+
+        return dict(
+            sr=self.sampling_rate,  # type: ignore[attr-defined]
+            n_mels=self.feature_size,  # type: ignore[attr-defined]
+            fmin=self.min_frequency,  # type: ignore[attr-defined]
+            fmax=self.max_frequency,  # type: ignore[attr-defined]
+            mel_floor=float(self.mel_floor),  # type: ignore[attr-defined]
+            per_bin_mean=bands(self.per_bin_mean),  # type: ignore[attr-defined]
+            per_bin_stddev=bands(self.per_bin_stddev),  # type: ignore[attr-defined]
+        )
+
+    def _log_mel(self, waveform: np.ndarray) -> np.ndarray:
+        """The preset's ``(frames, n_mels)`` of one item, after the parent's dither and
+        input scale."""
+        y = np.asarray(waveform, dtype=np.float32)
+        y = y[None] if y.ndim == 1 else y
+        if y.ndim != 2 or y.shape[0] != 1:  # (the parent fails on these too)
+            raise ValueError(f"{type(self).__name__}: an item of shape {y.shape}, not one channel")
+        if self.dither > 0.0:  # type: ignore[attr-defined]
+            noise = np.random.randn(*y.shape)  # noqa: NPY002 (the parent's draw, from NumPy's global state)
+            y = y + self.dither * noise.astype(y.dtype)  # type: ignore[attr-defined]
+        if self.input_scale_factor != 1.0:  # type: ignore[attr-defined]
+            y = y * self.input_scale_factor  # type: ignore[attr-defined]
+        with torch.inference_mode():
+            return self._preset()(torch.from_numpy(np.ascontiguousarray(y[0]))).T.numpy()
+
+
+class Gemma3nAudioFeatureExtractor(_Gemma, transformers.Gemma3nAudioFeatureExtractor):
+    """transformers' ``Gemma3nAudioFeatureExtractor`` with each item's log-mel computed
+    by the ``gemma3n`` preset; the parent's padding and masks are kept. Its frame sizes,
+    pre-emphasis and FFT size are the preset's: other values are refused."""
+
+    FIXED = dict(
+        frame_length=lambda sr: int(round(sr * 0.032)),
+        hop_length=lambda sr: int(round(sr * 0.01)),
+        preemphasis=0.97,
+        preemphasis_htk_flavor=True,
+        fft_overdrive=True,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._check_fixed()
+        self._preset()
+
+    def _preset_options(self) -> tuple[str, dict[str, Any]]:
+        return "gemma3n", self._gemma_options()
+
+    def _extract_spectrogram(
+        self, waveform: np.ndarray, attention_mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        mel = self._log_mel(waveform)
+        return mel, attention_mask[:: self.hop_length].astype(bool)[: mel.shape[0]]
+
+
+class Gemma4AudioFeatureExtractor(_Gemma, transformers.Gemma4AudioFeatureExtractor):
+    """transformers' ``Gemma4AudioFeatureExtractor`` with each item's log-mel computed by
+    the ``gemma4`` preset; the parent's padding and masks (a frame counts where its whole
+    window is audio) are kept. Its frame sizes, pre-emphasis and FFT size are the
+    preset's: other values are refused."""
+
+    FIXED = dict(
+        frame_length=lambda sr: int(round(sr * 0.02)),
+        hop_length=lambda sr: int(round(sr * 0.01)),
+        preemphasis=0.0,
+        fft_overdrive=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._check_fixed()
+        self._preset()
+
+    def _preset_options(self) -> tuple[str, dict[str, Any]]:
+        return "gemma4", self._gemma_options()
+
+    def _extract_spectrogram(
+        self, waveform: np.ndarray, attention_mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        mel = self._log_mel(waveform)
+        # (frame i's window ends at sample i * hop + frame_length - frame_length // 2)
+        ends = np.arange(mel.shape[0]) * self.hop_length + self.frame_length
+        ends -= self.frame_length // 2
+        return mel, attention_mask[ends].astype(bool)
+
+
 #: transformers' extractor classes that fastmel computes, and fastmel's subclass of each.
 DROP_INS: dict[type, Any] = {
     cls.parent(): cls
@@ -194,6 +302,8 @@ DROP_INS: dict[type, Any] = {
         ParakeetFeatureExtractor,
         ASTFeatureExtractor,
         SeamlessM4TFeatureExtractor,
+        Gemma3nAudioFeatureExtractor,
+        Gemma4AudioFeatureExtractor,
     )
 }
 

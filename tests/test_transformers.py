@@ -50,6 +50,24 @@ CASES = {
             {"pad_to_multiple_of": 2, "do_normalize_per_mel_bins": False},
         ],
     ),
+    "Gemma3nAudioFeatureExtractor": (
+        "gemma3n",
+        [
+            {},
+            {"padding": "max_length", "max_length": 48000},
+            {"pad_to_multiple_of": None},
+            {"padding": "max_length", "max_length": 16000, "truncation": True},
+        ],
+    ),
+    "Gemma4AudioFeatureExtractor": (
+        "gemma4",
+        [
+            {},
+            {"padding": "max_length", "max_length": 48000},
+            {"pad_to_multiple_of": None},
+            {"padding": "max_length", "max_length": 16000, "truncation": True},
+        ],
+    ),
 }
 PARAMS = [(name, i) for name, (_, options) in CASES.items() for i in range(len(options))]
 
@@ -82,6 +100,8 @@ def test_drop_ins_equal_their_parents(name, case, return_tensors):
     kw = dict(options[case], sampling_rate=16000, return_tensors=return_tensors)
     if name != "ASTFeatureExtractor":
         kw["return_attention_mask"] = True
+    if name.startswith("Gemma"):
+        kw.pop("sampling_rate")  # (they take none)
     batch = _batch(case)
     theirs = getattr(transformers, name)()(batch, **kw)
     ours = getattr(ft, name)()(batch, **kw)
@@ -93,7 +113,9 @@ def test_one_item_and_lists_of_floats(name):
     preset = CASES[name][0]
     y = make_signal("speech", 16000, 1.1)
     for item in (y, y.tolist()):
-        kw = dict(sampling_rate=16000, return_tensors="np")
+        kw = dict(return_tensors="np")
+        if not name.startswith("Gemma"):
+            kw["sampling_rate"] = 16000
         try:
             theirs = getattr(transformers, name)()(item, **kw)
         except Exception as e:  # (Parakeet's takes no list of floats: neither does ours)
@@ -119,8 +141,8 @@ def test_saved_configurations_load_either_way(tmp_path, name):
     auto = ft.AutoFeatureExtractor.from_pretrained(tmp_path / "theirs")
     assert type(auto) is drop_in
     assert type(transformers.AutoFeatureExtractor.from_pretrained(tmp_path / "ours")) is parent
-    y = _batch()
-    _compare(auto(y, sampling_rate=16000), again(y, sampling_rate=16000), CASES[name][0])
+    y, kw = _batch(), {} if name.startswith("Gemma") else {"sampling_rate": 16000}
+    _compare(auto(y, **kw), again(y, **kw), CASES[name][0])
 
 
 def test_auto_hands_out_transformers_class_where_fastmel_has_none(tmp_path):
@@ -143,6 +165,32 @@ def test_the_wrong_rate_and_configurations_fastmel_cannot_compute_are_refused():
         ft.WhisperFeatureExtractor()(_batch(), sampling_rate=8000)
     with pytest.raises(ParameterError, match="WhisperFeatureExtractor: n_mels=64"):
         ft.WhisperFeatureExtractor(feature_size=64)
+
+
+@pytest.mark.parametrize("name", ["Gemma3nAudioFeatureExtractor", "Gemma4AudioFeatureExtractor"])
+def test_gemma_per_band_normalisation_dither_and_scale(name):
+    bands = np.linspace(-1.0, 1.0, 128)
+    kw = dict(per_bin_mean=bands, per_bin_stddev=2.0 + bands, dither=1e-4, input_scale_factor=0.5)
+    y = _batch()
+    np.random.seed(5)  # noqa: NPY002 (the parents draw from NumPy's global state)
+    theirs = getattr(transformers, name)(**kw)(y, return_tensors="np")
+    np.random.seed(5)  # noqa: NPY002 (the parents draw from NumPy's global state)
+    ours = getattr(ft, name)(**kw)(y, return_tensors="np")
+    _compare(ours, theirs, CASES[name][0])
+
+
+@pytest.mark.parametrize(
+    ("name", "option"),
+    [
+        ("Gemma3nAudioFeatureExtractor", {"frame_length_ms": 25.0}),
+        ("Gemma3nAudioFeatureExtractor", {"preemphasis": 0.0}),
+        ("Gemma4AudioFeatureExtractor", {"hop_length_ms": 20.0}),
+        ("Gemma4AudioFeatureExtractor", {"fft_overdrive": True}),
+    ],
+)
+def test_gemma_sizes_the_preset_does_not_compute_are_refused(name, option):
+    with pytest.raises(ParameterError, match=f"{name}: .* is not supported"):
+        getattr(ft, name)(**option)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
