@@ -194,9 +194,19 @@ class _Gemma(_Presets):
 
     #: the parent's attributes the preset fixes, as functions of the sampling rate
     FIXED: dict[str, Any] = {}
+    # (the parents' attributes read here)
+    sampling_rate: int
+    feature_size: int
+    min_frequency: float
+    max_frequency: float
+    mel_floor: Any
+    per_bin_mean: Any
+    per_bin_stddev: Any
+    dither: float
+    input_scale_factor: float
 
     def _check_fixed(self) -> None:
-        sr = self.sampling_rate  # type: ignore[attr-defined]
+        sr = self.sampling_rate
         for name, value in self.FIXED.items():
             expected = value(sr) if callable(value) else value
             if getattr(self, name) != expected:
@@ -210,13 +220,13 @@ class _Gemma(_Presets):
             return None if x is None else np.ravel(x).tolist()
 
         return dict(
-            sr=self.sampling_rate,  # type: ignore[attr-defined]
-            n_mels=self.feature_size,  # type: ignore[attr-defined]
-            fmin=self.min_frequency,  # type: ignore[attr-defined]
-            fmax=self.max_frequency,  # type: ignore[attr-defined]
-            mel_floor=float(self.mel_floor),  # type: ignore[attr-defined]
-            per_bin_mean=bands(self.per_bin_mean),  # type: ignore[attr-defined]
-            per_bin_stddev=bands(self.per_bin_stddev),  # type: ignore[attr-defined]
+            sr=self.sampling_rate,
+            n_mels=self.feature_size,
+            fmin=self.min_frequency,
+            fmax=self.max_frequency,
+            mel_floor=float(self.mel_floor),
+            per_bin_mean=bands(self.per_bin_mean),
+            per_bin_stddev=bands(self.per_bin_stddev),
         )
 
     def _log_mel(self, waveform: np.ndarray) -> np.ndarray:
@@ -226,11 +236,11 @@ class _Gemma(_Presets):
         y = y[None] if y.ndim == 1 else y
         if y.ndim != 2 or y.shape[0] != 1:  # (the parent fails on these too)
             raise ValueError(f"{type(self).__name__}: an item of shape {y.shape}, not one channel")
-        if self.dither > 0.0:  # type: ignore[attr-defined]
+        if self.dither > 0.0:
             noise = np.random.randn(*y.shape)  # noqa: NPY002 (the parent's draw, from NumPy's global state)
-            y = y + self.dither * noise.astype(y.dtype)  # type: ignore[attr-defined]
-        if self.input_scale_factor != 1.0:  # type: ignore[attr-defined]
-            y = y * self.input_scale_factor  # type: ignore[attr-defined]
+            y = y + self.dither * noise.astype(y.dtype)
+        if self.input_scale_factor != 1.0:
+            y = y * self.input_scale_factor
         with torch.inference_mode():
             return self._preset()(torch.from_numpy(np.ascontiguousarray(y[0]))).T.numpy()
 
