@@ -858,3 +858,178 @@ def gemma4_steps64(y) -> np.ndarray:
 def gemma3n_steps64(y) -> np.ndarray:
     """Gemma 3n's extractor's own steps on float64 audio."""
     return _gemma_steps64("gemma3n", y)
+
+
+# torchaudio's mel transforms, transcribed from its code (torchaudio/functional/functional.py,
+# transforms/_transforms.py, compliance/kaldi.py): torchaudio does not install beside the
+# torch tested on here. Each follows torchaudio's operations and dtypes step by step.
+
+
+def _ta_hz_to_mel(freq: float, mel_scale: str) -> float:
+    if mel_scale == "htk":
+        return 2595.0 * math.log10(1.0 + (freq / 700.0))
+    f_sp, min_log_hz = 200.0 / 3, 1000.0
+    min_log_mel, logstep = min_log_hz / f_sp, math.log(6.4) / 27.0
+    if freq >= min_log_hz:
+        return min_log_mel + math.log(freq / min_log_hz) / logstep
+    return freq / f_sp
+
+
+def _ta_mel_to_hz(mels: torch.Tensor, mel_scale: str) -> torch.Tensor:
+    if mel_scale == "htk":
+        return 700.0 * (10.0 ** (mels / 2595.0) - 1.0)
+    f_sp, min_log_hz = 200.0 / 3, 1000.0
+    min_log_mel, logstep = min_log_hz / f_sp, math.log(6.4) / 27.0
+    freqs = f_sp * mels
+    log_t = mels >= min_log_mel
+    freqs[log_t] = min_log_hz * torch.exp(logstep * (mels[log_t] - min_log_mel))
+    return freqs
+
+
+def torchaudio_melscale_fbanks(
+    n_freqs: int,
+    f_min: float,
+    f_max: float,
+    n_mels: int,
+    sample_rate: int,
+    norm: str | None = None,
+    mel_scale: str = "htk",
+) -> torch.Tensor:
+    """``torchaudio.functional.melscale_fbanks``: ``(n_freqs, n_mels)`` float32."""
+    all_freqs = torch.linspace(0, sample_rate // 2, n_freqs)
+    m_pts = torch.linspace(
+        _ta_hz_to_mel(f_min, mel_scale), _ta_hz_to_mel(f_max, mel_scale), n_mels + 2
+    )
+    f_pts = _ta_mel_to_hz(m_pts, mel_scale)
+    f_diff = f_pts[1:] - f_pts[:-1]
+    slopes = f_pts.unsqueeze(0) - all_freqs.unsqueeze(1)
+    down_slopes = (-1.0 * slopes[:, :-2]) / f_diff[:-1]
+    up_slopes = slopes[:, 2:] / f_diff[1:]
+    fb = torch.max(torch.zeros(1), torch.min(down_slopes, up_slopes))
+    if norm == "slaney":
+        enorm = 2.0 / (f_pts[2 : n_mels + 2] - f_pts[:n_mels])
+        fb *= enorm.unsqueeze(0)
+    return fb
+
+
+def torchaudio_spectrogram(
+    waveform: torch.Tensor,
+    pad: int,
+    window: torch.Tensor,
+    n_fft: int,
+    hop_length: int,
+    win_length: int,
+    power: float | None,
+    normalized: bool | str,
+    center: bool = True,
+    pad_mode: str = "reflect",
+    onesided: bool = True,
+) -> torch.Tensor:
+    """``torchaudio.functional.spectrogram``."""
+    if pad > 0:
+        waveform = torch.nn.functional.pad(waveform, (pad, pad), "constant")
+    frame_length_norm = normalized == "frame_length"
+    window_norm = normalized == "window" or normalized is True
+    shape = waveform.size()
+    waveform = waveform.reshape(-1, shape[-1])
+    spec_f = torch.stft(
+        input=waveform,
+        n_fft=n_fft,
+        hop_length=hop_length,
+        win_length=win_length,
+        window=window,
+        center=center,
+        pad_mode=pad_mode,
+        normalized=frame_length_norm,
+        onesided=onesided,
+        return_complex=True,
+    )
+    spec_f = spec_f.reshape(shape[:-1] + spec_f.shape[-2:])
+    if window_norm:
+        spec_f /= window.pow(2.0).sum().sqrt()
+    if power is not None:
+        if power == 1.0:
+            return spec_f.abs()
+        return spec_f.abs().pow(power)
+    return spec_f
+
+
+def torchaudio_amplitude_to_db(x, multiplier, amin, db_multiplier, top_db=None):
+    """``torchaudio.functional.amplitude_to_DB``."""
+    x_db = multiplier * torch.log10(torch.clamp(x, min=amin))
+    x_db -= multiplier * db_multiplier
+    if top_db is not None:
+        shape = x_db.size()
+        packed_channels = shape[-3] if x_db.dim() > 2 else 1
+        x_db = x_db.reshape(-1, packed_channels, shape[-2], shape[-1])
+        x_db = torch.max(x_db, (x_db.amax(dim=(-3, -2, -1)) - top_db).view(-1, 1, 1, 1))
+        x_db = x_db.reshape(shape)
+    return x_db
+
+
+def torchaudio_create_dct(n_mfcc: int, n_mels: int, norm: str | None) -> torch.Tensor:
+    """``torchaudio.functional.create_dct``: ``(n_mels, n_mfcc)``."""
+    n = torch.arange(float(n_mels))
+    k = torch.arange(float(n_mfcc)).unsqueeze(1)
+    dct = torch.cos(math.pi / float(n_mels) * (n + 0.5) * k)
+    if norm is None:
+        dct *= 2.0
+    else:
+        dct[0] *= 1.0 / math.sqrt(2.0)
+        dct *= math.sqrt(2.0 / float(n_mels))
+    return dct.t()
+
+
+def torchaudio_mel_spectrogram(waveform, sample_rate=16000, n_fft=400, win_length=None,
+                               hop_length=None, f_min=0.0, f_max=None, pad=0, n_mels=128,
+                               power=2.0, normalized=False, center=True, pad_mode="reflect",
+                               norm=None, mel_scale="htk"):  # fmt: skip
+    """``torchaudio.transforms.MelSpectrogram`` (a periodic Hann window)."""
+    win_length = win_length if win_length is not None else n_fft
+    hop_length = hop_length if hop_length is not None else win_length // 2
+    window = torch.hann_window(win_length)
+    spec = torchaudio_spectrogram(
+        waveform, pad, window, n_fft, hop_length, win_length, power, normalized, center, pad_mode
+    )
+    f_max = f_max if f_max is not None else float(sample_rate // 2)
+    fb = torchaudio_melscale_fbanks(
+        n_fft // 2 + 1, f_min, f_max, n_mels, sample_rate, norm, mel_scale
+    )
+    return torch.matmul(spec.transpose(-1, -2), fb).transpose(-1, -2)
+
+
+def torchaudio_mfcc(waveform, sample_rate=16000, n_mfcc=40, norm="ortho", log_mels=False,
+                    melkwargs=None):  # fmt: skip
+    """``torchaudio.transforms.MFCC`` (``dct_type=2``)."""
+    mel = torchaudio_mel_spectrogram(waveform, sample_rate=sample_rate, **(melkwargs or {}))
+    n_mels = (melkwargs or {}).get("n_mels", 128)
+    if log_mels:
+        mel = torch.log(mel + 1e-6)
+    else:
+        mel = torchaudio_amplitude_to_db(mel, 10.0, 1e-10, math.log10(max(1e-10, 1.0)), 80.0)
+    dct = torchaudio_create_dct(n_mfcc, n_mels, norm)
+    return torch.matmul(mel.transpose(-1, -2), dct).transpose(-1, -2)
+
+
+def torchaudio_kaldi_mfcc(wave: torch.Tensor, num_ceps: int = 13, cepstral_lifter: float = 22.0,
+                          num_mel_bins: int = 23, htk_compat: bool = False,
+                          subtract_mean: bool = False, **fbank_kw) -> torch.Tensor:  # fmt: skip
+    """``torchaudio.compliance.kaldi.mfcc`` (no energy) on a 1-D ``wave``: the fbank, its
+    ``_get_dct_matrix`` and ``_get_lifter_coeffs``, ``htk_compat``, ``subtract_mean``."""
+    feature = torchaudio_kaldi_fbank(wave, num_mel_bins=num_mel_bins, **fbank_kw)
+    dct_matrix = torchaudio_create_dct(num_mel_bins, num_mel_bins, "ortho")
+    dct_matrix[:, 0] = math.sqrt(1 / float(num_mel_bins))
+    dct_matrix = dct_matrix[:, :num_ceps]
+    feature = feature.matmul(dct_matrix.to(feature.dtype))
+    if cepstral_lifter != 0.0:
+        i = torch.arange(num_ceps)
+        lifter = 1.0 + 0.5 * cepstral_lifter * torch.sin(math.pi * i / cepstral_lifter)
+        feature *= lifter.unsqueeze(0)
+    if htk_compat:
+        energy = feature[:, 0].unsqueeze(1)
+        feature = feature[:, 1:]
+        energy *= math.sqrt(2)
+        feature = torch.cat((feature, energy), dim=1)
+    if subtract_mean:
+        feature = feature - feature.mean(dim=0).unsqueeze(0)
+    return feature
