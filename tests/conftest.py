@@ -21,6 +21,9 @@ RTOL.update({torch.float32: 1e-5, torch.float64: 1e-9})
 
 # Decibels (power_to_db, amplitude_to_db), absolute in dB: float32 log10 rounds near 0 dB.
 DB_ATOL = {np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-9}
+# Lhotse's LibrosaFbank, absolute in log10 units: its float32 STFT and products against
+# fastmel's, magnified by the log in near-silent bands.
+LIBROSA_FBANK_ATOL = 1e-3
 # Elementwise relative tolerance of a pointwise map (db_to_power): a few float32 ulps of pow.
 POINTWISE_RTOL = {np.dtype(np.float32): 1e-6, np.dtype(np.float64): 1e-12}
 

@@ -23,10 +23,8 @@ RANK = {
 }
 TOP = 7  # cli, __init__, __main__
 FILE_MODULES = {"io", "outputs", "formats", "plot", "streamfile"}
-DROP_IN_MODULES = {
-    "transformers",
-    "torchaudio",
-}  # (each computes another library's API with the presets)
+# each computes another library's API with fastmel
+DROP_IN_MODULES = {"transformers", "torchaudio", "lhotse"}
 
 
 def _layer(module: str) -> str:
