@@ -24,7 +24,7 @@ RANK = {
 TOP = 7  # cli, __init__, __main__
 FILE_MODULES = {"io", "outputs", "formats", "plot", "streamfile"}
 # each computes another library's API with fastmel
-DROP_IN_MODULES = {"transformers", "torchaudio", "lhotse"}
+DROP_IN_MODULES = {"transformers", "torchaudio", "lhotse", "nemo"}
 
 
 def _layer(module: str) -> str:

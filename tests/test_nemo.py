@@ -268,3 +268,63 @@ def test_nemo_front_end_takes_gradients():
 def test_bad_options_name_the_parameter(kw, match):
     with pytest.raises((ParameterError, TypeError), match=match):
         fastmel.preset("nemo", **kw)
+
+
+# fastmel.nemo.AudioToMelSpectrogramPreprocessor: NeMo's (features, lengths) call
+
+
+def _ragged(lengths: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    items = [audio("speech", seconds=n / 16000)[:n] for n in lengths]
+    return torch.nn.utils.rnn.pad_sequence(items, batch_first=True), torch.tensor(lengths)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"window_size": 0.025, "features": 128, "pad_to": 0},
+        {"window_size": 0.025, "features": 80, "pad_to": 16},
+        {"window_size": 0.025, "features": 80, "normalize": "NA", "pad_to": 0},
+    ],
+    ids=str,
+)
+def test_the_nemo_preprocessor_returns_nemos_features_and_lengths(kw):
+    from fastmel.nemo import AudioToMelSpectrogramPreprocessor
+
+    y, lengths = _ragged([24000, 17321, 400, 9000])
+    features, counts = AudioToMelSpectrogramPreprocessor(**kw)(y, lengths)
+    normalize = None if kw.get("normalize") == "NA" else "per_feature"
+    theirs = ref.nemo_features(
+        y, lengths, n_mels=kw["features"], normalize=normalize, pad_to=kw["pad_to"]
+    )
+    check(features, theirs, PRESET_ATOL["nemo"], str(kw))
+    assert counts.dtype == torch.int64
+    assert counts.tolist() == [(n + 512 // 2 * 2 - 512) // 160 for n in lengths.tolist()]
+
+
+def test_the_nemo_preprocessor_lengths_are_parakeets_masks():
+    transformers = pytest.importorskip("transformers")
+    from fastmel.nemo import AudioToMelSpectrogramPreprocessor
+
+    y, lengths = _ragged([24000, 17321, 9000, 16000])
+    items = [y[i, :n].numpy() for i, n in enumerate(lengths.tolist())]
+    mask = transformers.ParakeetFeatureExtractor()(items, sampling_rate=16000)["attention_mask"]
+    pre = AudioToMelSpectrogramPreprocessor(window_size=0.025, features=80, pad_to=0)
+    assert pre(y, lengths)[1].tolist() == mask.sum(-1).tolist()
+
+
+@pytest.mark.parametrize(
+    ("kw", "name"),
+    [
+        ({"normalize": "all_features"}, "normalize"),
+        ({"log": False}, "log"),
+        ({"frame_splicing": 3}, "frame_splicing"),
+        ({"exact_pad": True}, "exact_pad"),
+        ({"log_zero_guard_type": "clamp"}, "log_zero_guard_type"),
+        ({"use_torchaudio": True}, "use_torchaudio"),
+    ],
+)
+def test_the_nemo_preprocessor_refuses_what_it_does_not_compute(kw, name):
+    from fastmel.nemo import AudioToMelSpectrogramPreprocessor
+
+    with pytest.raises(ParameterError, match=f"not supported: {name}="):
+        AudioToMelSpectrogramPreprocessor(**kw)
