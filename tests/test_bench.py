@@ -211,16 +211,20 @@ def test_corpus_bench_makes_its_corpus_and_reports_ratios(tmp_path):
     assert "| peer | 100 | 90 | 3.00x | x |" in text and "| absent | skipped |" in text
 
 
-def test_dropins_bench_times_each_extractor_against_its_parent(tmp_path, monkeypatch):
+def test_dropins_bench_times_each_drop_in_against_the_code_it_replaces(tmp_path, monkeypatch):
     pytest.importorskip("transformers")
+    pytest.importorskip("lhotse")
     import bench.dropins
     import fastmel.transformers as ft
 
-    monkeypatch.setattr(bench.dropins, "BATCH_SECONDS", (0.5, 1.2))
+    monkeypatch.setattr(bench.dropins, "BATCH_SECONDS", (0.5, 2.1, 2.2))
     record = bench.dropins.run(tmp_path / "d.json", budget_s=0.05)
     assert json.loads((tmp_path / "d.json").read_text()) == record
-    names = [row["extractor"] for row in record["rows"]]
-    assert names == [n for n in ft.__all__ if n != "AutoFeatureExtractor"]
+    assert not record["skipped"]
+    extractors = [r["case"] for r in record["rows"] if r["family"] == "transformers"]
+    assert extractors == [n for n in ft.__all__ if n != "AutoFeatureExtractor"]
+    assert {r["family"] for r in record["rows"]} == {"transformers", "torchaudio", "lhotse", "nemo"}
     for row in record["rows"]:
         assert row["ratio_to_fastmel"]["fastmel"] == 1.0 and row["max_abs_diff"]["fastmel"] < 1e-2
-    assert "| WhisperFeatureExtractor | transformers (NumPy) |" in bench.dropins.report(record)
+    text = bench.dropins.report(record)
+    assert "| transformers | WhisperFeatureExtractor | transformers (NumPy) |" in text

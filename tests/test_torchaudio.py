@@ -264,3 +264,20 @@ def test_against_torchaudio_itself(kw):
         rtol=0,
         atol=KALDI_ATOL32,
     )
+
+
+def test_kaldi_functions_build_their_constants_once_per_configuration(monkeypatch):
+    from fastmel.feature.spectrogram import MelSpectrogram
+
+    wave = _speech(16000, batch=1)
+    ta.compliance.kaldi.fbank(wave, num_mel_bins=31)  # (built here)
+    ta.compliance.kaldi.mfcc(wave, num_mel_bins=31)
+    built = []
+    original = MelSpectrogram._build_constants
+    monkeypatch.setattr(
+        MelSpectrogram, "_build_constants", lambda *a: built.append(1) or original(*a)
+    )
+    for _ in range(3):
+        ta.compliance.kaldi.fbank(wave, num_mel_bins=31)
+        ta.compliance.kaldi.mfcc(wave, num_mel_bins=31)
+    assert not built

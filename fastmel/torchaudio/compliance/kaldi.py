@@ -29,9 +29,11 @@ def _refuse(**given: tuple[Any, Any]) -> None:
 
 
 @functools.lru_cache(maxsize=32)
-def _module(options: tuple[tuple[str, Any], ...], dtype: torch.dtype) -> FrontEnd:
-    # (built once per configuration: constants are never rebuilt per call)
-    return preset("kaldi", dtype=dtype, **dict(options))
+def _module(
+    options: tuple[tuple[str, Any], ...], dtype: torch.dtype, device: torch.device
+) -> FrontEnd:
+    # (built once per configuration and device: .to() rebuilds a module's constants)
+    return preset("kaldi", dtype=dtype, **dict(options)).to(device)
 
 
 def _log_fbank(
@@ -46,7 +48,7 @@ def _log_fbank(
     if wave.shape[0] < min_duration * options["sr"]:
         return wave.new_empty(0)
     dtype = torch.float64 if wave.dtype == torch.float64 else torch.float32
-    module = _module(tuple(sorted(options.items())), dtype).to(wave.device)
+    module = _module(tuple(sorted(options.items())), dtype, wave.device)
     return module(wave).mT
 
 
