@@ -353,7 +353,7 @@ def dropins_section(record: dict, json_path: Path) -> list[str]:
 
     versions = ", ".join(f"{k} {v}" for k, v in record["versions"].items())
     return [
-        f"## transformers drop-ins: {record['cpu']}",
+        f"## Drop-ins against the code they replace: {record['cpu']}",
         "",
         f"- Versions: {versions}",
         f"- Run: `python -m bench dropins` on {record['date']}, commit {record['commit']}; "
