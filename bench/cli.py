@@ -1,4 +1,4 @@
-"""``python -m bench run|report|parity|presets|soak|corpus|dropins``."""
+"""``python -m bench run|report|parity|presets|soak|corpus|dropins|pipeline``."""
 
 from __future__ import annotations
 
@@ -40,7 +40,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument(
         "--out", type=Path, help="records (default: bench/results/dropins/<machine>.json)"
     )
+    p = sub.add_parser(
+        "pipeline", help="each CPU scenario hot and between other work (a model, 32 MB of data)"
+    )
+    p.add_argument(
+        "--out", type=Path, help="records (default: bench/results/pipeline/<machine>.json)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "pipeline":
+        from bench.pipeline import report as report_pipeline
+        from bench.pipeline import run as run_pipeline
+        from bench.report import RESULTS
+        from bench.run import machine_name
+
+        out = args.out or RESULTS / "pipeline" / f"{machine_name('cpu')}.json"
+        print(report_pipeline(run_pipeline(out)))
+        print(f"wrote {out} (`python -m bench report` puts it in BENCHMARKS.md)")
+        return 0
     if args.command == "dropins":
         from bench.dropins import report as report_dropins
         from bench.dropins import run as run_dropins

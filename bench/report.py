@@ -364,6 +364,23 @@ def dropins_section(record: dict, json_path: Path) -> list[str]:
     ]
 
 
+def pipeline_section(record: dict, json_path: Path) -> list[str]:
+    """An in-pipeline run (``python -m bench pipeline``) as its section."""
+    from bench.pipeline import report
+
+    versions = ", ".join(f"{k} {v}" for k, v in record["versions"].items())
+    return [
+        f"## Hot and in a pipeline: {record['cpu']}",
+        "",
+        f"- Versions: {versions}",
+        f"- Run: `python -m bench pipeline` on {record['date']}, commit {record['commit']}; "
+        f"raw data: `{json_path.relative_to(ROOT)}`",
+        "",
+        report(record),
+        "",
+    ]
+
+
 def write() -> Path:
     files = sorted(RESULTS.glob("*.json"))
     lines = [
@@ -385,6 +402,8 @@ def write() -> Path:
         lines += section(json.loads(f.read_text()), f)
     for f in sorted((RESULTS / "corpus").glob("*.json")):
         lines += corpus_section(json.loads(f.read_text()), f)
+    for f in sorted((RESULTS / "pipeline").glob("*.json")):
+        lines += pipeline_section(json.loads(f.read_text()), f)
     for f in sorted((RESULTS / "dropins").glob("*.json")):
         lines += dropins_section(json.loads(f.read_text()), f)
     out = ROOT / "BENCHMARKS.md"

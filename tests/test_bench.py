@@ -228,3 +228,35 @@ def test_dropins_bench_times_each_drop_in_against_the_code_it_replaces(tmp_path,
         assert row["ratio_to_fastmel"]["fastmel"] == 1.0 and row["max_abs_diff"]["fastmel"] < 1e-2
     text = bench.dropins.report(record)
     assert "| transformers | WhisperFeatureExtractor | transformers (NumPy) |" in text
+
+
+def test_time_interleaved_runs_the_other_work_before_each_timed_call():
+    calls = []
+    times = time_interleaved(
+        {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")},
+        budget_s=0.01,
+        rounds=3,
+        warmup=1,
+        max_calls=5,
+        between=lambda: calls.append("other"),
+    )
+    timed = sum(len(t) for t in times.values())
+    warm = 2 * 2  # (warm-up calls: not preceded by other work)
+    assert calls.count("other") == timed == len(calls) - warm - timed
+    timed_calls = calls[warm:]
+    assert all(timed_calls[i] == "other" for i in range(0, len(timed_calls), 2))
+
+
+def test_pipeline_bench_reports_hot_and_pipeline_side_by_side(tmp_path, monkeypatch):
+    import bench.pipeline
+
+    monkeypatch.setattr(bench.pipeline, "OFFLINE_SECONDS", (0.04,))
+    record = bench.pipeline.run(tmp_path / "p.json", budget_s=0.01)
+    assert json.loads((tmp_path / "p.json").read_text()) == record
+    names = [s["scenario"] for s in record["scenarios"]]
+    assert names[-1].startswith("wav2lip stream") and "wav2lip, 0.04 s" in names
+    for sc in record["scenarios"]:
+        base = [r for r in sc["rows"] if r["peer"].startswith("fastmel")][0]
+        assert base["hot_ratio"] == base["pipeline_ratio"] == 1.0
+    text = bench.pipeline.report(record)
+    assert "| wav2lip stream, 640-sample push | push floor |" in text
