@@ -287,11 +287,11 @@ def cmd_mel(args: argparse.Namespace) -> None:
             f"{args.input}: --plot draws one band per row; --preset {args.preset}'s "
             f"rows stack {rows // c.n_mels} frames of {c.n_mels} bands"
         )
-    # A long input streams to a column-written .npy in bounded memory, where the module
-    # streams (other formats are then written from it a block at a time); otherwise the
-    # whole input and output are held.
+    # A long input streams to a column-written .npy in bounded memory (other formats are
+    # then written from it a block at a time; a preset's whole-input step takes passes
+    # over its stored frames); otherwise the whole input and output are held.
     long = blocks.n_samples > streamfile.STREAM_SAMPLES
-    streamed = long and getattr(module, "causal", True)
+    streamed = long and streamfile.streams(module)
     name = "features" if args.preset else "mel"
     with Outputs() as outputs, contextlib.ExitStack() as files:  # (all outputs, or none)
         edges = None

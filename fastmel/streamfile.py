@@ -11,17 +11,21 @@ file. Memory is then bounded by the block size, whatever the file's length.
 from __future__ import annotations
 
 import dataclasses
+import os
+import tempfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 import torch
 
+from fastmel.core.errors import ParameterError
 from fastmel.core.scaling import power_to_db
+from fastmel.feature.frontend import WholeInput
 from fastmel.formats import PASS_COLUMNS, ColumnWriter
 from fastmel.runtime.streaming import MelStream
 
-__all__ = ["STREAM_SAMPLES", "StreamedOutput", "stream_to_npy"]
+__all__ = ["STREAM_SAMPLES", "StreamedOutput", "streams", "stream_to_npy"]
 
 #: Inputs longer than this many samples go through the stream (shorter ones are computed
 #: whole, the module's own numbers bit for bit).
@@ -46,6 +50,72 @@ def _db(block: np.ndarray, power: float) -> np.ndarray:
     return power_to_db(block if power == 2.0 else block ** (2.0 / power), top_db=None)
 
 
+def streams(module: Any) -> bool:
+    """Whether :func:`stream_to_npy` computes ``module``'s output in bounded memory: a
+    causal one, or one with a whole-input step over its causal part."""
+    return bool(getattr(module, "causal", True)) or module.whole_input() is not None
+
+
+def _stream(
+    blocks: Iterable[np.ndarray],
+    stream: MelStream,
+    write: Callable[[np.ndarray], None],
+    check: Callable[[np.ndarray], None] | None,
+    trailing_zeros: int = 0,
+) -> int:
+    """Push every block (then ``trailing_zeros`` zeros) and write the frames as they
+    come; returns the samples pushed."""
+    samples = 0
+    with torch.inference_mode():
+        for block in blocks:
+            if check is not None:
+                check(block)
+            samples += block.shape[-1]
+            write(stream.push(block))
+        if trailing_zeros:
+            write(stream.push(np.zeros(trailing_zeros, np.float32)))
+        write(stream.flush())
+    return samples + trailing_zeros
+
+
+def _whole(
+    blocks: Iterable[np.ndarray],
+    whole: WholeInput,
+    write: Callable[[np.ndarray], None],
+    check: Callable[[np.ndarray], None] | None,
+    file: Any,
+) -> None:
+    """A front end's whole-input step over its causal part's frames, stored in an unnamed
+    file beside ``file``: statistics, then the output written a block at a time."""
+    name = getattr(file, "name", None)
+    directory = os.path.dirname(os.path.abspath(name)) if isinstance(name, str) else None
+    with tempfile.TemporaryFile(dir=directory) as spool:
+        stored = ColumnWriter(spool, np.float32)
+
+        def store(frames: np.ndarray) -> None:
+            if frames.shape[-1]:
+                stored.append(frames)
+
+        samples = _stream(blocks, MelStream(whole.causal), store, check, whole.trailing_zeros)
+        stored.finish()
+        size = max(2, PASS_COLUMNS - PASS_COLUMNS % 2)  # (even: frames stacked in pairs)
+
+        def each(fn: Callable[[int, np.ndarray], Any]) -> None:
+            stored.map_columns(fn, size, write=False)
+
+        whole.statistics(each, stored.columns, samples)
+
+        def finish(start: int, block: np.ndarray) -> np.ndarray:
+            with torch.inference_mode():
+                write(whole.finish(start, torch.from_numpy(block)).numpy())
+            return block
+
+        stored.map_columns(finish, size, write=False)
+        tail = whole.tail(stored.rows or 0)
+        if tail is not None:
+            write(tail.numpy())
+
+
 def stream_to_npy(
     blocks: Iterable[np.ndarray],
     module: Any,
@@ -64,8 +134,11 @@ def stream_to_npy(
     ----------
     blocks : iterable of np.ndarray [shape=(n,)]
         The audio, block after block.
-    module : MelSpectrogram or causal FrontEnd
-        What computes the frames.
+    module : MelSpectrogram or FrontEnd
+        What computes the frames: a causal front end streams; one that is not goes
+        through its :meth:`~fastmel.FrontEnd.whole_input` (its causal part's frames
+        stored in an unnamed file beside ``file``, then its statistics and its output a
+        block at a time).
     file : binary file object
         Opened for reading and writing, empty.
     power : float
@@ -88,7 +161,6 @@ def stream_to_npy(
     -------
     StreamedOutput
     """
-    stream = MelStream(module)
     writer = ColumnWriter(file, dtype)
     wants_peak = db or (width is not None and not features)
     peak = -np.inf  # (the largest dB value, for the floor)
@@ -103,12 +175,16 @@ def stream_to_npy(
             peak = max(peak, float((out if db else _db(out, power)).max()))
         writer.append(out)
 
-    with torch.inference_mode():
-        for block in blocks:
-            if check is not None:
-                check(block)
-            write(stream.push(block))
-        write(stream.flush())
+    if getattr(module, "causal", True):
+        _stream(blocks, MelStream(module), write, check)
+    else:
+        whole = module.whole_input()
+        if whole is None:
+            raise ParameterError(
+                f"{type(module).__name__} cannot stream: {module.whole_input_statistic} "
+                "needs the whole input"
+            )
+        _whole(blocks, whole, write, check, file)
     shape = writer.finish()
     floor = peak - _TOP_DB
     if db:

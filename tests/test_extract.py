@@ -279,15 +279,19 @@ def test_the_ray_engine_writes_what_the_local_engine_writes(corpus, tmp_path):
                 assert (distributed / rel).read_bytes() == path.read_bytes(), rel
 
 
-@pytest.mark.parametrize("float16", [False, True])
-def test_long_files_stream_to_their_npy_in_bounded_memory(corpus, tmp_path, monkeypatch, float16):
+@pytest.mark.parametrize(
+    ("preset", "float16"), [("wav2lip", False), ("wav2lip", True), ("whisper", False)]
+)
+def test_long_files_stream_to_their_npy_in_bounded_memory(
+    corpus, tmp_path, monkeypatch, preset, float16
+):
     from fastmel import streamfile
 
     whole, streamed = tmp_path / "whole", tmp_path / "streamed"
-    extract(corpus, whole, jobs=1, preset="wav2lip", float16=float16)
+    extract(corpus, whole, jobs=1, preset=preset, float16=float16)
     monkeypatch.setattr(streamfile, "STREAM_SAMPLES", 1000)  # (every file is "long" now)
     monkeypatch.setattr(fastmel.io, "BLOCK_SIZE", 4096)
-    summary = extract(corpus, streamed, jobs=1, preset="wav2lip", float16=float16)
+    summary = extract(corpus, streamed, jobs=1, preset=preset, float16=float16)
     assert (summary.done, summary.failed) == (len(GOOD), len(BAD))
     a, b = _manifest(whole), _manifest(streamed)
     for key in GOOD:

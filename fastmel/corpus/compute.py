@@ -93,7 +93,7 @@ class Computer:
         if self.spool is not None:
             blocks = self.blocks(item)
             module = self.module(blocks.sr)
-            if blocks.n_samples > streamfile.STREAM_SAMPLES and getattr(module, "causal", True):
+            if blocks.n_samples > streamfile.STREAM_SAMPLES and streamfile.streams(module):
                 return self._streamed(item, blocks, module)
         y, sr = self.audio(item)
         module = self.module(sr)

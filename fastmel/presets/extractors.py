@@ -7,11 +7,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from fastmel.core.arrays import Array
 from fastmel.core.errors import ParameterError, check_bool, check_real, check_size
+from fastmel.feature.frontend import Blocks, CausalPart, WholeInput, band_sums
 from fastmel.ops.stacking import stack_frames
 from fastmel.presets.common import (
     PCM_SCALE,
@@ -119,6 +121,9 @@ class AST(Kaldi):
         extra = self.max_length - L.shape[-1]
         L = F.pad(L, (0, extra)) if extra > 0 else L[..., : self.max_length]
         return self._normalised(L)
+
+    def whole_input(self) -> WholeInput | None:
+        return None if self.max_length is None else _MaxLengthWhole(self)
 
     def extra_repr(self) -> str:
         return (
@@ -232,8 +237,57 @@ class SeamlessM4T(Kaldi):
             L = F.pad(L, (0, self.STRIDE - L.shape[-1] % self.STRIDE))
         return stack_frames(L, self.STRIDE, self.STRIDE)
 
+    def whole_input(self) -> WholeInput:
+        return _StackedWhole(self)
+
     def extra_repr(self) -> str:
         return f"normalize={self.normalize}"
+
+
+class _MaxLengthWhole(WholeInput):
+    """The log fbank frames stored; the first ``max_length`` normalised, then normalised
+    zero frames up to ``max_length``."""
+
+    def __init__(self, ast: AST) -> None:
+        super().__init__(CausalPart(ast.mel, ast.postprocess))
+        self.ast = ast
+
+    def finish(self, start: int, block: torch.Tensor) -> torch.Tensor:
+        assert self.ast.max_length is not None
+        return self.ast._normalised(block[:, : max(0, self.ast.max_length - start)].clone())
+
+    def tail(self, rows: int) -> torch.Tensor | None:
+        assert self.ast.max_length is not None
+        extra = self.ast.max_length - min(self.columns, self.ast.max_length)
+        return self.ast._normalised(torch.zeros(rows, extra)) if extra > 0 else None
+
+
+class _StackedWhole(WholeInput):
+    """The log fbank frames stored; each band's mean and variance over all of them (with
+    ``normalize``); then pairs of frames stacked, the last pair completed with zeros."""
+
+    def __init__(self, seamless: SeamlessM4T) -> None:
+        super().__init__(CausalPart(seamless.mel, seamless.postprocess))
+        self.normalize, self.stride = seamless.normalize, seamless.STRIDE
+
+    def statistics(self, blocks: Blocks, columns: int, samples: int) -> None:
+        super().statistics(blocks, columns, samples)
+        total = band_sums(blocks, columns) if self.normalize else None
+        self.mean = self.scale = None
+        if total is not None:
+            mean = (total / columns).astype(np.float32)
+            squares = band_sums(blocks, columns, lambda p: np.square(p - mean, dtype=np.float64))
+            assert squares is not None
+            var = squares / (columns - 1) if columns > 1 else np.zeros_like(squares)
+            self.mean = torch.from_numpy(mean)
+            self.scale = torch.from_numpy(var.astype(np.float32)).add_(SEAMLESS_VAR_FLOOR).sqrt_()
+
+    def finish(self, start: int, block: torch.Tensor) -> torch.Tensor:
+        if self.mean is not None and self.scale is not None:
+            block = (block - self.mean) / self.scale
+        if block.shape[1] % self.stride:  # (the last block: the extractor pads with 0.0)
+            block = F.pad(block, (0, self.stride - block.shape[1] % self.stride))
+        return stack_frames(block, self.stride, self.stride)
 
 
 SPECS = (

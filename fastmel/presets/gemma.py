@@ -10,7 +10,7 @@ import torch
 from fastmel.core.arrays import Array
 from fastmel.core.errors import check_real, check_size
 from fastmel.core.filters import check_sr
-from fastmel.feature.frontend import FrontEnd
+from fastmel.feature.frontend import CausalPart, FrontEnd, WholeInput
 from fastmel.feature.kaldi import KaldiSpectrogram
 from fastmel.presets.common import (
     checked_lengths,
@@ -22,7 +22,7 @@ from fastmel.presets.common import (
 from fastmel.presets.kaldi import Kaldi
 from fastmel.presets.spec import PresetSpec, Tolerance
 
-__all__ = ["Gemma3n", "gemma3n_spectrogram", "gemma3n_window", "Gemma4"]
+__all__ = ["Gemma3n", "gemma3n_spectrogram", "gemma3n_window", "Gemma4", "TrimmedWhole"]
 
 
 class Gemma4(FrontEnd):
@@ -131,8 +131,23 @@ class Gemma4(FrontEnd):
         count = self._frames(checked_lengths(lengths, y))[..., None, None]
         return torch.where(torch.arange(L.shape[-1], device=L.device) < count, L, 0.0)
 
+    def whole_input(self) -> WholeInput:
+        return TrimmedWhole(CausalPart(self.mel, self.postprocess), self._frames)
+
     def extra_repr(self) -> str:
         return log_bands_repr(self)
+
+
+class TrimmedWhole(WholeInput):
+    """The frames stored, as many kept as ``count(samples)`` says (the frames the
+    extractor makes, which depend on the input's last samples)."""
+
+    def __init__(self, causal: FrontEnd, count: Any) -> None:
+        super().__init__(causal)
+        self.count = count
+
+    def finish(self, start: int, block: torch.Tensor) -> torch.Tensor:
+        return block[:, : max(0, self.count(self.samples) - start)]
 
 
 def gemma3n_window(n: int) -> np.ndarray:
@@ -236,9 +251,16 @@ class Gemma3n(Kaldi):
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         L = super().forward(y)
-        c = self.mel.config  # (Kaldi's snip-edges frames, less one where the extractor's
-        # 513th sample is missing)
-        return L[..., : (y.shape[-1] - c.win_length - 1) // c.hop_length + 1]
+        return L[..., : self._frames(y.shape[-1])]
+
+    def _frames(self, n: int) -> int:
+        """Kaldi's snip-edges frames, less one where the extractor's 513th sample is
+        missing."""
+        c = self.mel.config
+        return max(0, (n - c.win_length - 1) // c.hop_length + 1)
+
+    def whole_input(self) -> WholeInput:
+        return TrimmedWhole(CausalPart(self.mel, self.postprocess), self._frames)
 
     def extra_repr(self) -> str:
         return log_bands_repr(self)

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import torch
 
 from fastmel.core.errors import check_bool
-from fastmel.feature.frontend import FrontEnd
+from fastmel.feature.frontend import Blocks, CausalPart, FrontEnd, WholeInput, band_sums
 from fastmel.feature.kaldi import KaldiSpectrogram
 from fastmel.presets.common import (
     FLT_EPSILON,
@@ -19,7 +20,7 @@ from fastmel.presets.common import (
 )
 from fastmel.presets.spec import PresetSpec, Tolerance
 
-__all__ = ["CAMPPlus", "Kaldi", "WeSpeaker"]
+__all__ = ["CAMPPlus", "Kaldi", "MeanWhole", "WeSpeaker"]
 
 
 class Kaldi(FrontEnd):
@@ -116,6 +117,9 @@ class Kaldi(FrontEnd):
     def extra_repr(self) -> str:
         return "subtract_mean=True" if self.subtract_mean else ""
 
+    def whole_input(self) -> WholeInput | None:
+        return MeanWhole(CausalPart(self.mel, self.postprocess)) if self.subtract_mean else None
+
     def _snipped_frames(self, lengths: torch.Tensor) -> torch.Tensor:
         """The frames of items of ``lengths`` samples with ``snip_edges``: ``1 + (lengths -
         win_length) // hop_length``, at least 0."""
@@ -130,6 +134,20 @@ class Kaldi(FrontEnd):
         and how many, ``(..., 1, 1)``. Those frames read only the item's samples."""
         count = self._snipped_frames(checked_lengths(lengths, y))[..., None, None]
         return torch.arange(L.shape[-1], device=L.device) < count, count
+
+
+class MeanWhole(WholeInput):
+    """The frames stored; each band's mean over all of them, subtracted."""
+
+    def statistics(self, blocks: Blocks, columns: int, samples: int) -> None:
+        super().statistics(blocks, columns, samples)
+        total = band_sums(blocks, columns)
+        self.mean = (
+            None if total is None else torch.from_numpy((total / columns).astype(np.float32))
+        )
+
+    def finish(self, start: int, block: torch.Tensor) -> torch.Tensor:
+        return block - self.mean if self.mean is not None else block
 
 
 class CAMPPlus(Kaldi):

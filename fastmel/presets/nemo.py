@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 
 from fastmel.core.arrays import Array
 from fastmel.core.errors import ParameterError, check_real, check_size
-from fastmel.feature.frontend import FrontEnd
+from fastmel.feature.frontend import Blocks, CausalPart, FrontEnd, WholeInput, band_sums
 from fastmel.presets.common import (
     centred_bands,
     checked_lengths,
@@ -182,6 +183,42 @@ class NeMo(FrontEnd):
         if valid is not None:
             frames = torch.where(valid, frames, 0.0)
         return self._masked(frames, L.shape[-1])
+
+    def whole_input(self) -> WholeInput | None:
+        return _PerFeatureWhole(self) if self.normalize == "per_feature" else None
+
+
+class _PerFeatureWhole(WholeInput):
+    """The log-mel frames stored; each band's mean and std over all but the last (NeMo's
+    valid frames), in two passes; the last frame and ``pad_to``'s are 0."""
+
+    def __init__(self, nemo: NeMo) -> None:
+        super().__init__(CausalPart(nemo.mel, nemo.postprocess, nemo.preemphasis))
+        self.pad_to = nemo.pad_to
+
+    def statistics(self, blocks: Blocks, columns: int, samples: int) -> None:
+        super().statistics(blocks, columns, samples)
+        n = self.valid = max(0, columns - 1)
+        total = band_sums(blocks, n)
+        if total is None:
+            return
+        mean = (total / n).astype(np.float32)
+        squares = band_sums(blocks, n, lambda part: np.square(part - mean, dtype=np.float64))
+        assert squares is not None
+        std = np.sqrt(squares / (n - 1)) if n > 1 else np.zeros_like(squares)
+        self.mean = torch.from_numpy(mean)
+        self.std = torch.from_numpy(std.astype(np.float32)) + NEMO_STD_FLOOR
+
+    def finish(self, start: int, block: torch.Tensor) -> torch.Tensor:
+        k = min(max(0, self.valid - start), block.shape[1])
+        out = torch.zeros_like(block)
+        if k:
+            out[:, :k] = (block[:, :k] - self.mean) / self.std
+        return out
+
+    def tail(self, rows: int) -> torch.Tensor | None:
+        extra = -self.columns % self.pad_to if self.pad_to else 0
+        return torch.zeros(rows, extra) if extra else None
 
 
 SPECS = (

@@ -5,10 +5,18 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import torch
 
 from fastmel.core.errors import ParameterError, check_bool, check_real, check_size
-from fastmel.feature.frontend import FrontEnd
+from fastmel.feature.frontend import (
+    Blocks,
+    CausalPart,
+    FrontEnd,
+    WholeInput,
+    band_sums,
+    stored_max,
+)
 from fastmel.presets.spec import PresetSpec, Tolerance
 
 __all__ = ["SpeechBrain"]
@@ -84,6 +92,39 @@ class SpeechBrain(FrontEnd):
 
     def extra_repr(self) -> str:
         return f"top_db={self.top_db}, subtract_mean={self.subtract_mean}"
+
+    def whole_input(self) -> WholeInput | None:
+        return None if self.causal else _FloorMeanWhole(self)
+
+
+class _FloorMeanWhole(WholeInput):
+    """The dB frames stored; the max over all of them (for the ``top_db`` floor), then
+    each band's mean of the floored frames, subtracted."""
+
+    def __init__(self, sb: SpeechBrain) -> None:
+        super().__init__(CausalPart(sb.mel, sb.postprocess))
+        self.top_db, self.subtract_mean = sb.top_db, sb.subtract_mean
+
+    def statistics(self, blocks: Blocks, columns: int, samples: int) -> None:
+        super().statistics(blocks, columns, samples)
+        self.floor = None
+        if self.top_db is not None:
+            top = stored_max(blocks, columns)
+            if top is not None:
+                self.floor = torch.tensor(top, dtype=torch.float32) - self.top_db
+        self.mean = None
+        if self.subtract_mean:
+            floor = None if self.floor is None else self.floor.numpy()
+            total = band_sums(
+                blocks, columns, None if floor is None else lambda p: np.maximum(p, floor)
+            )
+            if total is not None:
+                self.mean = torch.from_numpy((total / columns).astype(np.float32))
+
+    def finish(self, start: int, block: torch.Tensor) -> torch.Tensor:
+        if self.floor is not None:
+            block = torch.maximum(block, self.floor)
+        return block - self.mean if self.mean is not None else block
 
 
 SPECS = (

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from fastmel.core.arrays import check_signal
 from fastmel.core.errors import ParameterError, check_size
-from fastmel.feature.frontend import FrontEnd
+from fastmel.feature.frontend import Blocks, CausalPart, FrontEnd, WholeInput, stored_max
 from fastmel.presets.spec import PresetSpec, Tolerance
 
 __all__ = ["Whisper"]
@@ -68,6 +68,29 @@ class Whisper(FrontEnd):
         else:
             peak = log_spec.amax(dim=(-2, -1), keepdim=True)
         return (torch.maximum(log_spec, peak - 8.0) + 4.0) / 4.0
+
+    def whole_input(self) -> WholeInput:
+        return _WhisperWhole(self)
+
+
+def _log10_frames(M: torch.Tensor) -> torch.Tensor:
+    return torch.clamp(M, min=1e-10).log10()
+
+
+class _WhisperWhole(WholeInput):
+    """The log-mel frames stored; the max over all but the last (which Whisper drops)."""
+
+    def __init__(self, whisper: Whisper) -> None:
+        super().__init__(CausalPart(whisper.mel, _log10_frames), whisper.padding)
+
+    def statistics(self, blocks: Blocks, columns: int, samples: int) -> None:
+        super().statistics(blocks, columns, samples)
+        top = stored_max(blocks, columns - 1)
+        self.peak = torch.tensor(0.0 if top is None else top, dtype=torch.float32)
+
+    def finish(self, start: int, block: torch.Tensor) -> torch.Tensor:
+        log_spec = block[:, : max(0, self.columns - 1 - start)]
+        return (torch.maximum(log_spec, self.peak - 8.0) + 4.0) / 4.0
 
 
 SPECS = (
