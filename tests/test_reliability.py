@@ -108,6 +108,53 @@ def test_a_long_push_goes_through_the_blocked_path(monkeypatch):
     assert_parity(out, mel(y), np.float32)
 
 
+@pytest.mark.parametrize(
+    ("make", "sr"),
+    [
+        (lambda: fastmel.MelSpectrogram(sr=16000, n_fft=800, hop_length=200), 16000),
+        (lambda: fastmel.MelSpectrogram(sr=16000, pad_mode="reflect", n_fft=512), 16000),
+        (lambda: fastmel.MelSpectrogram(sr=16000, pad_mode="linear_ramp", n_fft=400), 16000),
+        (lambda: fastmel.MelSpectrogram(sr=16000, center=False, n_fft=400), 16000),
+        (lambda: fastmel.preset("kaldi", snip_edges=False), 16000),
+        (lambda: fastmel.preset("nemo", normalize=None), 16000),
+        (lambda: fastmel.preset("funasr"), 16000),
+        (lambda: fastmel.preset("hifigan"), 22050),
+    ],
+    ids=[
+        "wav2lip-like",
+        "reflect",
+        "linear_ramp",
+        "uncentred",
+        "kaldi",
+        "nemo",
+        "funasr",
+        "hifigan",
+    ],
+)
+def test_long_chunks_are_taken_without_a_whole_copy_and_give_the_same_frames(make, sr, monkeypatch):
+    """Chunks of at least LONG_CHUNK FFT lengths are read through views (only the frames
+    that straddle the buffer's end copy it): the frames equal small pushes' and offline's."""
+    from fastmel.runtime import streaming
+
+    module = make()
+    y = make_signal("speech", sr, 3.0).astype(np.float32)
+    sizes = [9000, 37, 5, 12000, 700, 20000, 1, 30000]  # (long first, then mixed)
+    cuts = np.cumsum(sizes)[np.cumsum(sizes) < len(y)]
+    pieces = np.split(y, cuts)
+    whole = module(y)
+    outs = {}
+    for long_chunk in (4, 10**9):  # (long chunks taken by views, then never)
+        monkeypatch.setattr(streaming, "LONG_CHUNK", long_chunk)
+        stream = fastmel.MelStream(module)
+        outs[long_chunk] = np.concatenate([stream.push(p) for p in pieces] + [stream.flush()], -1)
+    assert outs[4].shape == outs[10**9].shape == whole.shape
+    np.testing.assert_allclose(outs[4], outs[10**9], rtol=0, atol=1e-5 * np.abs(whole).max())
+    if isinstance(module, fastmel.FrontEnd):  # (log features: absolute, in their units)
+        np.testing.assert_allclose(outs[4], whole, rtol=0, atol=1e-4)
+    else:
+        assert_parity(outs[4], whole, np.float32)
+
+
 LONG = [
     [],
     ["--db"],

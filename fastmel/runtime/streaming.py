@@ -82,6 +82,10 @@ def _refuse_channels_last(chunk: torch.Tensor) -> None:
         )
 
 
+#: Chunks of at least this many FFT lengths are not copied whole into the buffer.
+LONG_CHUNK = 4
+
+
 class MelStream:
     """Streaming mel spectrogram: the concatenation of all pushes and the flush equals
     ``module(whole_signal)``.
@@ -336,6 +340,37 @@ class MelStream:
         # (cat copies; the first append clones, since x may be the caller's chunk)
         self._buf = x.clone() if self._buf is None else torch.cat([self._buf, x], dim=-1)
 
+    def _take(self, x: torch.Tensor) -> torch.Tensor:
+        """The frames ``x`` completes after the buffer. A long ``x`` is not copied whole:
+        the frames that begin in the buffer read a copy of it and of ``x``'s first
+        samples, the others a view of ``x``, and only ``x``'s last samples are kept."""
+        buf, n_fft, hop = self._buf, self._n_fft, self._hop
+        if x.shape[-1] < LONG_CHUNK * n_fft:  # (one copy, as small as x)
+            self._append(x)
+            return self._emit()
+        if buf is None:  # (the first samples, no pad before them)
+            buf = x.new_empty(x.shape[:-1] + (0,))
+        buf_end = self._buf_start + buf.shape[-1]
+        end, start = buf_end + x.shape[-1], self._next_frame * hop
+        k = (end - start - n_fft) // hop + 1  # (> 0: x holds several frames)
+        in_buf = min(k, max(0, -(-(buf_end - start) // hop)))  # frames that begin in buf
+        parts = []
+        if in_buf:
+            reads = start + (in_buf - 1) * hop + n_fft - buf_end  # (samples of x they read)
+            head = torch.cat([buf[..., start - self._buf_start :], x[..., :reads]], dim=-1)
+            parts.append(self.module.spectrum(head.unfold(-1, n_fft, hop)))
+        if k > in_buf:
+            rest = x[..., start + in_buf * hop - buf_end :].unfold(-1, n_fft, hop)
+            parts.append(self.module.spectrum(rest[..., : k - in_buf, :]))
+        self._next_frame += k
+        keep_from = min(self._next_frame * hop, end - self._edge)
+        if keep_from >= buf_end:  # (the stream's own copy of what it keeps)
+            self._buf = x[..., keep_from - buf_end :].clone()
+        else:
+            self._buf = torch.cat([buf[..., keep_from - self._buf_start :], x], dim=-1)
+        self._buf_start = keep_from
+        return parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)
+
     def _emit(self) -> torch.Tensor:
         """Frames complete in the buffer, then drop what no future frame or pad needs."""
         buf, n_fft, hop = self._buf, self._n_fft, self._hop
@@ -405,13 +440,14 @@ class MelStream:
         if fe is not None and fe.preemphasis and chunk.shape[-1]:
             chunk, self._previous = fe.preemphasize(chunk, self._previous), chunk[..., -1:].clone()
         if self._pad and self._buf is None:  # the left pad is not made yet
-            self._head = chunk.clone() if self._head is None else torch.cat([self._head, chunk], -1)
-            if self._head.shape[-1] < self._edge:
+            head = chunk if self._head is None else torch.cat([self._head, chunk], -1)
+            if head.shape[-1] < self._edge:
+                self._head = head.clone() if head is chunk else head
                 return self.postprocess(chunk.new_empty(chunk.shape[:-1] + (self._n_mels, 0)))
-            left = pad_before(self._head, self._pad, self.module.config.pad_mode, self.module.ramp)
-            chunk, self._head = torch.cat([left, self._head], -1), None
-        self._append(chunk)
-        return self.postprocess(self._emit())
+            left = pad_before(head, self._pad, self.module.config.pad_mode, self.module.ramp)
+            # (the pad starts the buffer, in the padded domain; the samples follow it)
+            self._buf, self._buf_start, self._head, chunk = left.clone(), 0, None, head
+        return self.postprocess(self._take(chunk))
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
