@@ -329,56 +329,46 @@ def section(result: dict, json_path: Path) -> list[str]:
     return out
 
 
+def _run_section(title: str, command: str, record: dict, json_path: Path, body: str) -> list[str]:
+    """A section of a run recorded as JSON: its title, versions, command, date, commit,
+    raw data, then ``body``."""
+    versions = ", ".join(f"{k} {v}" for k, v in record["versions"].items())
+    return [
+        f"## {title}",
+        "",
+        f"- Versions: {versions}",
+        f"- Run: `{command}` on {record['date']}, commit {record['commit']}; "
+        f"raw data: `{json_path.relative_to(ROOT)}`",
+        "",
+        body,
+        "",
+    ]
+
+
 def corpus_section(result: dict, json_path: Path) -> list[str]:
     """A corpus extraction run (``python -m bench corpus``) as its section."""
     from bench.corpus import report
 
     machine = result["machine"]
-    versions = ", ".join(f"{k} {v}" for k, v in result["versions"].items())
-    return [
-        f"## Corpus extraction: {machine['cpu']}, {machine['cores']} cores",
-        "",
-        f"- Versions: {versions}",
-        f"- Run: `python -m bench corpus --files {result['files']}` on {result['date']}, "
-        f"commit {result['commit']}; raw data: `{json_path.relative_to(ROOT)}`",
-        "",
-        report(result),
-        "",
-    ]
+    title = f"Corpus extraction: {machine['cpu']}, {machine['cores']} cores"
+    command = f"python -m bench corpus --files {result['files']}"
+    return _run_section(title, command, result, json_path, report(result))
 
 
 def dropins_section(record: dict, json_path: Path) -> list[str]:
     """A drop-ins run (``python -m bench dropins``) as its section."""
     from bench.dropins import report
 
-    versions = ", ".join(f"{k} {v}" for k, v in record["versions"].items())
-    return [
-        f"## Drop-ins against the code they replace: {record['cpu']}",
-        "",
-        f"- Versions: {versions}",
-        f"- Run: `python -m bench dropins` on {record['date']}, commit {record['commit']}; "
-        f"raw data: `{json_path.relative_to(ROOT)}`",
-        "",
-        report(record),
-        "",
-    ]
+    title = f"Drop-ins against the code they replace: {record['cpu']}"
+    return _run_section(title, "python -m bench dropins", record, json_path, report(record))
 
 
 def pipeline_section(record: dict, json_path: Path) -> list[str]:
     """An in-pipeline run (``python -m bench pipeline``) as its section."""
     from bench.pipeline import report
 
-    versions = ", ".join(f"{k} {v}" for k, v in record["versions"].items())
-    return [
-        f"## Hot and in a pipeline: {record['cpu']}",
-        "",
-        f"- Versions: {versions}",
-        f"- Run: `python -m bench pipeline` on {record['date']}, commit {record['commit']}; "
-        f"raw data: `{json_path.relative_to(ROOT)}`",
-        "",
-        report(record),
-        "",
-    ]
+    title = f"Hot and in a pipeline: {record['cpu']}"
+    return _run_section(title, "python -m bench pipeline", record, json_path, report(record))
 
 
 def write() -> Path:

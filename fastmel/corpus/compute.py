@@ -74,9 +74,10 @@ class Computer:
             raise ItemError("truncated: the file holds less data than its header declares")
         return blocks
 
-    def audio(self, item: Item) -> tuple[np.ndarray, float]:
-        """The item's samples and rate, as ``load`` gives them (ItemError if it cannot)."""
-        blocks = self.blocks(item)
+    def audio(self, item: Item, blocks: Any = None) -> tuple[np.ndarray, float]:
+        """The item's samples and rate, as ``load`` gives them (ItemError if it cannot),
+        read through ``blocks`` (its :meth:`blocks`) when they are open already."""
+        blocks = self.blocks(item) if blocks is None else blocks
         with _reading():
             y = np.concatenate([np.zeros(0, np.float32), *blocks])
         _check_read(blocks)
@@ -90,12 +91,13 @@ class Computer:
         from fastmel import streamfile
         from fastmel.core.scaling import power_to_db
 
+        blocks = None
         if self.spool is not None:
             blocks = self.blocks(item)
             module = self.module(blocks.sr)
             if blocks.n_samples > streamfile.STREAM_SAMPLES and streamfile.streams(module):
                 return self._streamed(item, blocks, module)
-        y, sr = self.audio(item)
+        y, sr = self.audio(item, blocks)  # (the file opened once)
         module = self.module(sr)
         try:
             with torch.inference_mode():

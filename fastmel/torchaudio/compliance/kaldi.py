@@ -69,7 +69,8 @@ def _options(
     use_energy: bool,
     vtln_warp: float,
     window_type: str,
-    **kw: Any,
+    power: float,
+    subtract_mean: bool,
 ) -> dict[str, Any]:
     """The kaldi preset's keywords for torchaudio's arguments (the rest refused by name)."""
     _refuse(dither=(dither, 0.0), use_energy=(use_energy, False), vtln_warp=(vtln_warp, 1.0))
@@ -91,7 +92,8 @@ def _options(
         round_to_power_of_two=bool(round_to_power_of_two),
         snip_edges=bool(snip_edges),
         allow_empty_banks=True,  # (torchaudio keeps a bank with no bin, at the log floor)
-        **kw,
+        power=float(power),
+        subtract_mean=bool(subtract_mean),
     )
 
 
@@ -207,6 +209,8 @@ def mfcc(
         use_energy=use_energy,
         vtln_warp=vtln_warp,
         window_type=window_type,
+        power=2.0,  # (the log power fbank, its mean kept: fbank's module with its defaults)
+        subtract_mean=False,
     )
     L = _log_fbank(waveform, channel, min_duration, **options)
     if not L.numel():
