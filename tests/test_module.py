@@ -149,6 +149,59 @@ def test_concurrent_calls_from_threads_equal_librosa():
             assert_parity(shared, ours, np.float32, f"shared module, {what}")
 
 
+@pytest.mark.parametrize("shape", [(8000,), (3, 4000)])
+def test_a_shape_routed_before_takes_the_flat_call_with_a_kept_pad(shape):
+    # The common CPU call, once its shape is routed, runs as one short sequence of ops and
+    # copies its samples into a zero-padded buffer it keeps: its edges must stay zero and
+    # every call must give what a module meeting the shape for the first time gives.
+    m = fastmel.MelSpectrogram(**KW)
+    kinds = ["speech", "chirp", "noise", "fullscale", "silence"]
+    ys = [
+        torch.from_numpy(make_signal(kind, 16000, 1.0, seed=i).astype(np.float32)[: np.prod(shape)])
+        for i, kind in enumerate(kinds)
+    ]
+    for y in ys + ys[::-1]:
+        y = y.reshape(shape)
+        got = m(y)
+        route = m.route(y)
+        assert route.flat and route.padded is not None and route.plan is not None
+        first = fastmel.MelSpectrogram(**KW)(y)  # (its first call: the general steps)
+        assert torch.equal(got, first)
+        c = dict(KW)
+        assert_parity(got, librosa.feature.melspectrogram(y=y.numpy(), **c), np.float32, "flat")
+    edges = route.padded.middle._base if route.padded.middle._base is not None else None
+    assert edges is not None and not edges[..., :400].any() and not edges[..., -400:].any()
+
+
+def test_calls_that_leave_the_flat_route_compute_the_same():
+    # float64 input to a float32 module, autograd, a non-contiguous input and a new shape
+    # each take the general steps; all equal the flat call on the same samples.
+    m = fastmel.MelSpectrogram(**KW)
+    y = torch.from_numpy(_y(0.5))
+    flat = m(y)
+    assert m.route(y).flat
+    assert torch.equal(m(y.double()), flat)
+    assert torch.equal(m(y.clone().requires_grad_(True)).detach(), flat)
+    strided = torch.stack([y, y], -1)[..., 0]
+    assert torch.equal(m(strided), flat)
+    assert not m.route(y.clone().requires_grad_(True)).flat
+
+
+def test_a_flat_call_whose_buffer_is_taken_pads_its_own():
+    # A second thread on the same shape finds the kept buffer's lock taken: it pads a copy.
+    m = fastmel.MelSpectrogram(**KW)
+    y = torch.from_numpy(_y(0.5))
+    expected = m(y)
+    kept = m.route(y).padded
+    assert kept.lock.acquire(False)
+    try:
+        other = torch.from_numpy(make_signal("chirp", 16000, 0.5).astype(np.float32))
+        assert torch.equal(m(other), fastmel.MelSpectrogram(**KW)(other))
+    finally:
+        kept.lock.release()
+    assert torch.equal(m(y), expected)
+
+
 def test_repr_names_the_configuration():
     assert "n_fft=800" in repr(fastmel.MelSpectrogram(**KW))
 

@@ -155,6 +155,28 @@ def test_stream_equals_librosa_on_speech_in_40ms_chunks():
     assert_parity(out, librosa.feature.melspectrogram(y=y, **kw), np.float32)
 
 
+@pytest.mark.parametrize("index", range(len(CONFIGS)), ids=IDS)
+def test_pushes_of_every_kind_in_one_stream_equal_offline(index):
+    # Pushes of tensors in the module's dtype take the short route; float64 chunks, pushes
+    # outside inference mode and a chunk of several frames take the general steps: mixed
+    # in one stream, they give the offline frames.
+    module = MODULES[index]
+    y = torch.from_numpy(make_signal("speech", 16000, 1.0).astype(np.float32))
+    stream, parts, i = MelStream(module), [], 0
+    for j, size in enumerate([700, 640, 640, 5000, 640, 123, 640, 640, 3000, 640] * 2):
+        chunk = y[i : i + size]
+        i += size
+        if j % 4 == 1:
+            parts.append(stream.push(chunk.double()))
+        elif j % 4 == 2:
+            parts.append(stream.push(chunk))  # (outside inference mode)
+        else:
+            with torch.inference_mode():
+                parts.append(stream.push(chunk).clone())
+    parts += [stream.push(y[i:]), stream.flush()]
+    assert_parity(torch.cat(parts, -1), module(y), np.float32, IDS[index])
+
+
 def test_float64_stream_within_float64_tolerance():
     m = MelSpectrogram(sr=16000, n_fft=512, hop_length=128, pad_mode="reflect", dtype=np.float64)
     y = torch.from_numpy(make_signal("speech", 16000, 1.0))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -25,7 +26,7 @@ from fastmel.core.padding import pad_both
 from fastmel.ops import fused as _fused
 from fastmel.ops import precision
 from fastmel.ops.dft import rdft_pairs
-from fastmel.ops.projection import BandedProjection
+from fastmel.ops.projection import BandedProjection, Plan, apply_plan
 from fastmel.ops.tracing import is_compiling, is_exporting, is_onnx_export
 
 __all__ = ["clear_cache", "melspectrogram", "BLOCK_SAMPLES", "MelSpectrogram"]
@@ -42,6 +43,8 @@ _TORCH_PAD = {"reflect": "reflect", "edge": "replicate"}  # (one kernel where it
 _HALF = (torch.float16, torch.bfloat16)
 # Routes kept per module (see MelSpectrogram.route); more shapes than this start afresh.
 MAX_ROUTES = 64
+# A flat route keeps its padded input up to this many samples (256 KiB of float32).
+MAX_KEPT_PAD = 65536
 
 
 class Route(NamedTuple):
@@ -67,6 +70,21 @@ class Route(NamedTuple):
     #: the projection's mode (BandedProjection.mode) for each block, and for the last one
     product: str
     last_product: str
+    #: the whole call is the common CPU one: a constant pad (or none), frames, window, rFFT,
+    #: power 2 in place, and ``plan`` (the projection's groups, where ``product`` is "plan")
+    flat: bool = False
+    plan: Plan | None = None
+    #: CPU, short inputs: a zero-padded buffer the call copies its samples into (``middle``),
+    #: reused (rather than allocated and filled), and its frames (``frames``, a view)
+    padded: Padded | None = None
+
+
+class Padded(NamedTuple):
+    """A flat route's padded input, kept: its edges stay zero between calls."""
+
+    middle: torch.Tensor
+    frames: torch.Tensor
+    lock: threading.Lock  # (a call that finds it taken pads a copy of its own)
 
 
 class MelSpectrogram(NumpyInOut, torch.nn.Module):
@@ -149,6 +167,7 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
         "_win_from_1",
         "_power2",
         "_routes",
+        "_spectra",
         "_wide",
     )
 
@@ -253,6 +272,7 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
         self._dft_size = c.fft_size
         self._power2 = c.power == 2.0
         self._routes: dict[tuple, Route] = {}  # (see route)
+        self._spectra: dict[tuple, tuple] = {}  # (see spectrum)
         # float32 products that a TF32/bf16 setting would round can take the float64 route
         self._wide = precision.wants_float64_constants(device, dtype)
         # Povey's, Hann's and the sine window weigh a frame's first sample by 0, so its
@@ -326,13 +346,17 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
         """
         if self._frames is not None or is_compiling() or is_exporting():
             return self._choose_route(y)
-        key = (y.shape, y.requires_grad, self._wide and precision.reduced(y.is_cuda))
-        route = self._routes.get(key)
+        route = self._routes.get(self._route_key(y))
         if route is None:
             if len(self._routes) >= MAX_ROUTES:
                 self._routes.clear()
-            route = self._routes[key] = self._choose_route(y)
+            route = self._routes[self._route_key(y)] = self._choose_route(y)
         return route
+
+    def _route_key(self, y: torch.Tensor) -> tuple:
+        """What a kept route depends on; a call whose key is kept was checked before."""
+        reduced = self._wide and precision.reduced(y.is_cuda)
+        return (y.shape, y.dtype, y.device, y.requires_grad, reduced)
 
     def _choose_route(self, y: torch.Tensor) -> Route:
         c, n = self.config, y.shape[-1]
@@ -370,7 +394,33 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
         last_product = product
         if block and n_frames % block:  # (the last block is shorter)
             last_product = self._spectrum_route(y, items * (n_frames % block), exporting)[2]
-        return Route(kernel, band, pad, tail, block, gemm_dft, in_place, product, last_product)
+        flat = (
+            not (kernel or block or gemm_dft or exporting or is_compiling())
+            and in_place
+            and pad in ("none", "constant")
+            and self._dft_size is None
+            and self._win64 is None
+        )
+        plan = self._banded.plan_for(items * n_frames) if flat and product == "plan" else None
+        padded = None
+        if flat and pad == "constant" and y.is_cpu and items * (n + 2 * c.pad) <= MAX_KEPT_PAD:
+            buffer = y.new_zeros((*y.shape[:-1], n + 2 * c.pad))
+            frames = buffer.unfold(-1, c.n_fft, c.hop_length)
+            padded = Padded(buffer[..., c.pad : c.pad + n], frames, threading.Lock())
+        return Route(
+            kernel,
+            band,
+            pad,
+            tail,
+            block,
+            gemm_dft,
+            in_place,
+            product,
+            last_product,
+            flat,
+            plan,
+            padded,
+        )
 
     def _block(self, x: torch.Tensor, items: int, n_frames: int, exporting: bool) -> int:
         """Frames per block for ``items`` signals of ``n_frames`` frames (0: all at once)."""
@@ -398,17 +448,37 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
 
     def spectrum(self, frames: torch.Tensor) -> torch.Tensor:
         """Mel spectrum of frames ``(..., k, n_fft)`` -> ``(..., n_mels, k)``."""
-        if not frames.numel():  # an empty batch of streams (torch's CPU rfft fails on it)
-            return frames.new_zeros(frames.shape[:-2] + (self.config.n_mels, frames.shape[-2]))
-        k = frames.shape[-2]
-        exporting = is_exporting()
-        step = self._block(frames, frames.numel() // (frames.shape[-1] * k), k, exporting)
+        tracing = is_compiling() or is_exporting()
+        key = None if tracing else self._route_key(frames)
+        kept = self._spectra.get(key) if key is not None else None
+        if kept is None:
+            if not frames.numel():  # an empty batch of streams (torch's CPU rfft fails on it)
+                shape = frames.shape[:-2] + (self.config.n_mels, frames.shape[-2])
+                return frames.new_zeros(shape)
+            k = frames.shape[-2]
+            exporting = is_exporting()
+            step = self._block(frames, frames.numel() // (frames.shape[-1] * k), k, exporting)
+            rows = frames.numel() // frames.shape[-1]
+            gemm_dft, in_place, product = self._spectrum_route(frames, rows, exporting)
+            flat = in_place and not gemm_dft and self._dft_size is None and self._win64 is None
+            plan = self._banded.plan_for(rows) if product == "plan" and not tracing else None
+            kept = (step, gemm_dft, in_place, product, flat and not tracing, plan)
+            if key is not None:  # (chosen once per shape, as route() does)
+                if len(self._spectra) >= MAX_ROUTES:
+                    self._spectra.clear()
+                self._spectra[key] = kept
+        step, gemm_dft, in_place, product, flat, plan = kept
         if step:  # (a long push: in blocks, as forward computes a long input)
+            k = frames.shape[-2]
             return torch.cat(
-                [self.spectrum(frames[..., i : i + step, :]) for i in range(0, k, step)], -1
+                [self.spectrum(frames.narrow(-2, i, min(step, k - i))) for i in range(0, k, step)],
+                -1,
             )
-        rows = frames.numel() // frames.shape[-1]
-        gemm_dft, in_place, product = self._spectrum_route(frames, rows, exporting)
+        if flat:  # (the common route in one frame, as forward's _flat)
+            X = torch.fft.rfft(frames * self._win, dim=-1)
+            S = X.view(self._dtype)
+            S = S.mul_(S)
+            return apply_plan(S, plan) if plan is not None else self._banded.apply(S, product)
         return self._spectrum(frames, gemm_dft, in_place, product)
 
     def _spectrum(
@@ -488,6 +558,10 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
         -------
         M : torch.Tensor [shape=(..., n_mels, t)]
         """
+        if type(y) is torch.Tensor and self._frames is None and not is_compiling():
+            route = self._routes.get(self._route_key(y))
+            if route is not None and route.flat:  # (a shape routed before: checked then)
+                return self._flat(y, route)
         self.check_input(y)
         dtype = self._dtype
         out_dtype = y.dtype if y.dtype in _HALF else dtype
@@ -518,6 +592,27 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
             ]
             return _as(torch.cat(blocks, dim=-1), out_dtype)
         return _as(self._spectrum(frames, route.gemm_dft, route.in_place, route.product), out_dtype)
+
+    def _flat(self, y: torch.Tensor, route: Route) -> torch.Tensor:
+        """The common CPU call (``route.flat``) in one frame: a call between other work
+        finds Python's and torch's code cold, and pays for each function it goes through."""
+        c, kept = self.config, route.padded
+        if kept is not None and kept.lock.acquire(False):
+            try:
+                kept.middle.copy_(y)
+                windowed = kept.frames * self._win
+            finally:
+                kept.lock.release()
+        else:
+            if c.pad:
+                y = torch.constant_pad_nd(y, (c.pad, c.pad))
+            windowed = y.unfold(-1, c.n_fft, c.hop_length) * self._win
+        X = torch.fft.rfft(windowed, dim=-1)
+        S = X.view(self._dtype)
+        S = S.mul_(S)
+        if route.plan is not None:
+            return apply_plan(S, route.plan)
+        return self._banded.apply(S, route.product)
 
     def _pad(self, y: torch.Tensor, route: Route) -> torch.Tensor:
         """``y`` padded on both sides as the configuration and the route say."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, TypeGuard, overload
 
 import numpy as np
 import torch
@@ -380,9 +380,9 @@ class MelStream:
         k = (end - start - n_fft) // hop + 1
         if k > 0:
             # the buffer ends before frame next + k is complete: unfold yields exactly k frames
-            first = start - self._buf_start
-            frames = (buf if first == 0 else buf[..., first:]).unfold(-1, n_fft, hop)
-            out = self.module.spectrum(frames)
+            first = start - self._buf_start  # (narrow: indexing with ... costs more)
+            ready = buf.narrow(-1, first, buf.shape[-1] - first) if first else buf
+            out = self.module.spectrum(ready.unfold(-1, n_fft, hop))
             self._next_frame += k
         else:
             out = buf.new_empty(buf.shape[:-1] + (self._n_mels, 0))
@@ -390,7 +390,7 @@ class MelStream:
         if keep_from > self._buf_start:
             # A view: the next push's torch.cat copies it into fresh storage and the old
             # buffer is freed, so memory stays bounded without an extra copy here.
-            self._buf = buf[..., keep_from - self._buf_start :]
+            self._buf = buf.narrow(-1, keep_from - self._buf_start, end - keep_from)
             self._buf_start = keep_from
         return out
 
@@ -416,6 +416,13 @@ class MelStream:
         if not self._lock.acquire(False):  # (never blocks)
             raise RuntimeError(CONCURRENT)
         try:
+            if self._plain(chunk):  # (the common push in few frames: a call between other
+                self._n_in += chunk.shape[-1]  # work finds their code cold)
+                if torch.is_inference_mode_enabled():
+                    return self._take(chunk)
+                with torch.inference_mode():  # (as below)
+                    frames = self._take(chunk)
+                return frames.clone()
             chunk = self._check_chunk(chunk)
             self._grad = self._grad or chunk.requires_grad
             if self._grad or torch.is_inference_mode_enabled() or is_compiling():
@@ -430,6 +437,22 @@ class MelStream:
             return self._kind.give(frames if self._kind.numpy else frames.clone())
         finally:
             self._lock.release()
+
+    def _plain(self, chunk: Any) -> TypeGuard[torch.Tensor]:
+        """Whether ``chunk`` needs none of :meth:`_check_chunk`'s work and the stream none of
+        :meth:`_push`'s: a tensor in the module's dtype and on its device, shaped as the
+        chunks before it, no autograd, a stream of the mel alone whose pad is made."""
+        return (
+            type(chunk) is torch.Tensor
+            and self.front_end is None
+            and self._buf is not None
+            and not (self._grad or self._finished or self._kind.numpy)
+            and not (self.channels_last or self.mono)
+            and chunk.dtype == self.module.dtype
+            and not chunk.requires_grad
+            and chunk.device == self.module.device
+            and chunk.shape[:-1] == self._lead
+        )
 
     def _push(self, chunk: torch.Tensor) -> torch.Tensor:
         """The post-processed frames ``chunk`` completes."""
