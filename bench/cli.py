@@ -46,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument(
         "--out", type=Path, help="records (default: bench/results/pipeline/<machine>.json)"
     )
+    p.add_argument(
+        "--against", metavar="REV", help="also time fastmel at this commit, in the same run"
+    )
     args = parser.parse_args(argv)
     if args.command == "pipeline":
         from bench.pipeline import report as report_pipeline
@@ -54,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.run import machine_name
 
         out = args.out or RESULTS / "pipeline" / f"{machine_name('cpu')}.json"
-        print(report_pipeline(run_pipeline(out)))
+        print(report_pipeline(run_pipeline(out, against=args.against)))
         print(f"wrote {out} (`python -m bench report` puts it in BENCHMARKS.md)")
         return 0
     if args.command == "dropins":

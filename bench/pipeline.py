@@ -4,11 +4,15 @@ other work, :class:`bench.timing.OtherWork`: a small model's forward pass and a 
 32 MB, as a real-time user calls the features between a model's steps). Peers take turns
 in shuffled order in both modes (``bench/timing.py``); one thread.
 
-Scenarios: one item of 40 ms and of 1 s in each CPU setting (Wav2Lip's, Whisper's,
-HiFi-GAN's) against librosa, the seed's ``torch.stft`` recipe and the other installed
-peers; and a 40 ms ``MelStream.push`` (Wav2Lip) against recomputing the module over its
-last window and against the push's floor: the rfft of the frames it completes, ``|X|^2``
-and one product with the mel basis."""
+Scenarios: ``python -m bench run``'s CPU ones at one thread (each CPU setting, Wav2Lip's,
+Whisper's and HiFi-GAN's, over 40 ms to 60 s, one item and a batch of 16) against librosa,
+the seed's ``torch.stft`` recipe and the other installed peers; and a 40 ms
+``MelStream.push`` (Wav2Lip) against recomputing the module over its last window and
+against the push's floor: the rfft of the frames it completes, ``|X|^2`` and one product
+with the mel basis. The bars of the latency issue are judged in the pipeline.
+
+``--against REV`` adds fastmel as it was at commit REV (``bench/revision.py``) to every
+scenario, timed in the same interleaved run: an A/B of a change, hot and in a pipeline."""
 
 from __future__ import annotations
 
@@ -24,7 +28,15 @@ import torch
 
 import fastmel
 
-OFFLINE_SECONDS = (0.04, 1.0)
+OFFLINE_SECONDS = (0.04, 0.2, 1.0, 10.0, 60.0)
+BATCHES = (1, 16)
+# The bars (in a pipeline, one thread): fastmel's time over each peer's, at most this.
+BARS = {
+    ("wav2lip, 1 s", "torch recipe (eager)"): 0.6,
+    ("wav2lip, 1 s", "librosa"): 0.15,
+    ("wav2lip stream, 640-sample push", "naive recompute"): 0.7,
+    ("wav2lip stream, 640-sample push", "push floor"): 1.5,
+}
 PEERS = [
     "fastmel",
     "librosa",
@@ -56,26 +68,40 @@ def _modes(fns: dict[str, Callable[[], Any]], base: str, budget_s: float) -> lis
     return rows
 
 
-def offline(setting_name: str, seconds: float, budget_s: float) -> dict:
+def offline(
+    setting_name: str, seconds: float, budget_s: float, batch: int = 1, against: Any = None
+) -> dict:
     from bench.peers import SETTINGS, Unavailable, build
     from bench.timing import speech
 
     setting = SETTINGS[setting_name]
-    y = speech(setting.sr, seconds, 1)
+    y = speech(setting.sr, seconds, batch)
     fns, skipped = {}, {}
     for name in PEERS:
         try:
             fns[name] = build(name, setting, y, "cpu")
         except Unavailable as e:
             skipped[name] = str(e)
+    if against is not None:
+        previous = against.MelSpectrogram(**setting.kwargs())
+        yt = torch.from_numpy(y)
+        fns[_at(against)] = lambda: previous(yt)
     return {
-        "scenario": f"{setting_name}, {seconds:g} s",
+        "scenario": f"{setting_name}, {seconds:g} s" + (f", batch {batch}" if batch > 1 else ""),
+        "setting": setting_name,
+        "seconds": seconds,
+        "batch": batch,
         "rows": _modes(fns, "fastmel", budget_s),
         "skipped": skipped,
     }
 
 
-def stream(budget_s: float) -> dict:
+def _at(against: Any) -> str:
+    """The peer name of fastmel at another commit."""
+    return "fastmel at " + against.__name__.removeprefix("fastmel_at_")
+
+
+def stream(budget_s: float, against: Any = None) -> dict:
     """A 40 ms push (Wav2Lip's settings) against the naive recompute and the floor."""
     from bench.peers import SETTINGS
     from bench.timing import STREAM_CHUNK_S, cycling_push, speech
@@ -108,6 +134,9 @@ def stream(budget_s: float) -> dict:
         return basis @ (X.real.square() + X.imag.square()).T
 
     fns = {"fastmel MelStream.push": push, "naive recompute": naive, "push floor": floor}
+    if against is not None:
+        previous = against.MelStream(against.MelSpectrogram(**setting.kwargs()))
+        fns[_at(against) + " MelStream.push"] = cycling_push(previous, chunks)
     return {
         "scenario": f"wav2lip stream, {chunk}-sample push",
         "rows": _modes(fns, "fastmel MelStream.push", budget_s),
@@ -115,25 +144,33 @@ def stream(budget_s: float) -> dict:
     }
 
 
-def run(out: Path | None = None, budget_s: float = 1.5) -> dict:
-    """Every scenario, hot and in a pipeline; returns (and writes to ``out``) the record."""
+def run(out: Path | None = None, budget_s: float = 1.5, against: str | None = None) -> dict:
+    """Every scenario, hot and in a pipeline; returns (and writes to ``out``) the record.
+    ``against``: a commit whose fastmel is timed beside this one's."""
     from bench.peers import SETTINGS
     from bench.run import cpu_model, git_commit, versions
     from bench.timing import threads
 
+    previous = None
+    if against is not None:
+        from bench.revision import load
+
+        previous = load(against)
     scenarios = []
     with threads(1):
         for name in SETTINGS:
-            for seconds in OFFLINE_SECONDS:
-                scenarios.append(offline(name, seconds, budget_s))
-                print(scenarios[-1]["scenario"], file=sys.stderr, flush=True)
-        scenarios.append(stream(budget_s))
+            for batch in BATCHES:
+                for seconds in OFFLINE_SECONDS:
+                    scenarios.append(offline(name, seconds, budget_s, batch, previous))
+                    print(scenarios[-1]["scenario"], file=sys.stderr, flush=True)
+        scenarios.append(stream(budget_s, previous))
     record = {
         "date": datetime.date.today().isoformat(),
         "commit": git_commit(),
         "cpu": cpu_model(),
         "threads": 1,
         "versions": versions(),
+        "against": None if previous is None else _at(previous),
         "scenarios": scenarios,
     }
     if out is not None:
@@ -142,12 +179,82 @@ def run(out: Path | None = None, budget_s: float = 1.5) -> dict:
     return record
 
 
-def report(record: dict) -> str:
-    """The record as a Markdown table: hot and in-pipeline figures side by side."""
+def bars(record: dict) -> list[str]:
+    """The latency issue's bars, judged in the pipeline, with the hot figures beside."""
     lines = [
-        "One thread, one item. Hot: calls back to back. Pipeline: each call after other "
+        "| scenario | fastmel's time over | hot | pipeline | bar (pipeline) |",
+        "|---|---|---|---|---|",
+    ]
+    for (scenario, peer), bar in BARS.items():
+        sc = next((s for s in record["scenarios"] if s["scenario"] == scenario), None)
+        row = sc and next((r for r in sc["rows"] if r["peer"] == peer), None)
+        if not row:
+            continue
+        hot, piped = 1 / row["hot_ratio"], 1 / row["pipeline_ratio"]
+        verdict = "met" if piped <= bar else "NOT met"
+        lines.append(f"| {scenario} | {peer} | {hot:.2f} | {piped:.2f} | <= {bar} {verdict} |")
+    return lines
+
+
+def plot(record: dict, path: Path) -> None:
+    """Time per call against audio length, hot (solid) and in a pipeline (dashed), for
+    fastmel and the peers of each setting at batch 1."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    settings = list(dict.fromkeys(s["setting"] for s in record["scenarios"] if "setting" in s))
+    fig, axes = plt.subplots(
+        1, len(settings), figsize=(5 * len(settings), 4.8), squeeze=False, layout="constrained"
+    )
+    for ax, setting in zip(axes[0], settings, strict=True):
+        chosen = [s for s in record["scenarios"] if s.get("setting") == setting and s["batch"] == 1]
+        peers = list(dict.fromkeys(r["peer"] for s in chosen for r in s["rows"]))
+        for i, peer in enumerate(peers):
+            color = "k" if peer == "fastmel" else f"C{i}"
+            for mode, ls in (("hot", "-"), ("pipeline", "--")):
+                pts = [
+                    (s["seconds"], r[f"{mode}_median_us"])
+                    for s in chosen
+                    for r in s["rows"]
+                    if r["peer"] == peer
+                ]
+                if pts:
+                    xs, ys = zip(*pts, strict=True)
+                    label = f"{peer}, {mode}"
+                    ax.plot(xs, ys, ls=ls, marker="o", ms=3, color=color, label=label)
+        ax.set(
+            xscale="log",
+            yscale="log",
+            xlabel="audio length (s)",
+            ylabel="time per call (us)",
+            title=f"{setting}, 1 thread, batch 1",
+        )
+        ax.grid(True, which="both", alpha=0.3)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=7)
+    fig.suptitle(f"{record['cpu']}: hot (solid) and in a pipeline (dashed)")
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def report(record: dict) -> str:
+    """The record as Markdown: the bars judged in the pipeline, then every scenario's
+    hot and in-pipeline figures side by side."""
+    lines = [
+        "One thread. Hot: calls back to back. Pipeline: each call after other "
         "work (a small convolutional model's forward pass and a 32 MB sweep). Median time "
-        "per call, and its ratio to fastmel's in the same mode.",
+        "per call, and its ratio to fastmel's in the same mode."
+        + (
+            f" `{record['against']}`: fastmel at that commit, in the same run."
+            if record.get("against")
+            else ""
+        ),
+        "",
+        "Bars (fastmel's time over the peer's, one thread):",
+        "",
+        *bars(record),
         "",
         "| scenario | peer | hot | hot ratio | pipeline | pipeline ratio |",
         "|---|---|---|---|---|---|",

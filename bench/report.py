@@ -365,10 +365,18 @@ def dropins_section(record: dict, json_path: Path) -> list[str]:
 
 def pipeline_section(record: dict, json_path: Path) -> list[str]:
     """An in-pipeline run (``python -m bench pipeline``) as its section."""
-    from bench.pipeline import report
+    from bench.pipeline import plot, report
 
+    png = json_path.with_suffix(".png")
+    plot(record, png)
     title = f"Hot and in a pipeline: {record['cpu']}"
-    return _run_section(title, "python -m bench pipeline", record, json_path, report(record))
+    command = "python -m bench pipeline" + (
+        f" --against {record['against'].removeprefix('fastmel at ')}"
+        if record.get("against")
+        else ""
+    )
+    body = f"![hot and in a pipeline]({png.relative_to(ROOT)})\n\n" + report(record)
+    return _run_section(title, command, record, json_path, body)
 
 
 def write() -> Path:

@@ -250,13 +250,23 @@ def test_time_interleaved_runs_the_other_work_before_each_timed_call():
 def test_pipeline_bench_reports_hot_and_pipeline_side_by_side(tmp_path, monkeypatch):
     import bench.pipeline
 
-    monkeypatch.setattr(bench.pipeline, "OFFLINE_SECONDS", (0.04,))
-    record = bench.pipeline.run(tmp_path / "p.json", budget_s=0.01)
+    monkeypatch.setattr(bench.pipeline, "OFFLINE_SECONDS", (0.04, 1.0))
+    monkeypatch.setattr(bench.pipeline, "BATCHES", (1, 2))
+    record = bench.pipeline.run(tmp_path / "p.json", budget_s=0.01, against="HEAD")
     assert json.loads((tmp_path / "p.json").read_text()) == record
     names = [s["scenario"] for s in record["scenarios"]]
     assert names[-1].startswith("wav2lip stream") and "wav2lip, 0.04 s" in names
+    assert "whisper, 1 s, batch 2" in names
+    against = record["against"]
+    assert against.startswith("fastmel at ")
     for sc in record["scenarios"]:
         base = [r for r in sc["rows"] if r["peer"].startswith("fastmel")][0]
         assert base["hot_ratio"] == base["pipeline_ratio"] == 1.0
+        assert any(r["peer"].startswith(against) for r in sc["rows"])  # (the A/B peer)
     text = bench.pipeline.report(record)
     assert "| wav2lip stream, 640-sample push | push floor |" in text
+    # the bars, judged in the pipeline, with a verdict each
+    bars = [line for line in text.splitlines() if "met |" in line]
+    assert len(bars) == len(bench.pipeline.BARS)
+    bench.pipeline.plot(record, tmp_path / "p.png")
+    assert (tmp_path / "p.png").stat().st_size > 10_000
