@@ -1,4 +1,4 @@
-"""``python -m bench run|report|parity|presets|soak|corpus|dropins|pipeline``."""
+"""``python -m bench run|report|parity|presets|soak|corpus|dropins|pipeline|manifest``."""
 
 from __future__ import annotations
 
@@ -49,7 +49,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument(
         "--against", metavar="REV", help="also time fastmel at this commit, in the same run"
     )
+    p = sub.add_parser("manifest", help="fastmel extract's peak memory against manifest length")
+    p.add_argument(
+        "--entries", type=int, nargs="+", help="manifest lengths (default: 10k, 100k and 1M)"
+    )
+    p.add_argument(
+        "--out", type=Path, help="records (default: bench/results/manifest/<machine>.json)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "manifest":
+        from bench.manifest import ENTRIES
+        from bench.manifest import report as report_manifest
+        from bench.manifest import run as run_manifest
+        from bench.report import RESULTS
+        from bench.run import machine_name
+
+        out = args.out or RESULTS / "manifest" / f"{machine_name('cpu')}.json"
+        print(report_manifest(run_manifest(tuple(args.entries or ENTRIES), out)))
+        print(f"wrote {out} (`python -m bench report` puts it in BENCHMARKS.md)")
+        return 0
     if args.command == "pipeline":
         from bench.pipeline import report as report_pipeline
         from bench.pipeline import run as run_pipeline

@@ -7,7 +7,12 @@ system) and per wall second. Peers: the decode+resample floor (the same files de
 resampled only, by as many worker processes), fastmel's local and Ray engines, a plain
 loop of librosa + ``np.save``, Hugging Face ``datasets.map`` with
 ``WhisperFeatureExtractor`` (padded to 30 s, as Whisper fine-tuning does), and Lhotse's
-batched Whisper extraction; those not installed are skipped."""
+batched Whisper extraction; those not installed are skipped.
+
+Each stage's share of the work is measured apart, in one process on one thread, with the
+libraries and settings ``fastmel extract`` uses: decoding (soundfile), resampling to the
+preset's rate (soxr, librosa's quality), the features (the preset's module) and writing
+(``np.save``)."""
 
 from __future__ import annotations
 
@@ -86,6 +91,40 @@ def _floor(paths: list[Path], jobs: int) -> None:
         list(pool.map(_decode, map(str, paths), chunksize=4))
 
 
+def stages(paths: list[Path], out: Path, preset: str = "whisper") -> dict[str, float]:
+    """CPU seconds of each stage of extracting ``paths`` with ``preset``, in this process."""
+    import soxr
+    import torch
+
+    import fastmel
+    from bench.timing import threads
+    from fastmel.io import RESAMPLE_QUALITY
+
+    module = fastmel.preset(preset)
+    rate = fastmel.PRESET_SPECS[preset].audio_rate
+    spent = dict.fromkeys(("decode", "resample", "features", "write"), 0.0)
+
+    def clock() -> float:
+        return time.process_time()
+
+    with threads(1), torch.inference_mode():
+        for i, path in enumerate(paths):
+            t0 = clock()
+            y, sr = sf.read(path, dtype="float32", always_2d=True)
+            y = y.mean(axis=1) if y.shape[1] > 1 else y[:, 0]
+            t1 = clock()
+            if sr != rate:
+                y = soxr.resample(y, sr, rate, quality=RESAMPLE_QUALITY)
+            t2 = clock()
+            features = module(torch.from_numpy(np.ascontiguousarray(y, np.float32))).numpy()
+            t3 = clock()
+            np.save(out / f"{i}.npy", features)
+            t4 = clock()
+            for name, (a, b) in zip(spent, ((t0, t1), (t1, t2), (t2, t3), (t3, t4)), strict=True):
+                spent[name] += b - a
+    return spent
+
+
 def _librosa_loop(paths: list[Path], out: Path) -> None:
     import librosa
 
@@ -160,6 +199,7 @@ def run(n_files: int = 200, jobs: int | None = None, out: Path | None = None) ->
             return path
 
         record("decode+resample floor", lambda: _floor(paths, jobs), f"{jobs} processes")
+        stage_s = stages(paths, fresh("stages"))
 
         def ours(name: str, **kw: Any) -> Callable[[], Any]:
             return lambda: fastmel.extract(
@@ -203,6 +243,7 @@ def run(n_files: int = 200, jobs: int | None = None, out: Path | None = None) ->
         "audio_s": audio,
         "jobs": jobs,
         "records": records,
+        "stages_cpu_s": stage_s,
         "machine": {"cpu": cpu_model(), "cores": os.cpu_count()},
         "versions": versions_,
         "commit": git_commit(),
@@ -236,4 +277,16 @@ def report(result: dict) -> str:
             f"| {r['name']} | {r['audio_s_per_cpu_s']:.0f} | {r['audio_s_per_wall_s']:.0f} "
             f"| {ratio:.2f}x | {r['note']} |"
         )
+    spent = result.get("stages_cpu_s")
+    if spent:
+        total = sum(spent.values())
+        lines += [
+            "",
+            "Each stage's share of the work (one process, one thread, whisper preset: "
+            f"{result['audio_s'] / total:.0f} audio s per CPU s):",
+            "",
+            "| stage | CPU s | share |",
+            "|---|---|---|",
+        ]
+        lines += [f"| {k} | {v:.2f} | {v / total:.0%} |" for k, v in spent.items()]
     return "\n".join(lines)

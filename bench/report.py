@@ -363,6 +363,14 @@ def dropins_section(record: dict, json_path: Path) -> list[str]:
     return _run_section(title, "python -m bench dropins", record, json_path, report(record))
 
 
+def manifest_section(record: dict, json_path: Path) -> list[str]:
+    """A manifest-memory run (``python -m bench manifest``) as its section."""
+    from bench.manifest import report
+
+    title = f"Extraction memory against manifest length: {record['cpu']}"
+    return _run_section(title, "python -m bench manifest", record, json_path, report(record))
+
+
 def pipeline_section(record: dict, json_path: Path) -> list[str]:
     """An in-pipeline run (``python -m bench pipeline``) as its section."""
     from bench.pipeline import plot, report
@@ -400,6 +408,8 @@ def write() -> Path:
         lines += section(json.loads(f.read_text()), f)
     for f in sorted((RESULTS / "corpus").glob("*.json")):
         lines += corpus_section(json.loads(f.read_text()), f)
+    for f in sorted((RESULTS / "manifest").glob("*.json")):
+        lines += manifest_section(json.loads(f.read_text()), f)
     for f in sorted((RESULTS / "pipeline").glob("*.json")):
         lines += pipeline_section(json.loads(f.read_text()), f)
     for f in sorted((RESULTS / "dropins").glob("*.json")):

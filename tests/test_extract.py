@@ -171,6 +171,32 @@ def test_reruns_resume_retry_and_refuse_another_configuration(corpus, tmp_path):
     assert fresh.done == len(GOOD) and len(_manifest(out)) == len(GOOD) + len(BAD)
 
 
+def test_the_manifest_follows_the_inputs_order_across_reruns_and_keeps_no_index(corpus, tmp_path):
+    # The run's keys and rows live in an index on disk (memory flat over any manifest):
+    # the manifest lists this run's inputs in their order, then earlier runs' other keys;
+    # a key given twice is refused; the index file goes when the run ends, and one left by
+    # a killed run is removed.
+    out = tmp_path / "out"
+    (tmp_path / "m.csv").write_text(
+        "key,path\nb," + str(corpus / "voiced.wav") + "\na," + str(corpus / "speech.wav") + "\n"
+    )
+    (tmp_path / "n.csv").write_text(
+        "key,path\nc," + str(corpus / "bad/text.wav") + "\na," + str(corpus / "speech.wav") + "\n"
+    )
+    extract(tmp_path / "m.csv", out, jobs=1, n_mels=40)
+    assert list(_manifest(out)) == ["b", "a"]
+    (out / ".fastmel-index-stale.db").write_text("left by a killed run")
+    again = extract(tmp_path / "n.csv", out, jobs=1, n_mels=40)
+    assert (again.done, again.skipped, again.failed) == (0, 1, 1)
+    rows = _manifest(out)
+    assert list(rows) == ["c", "a", "b"] and rows["c"]["status"] == "error"
+    assert not list(out.glob(".fastmel-index-*"))
+    (tmp_path / "twice.csv").write_text("key,path\na,x.wav\nb,y.wav\na,z.wav\n")
+    with pytest.raises(ParameterError, match="'a' is given twice"):
+        extract(tmp_path / "twice.csv", tmp_path / "out2", jobs=1, n_mels=40)
+    assert not list((tmp_path / "out2").glob(".fastmel-index-*"))
+
+
 def test_the_command_line_reports_failures_and_its_exit_status(corpus, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["extract", str(corpus), "-o", str(out), "--n-mels", "40", "--jobs", "1"]) == 1

@@ -8,7 +8,7 @@ import dataclasses
 import glob
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from fastmel.core.errors import ParameterError
@@ -168,20 +168,30 @@ def _one(spec: str) -> Iterator[Item]:
         yield Item(Path(spec).with_suffix("").name, spec)
 
 
-def collect(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Item]:
+def collect(
+    inputs: Iterable[str | os.PathLike[str]], *, claim: Callable[[str], bool] | None = None
+) -> Iterator[Item]:
     """Every item of ``inputs`` (files, directories searched recursively, globs, manifests:
     .txt, .csv/.tsv and .jsonl with a ``path`` and optional ``key``, ``offset`` and
     ``duration``, Kaldi's ``wav.scp`` with its ``segments``), lazily, in order.
+    ``claim(key)`` records a key and says whether it is new (default: a set in memory).
 
     Raises
     ------
     ParameterError
         A key given twice (naming it), a manifest row without a path or with a bad number.
     """
-    seen: set[str] = set()
+    if claim is None:
+        seen: set[str] = set()
+
+        def claim(key: str) -> bool:
+            if key in seen:
+                return False
+            seen.add(key)
+            return True
+
     for spec in inputs:
         for item in _one(os.fspath(spec)):
-            if item.key in seen:
+            if not claim(item.key):
                 raise ParameterError(f"the key {item.key!r} is given twice ({item.path})")
-            seen.add(item.key)
             yield item

@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+from fastmel.corpus.index import Index
 
 __all__ = ["JOURNAL_FILE", "MANIFEST_FILE", "Journal"]
 
@@ -26,27 +28,25 @@ class Journal:
     ``row``). Later rows of a key replace earlier ones (a retried failure).
     """
 
-    def __init__(self, directory: str) -> None:
+    def __init__(self, directory: str, index: Index) -> None:
         self.path = os.path.join(directory, JOURNAL_FILE)
         self.manifest = os.path.join(directory, MANIFEST_FILE)
+        self.index = index  # (each row journaled is also indexed)
         self._file: Any = None
         self._synced = time.monotonic()
 
-    def rows(self) -> dict[str, dict[str, Any]]:
-        """The last row of each key journaled so far (a line cut short by a kill is
-        skipped: its item was not done)."""
-        out: dict[str, dict[str, Any]] = {}
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """The rows journaled so far, oldest first (a line cut short by a kill is skipped:
+        its item was not done)."""
         try:
             with open(self.path, encoding="utf-8") as f:
                 for line in f:
                     try:
-                        row = json.loads(line)
+                        yield json.loads(line)
                     except json.JSONDecodeError:
                         continue
-                    out[row["key"]] = row
         except FileNotFoundError:
             pass
-        return out
 
     def append(self, rows: Iterable[dict[str, Any]]) -> None:
         """Append ``rows``: handed to the OS at once (a killed process loses none), synced
@@ -59,9 +59,11 @@ class Journal:
                     f.seek(-1, os.SEEK_END)
                     if f.read(1) != b"\n":
                         self._file.write("\n")
+        rows = list(rows)
         for row in rows:
             self._file.write(json.dumps(row, sort_keys=True) + "\n")
         self._file.flush()
+        self.index.add(rows)
         if time.monotonic() - self._synced > SYNC_SECONDS:
             os.fsync(self._file.fileno())
             self._synced = time.monotonic()
@@ -73,21 +75,15 @@ class Journal:
             self._file.close()
             self._file = None
 
-    def compact(self, order: Iterable[str] | None = None) -> int:
-        """Write the manifest: one row per key (its last), in ``order`` where given (the
-        inputs' order) and then the rest; returns the number of rows."""
+    def compact(self) -> int:
+        """Write the manifest: one row per key (its last), in the inputs' order and then
+        the keys of earlier runs' inputs (from the index); returns the number of rows."""
         self.close()
-        rows = self.rows()
         tmp = f"{self.manifest}.tmp"
         count = 0
         with open(tmp, "w", encoding="utf-8") as f:
-            for key in order if order is not None else rows:
-                row = rows.pop(key, None)
-                if row is not None:
-                    f.write(json.dumps(row, sort_keys=True) + "\n")
-                    count += 1
-            for row in rows.values():
-                f.write(json.dumps(row, sort_keys=True) + "\n")
+            for line in self.index.lines():
+                f.write(line + "\n")
                 count += 1
         os.replace(tmp, self.manifest)
         return count

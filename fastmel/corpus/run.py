@@ -14,6 +14,7 @@ from typing import Any
 from fastmel.core.errors import ParameterError
 from fastmel.corpus.compute import Computer, Features
 from fastmel.corpus.config import CONFIG_FILE, ExtractConfig
+from fastmel.corpus.index import Index
 from fastmel.corpus.inputs import Item, collect
 from fastmel.corpus.journal import JOURNAL_FILE, MANIFEST_FILE, Journal
 from fastmel.corpus.local import Computed, compute, run_local
@@ -165,20 +166,20 @@ def extract(
     if overwrite:
         _reset(directory)
     config.claim(directory)
-    journal = Journal(directory)
-    journaled = journal.rows()
+    # (the keys and rows live in an index on disk: memory stays flat over any manifest)
+    index = Index(directory)
+    journal = Journal(directory, index)
+    index.add(journal.rows())
     output = sink(
         format, directory, **({"shard_bytes": shard_bytes} if format == "parquet" else {})
     )
-    output.clean(journaled)
+    output.clean(index.shards())
     summary = Summary(manifest=journal.manifest)
     specs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
-    order: list[str] = []
 
     def todo() -> Iterator[Item]:
-        for item in collect(specs):
-            order.append(item.key)
-            row = journaled.get(item.key)
+        for item in collect(specs, claim=index.claim):
+            row = index.row(item.key)
             if row is not None and (row["status"] == "ok" or not retry_failed):
                 if row["status"] == "ok":
                     summary.skipped += 1
@@ -226,9 +227,10 @@ def extract(
             if strict and summary.failed:
                 break
         journal.append(output.flush())
-        journal.compact(order)
+        journal.compact()
     finally:
         journal.close()
+        index.close()
         if bar is not None:
             bar.close()
     summary.wall = time.perf_counter() - start

@@ -60,7 +60,7 @@ class NpySink:
     def flush(self) -> list[dict[str, Any]]:
         return []
 
-    def clean(self, journaled: dict[str, dict[str, Any]]) -> None:
+    def clean(self, shards: set[str]) -> None:
         """Remove temporary files a killed run left."""
         for dirpath, _, names in os.walk(self.root):
             for name in names:
@@ -127,12 +127,13 @@ class ParquetSink:
                 os.unlink(tmp)
         return [{**r, "shard": f"{SHARDS_DIR}/{name}", "row": i} for i, r in enumerate(rows)]
 
-    def clean(self, journaled: dict[str, dict[str, Any]]) -> None:
-        """Remove temporary files and the shards no journal row points to (written by a run
-        killed before it journaled them: their items are computed again)."""
+    def clean(self, shards: set[str]) -> None:
+        """Remove temporary files and the shards no journal row points to (``shards``:
+        those it does; the others were written by a run killed before it journaled them,
+        and their items are computed again)."""
         if not os.path.isdir(self.root):
             return
-        kept = {r.get("shard") for r in journaled.values()}
+        kept = shards
         for name in os.listdir(self.root):
             if name.startswith(".fastmel-") or (
                 _SHARD.match(name) and f"{SHARDS_DIR}/{name}" not in kept
