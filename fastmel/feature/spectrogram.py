@@ -26,7 +26,7 @@ from fastmel.core.padding import pad_both
 from fastmel.ops import fused as _fused
 from fastmel.ops import precision
 from fastmel.ops.dft import rdft_pairs
-from fastmel.ops.projection import BandedProjection, Plan, apply_plan
+from fastmel.ops.projection import BandedProjection, apply_plan
 from fastmel.ops.tracing import is_compiling, is_exporting, is_onnx_export
 
 __all__ = ["clear_cache", "melspectrogram", "BLOCK_SAMPLES", "MelSpectrogram"]
@@ -71,9 +71,10 @@ class Route(NamedTuple):
     product: str
     last_product: str
     #: the whole call is the common CPU one: a constant pad (or none), frames, window, rFFT,
-    #: power 2 in place, and ``plan`` (the projection's groups, where ``product`` is "plan")
+    #: power 2 in place, and the projection: plan ``plan`` of BandedProjection.plans, where
+    #: ``product`` is "plan"
     flat: bool = False
-    plan: Plan | None = None
+    plan: int | None = None
     #: CPU, short inputs: a zero-padded buffer the call copies its samples into (``middle``),
     #: reused (rather than allocated and filled), and its frames (``frames``, a view)
     padded: Padded | None = None
@@ -85,6 +86,9 @@ class Padded(NamedTuple):
     middle: torch.Tensor
     frames: torch.Tensor
     lock: threading.Lock  # (a call that finds it taken pads a copy of its own)
+
+    def __repr__(self) -> str:  # (not the buffer's values)
+        return f"Padded(frames={tuple(self.frames.shape)})"
 
 
 class MelSpectrogram(NumpyInOut, torch.nn.Module):
@@ -401,7 +405,7 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
             and self._dft_size is None
             and self._win64 is None
         )
-        plan = self._banded.plan_for(items * n_frames) if flat and product == "plan" else None
+        plan = self._banded.plan_index(items * n_frames) if flat and product == "plan" else None
         padded = None
         if flat and pad == "constant" and y.is_cpu and items * (n + 2 * c.pad) <= MAX_KEPT_PAD:
             buffer = y.new_zeros((*y.shape[:-1], n + 2 * c.pad))
@@ -461,7 +465,7 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
             rows = frames.numel() // frames.shape[-1]
             gemm_dft, in_place, product = self._spectrum_route(frames, rows, exporting)
             flat = in_place and not gemm_dft and self._dft_size is None and self._win64 is None
-            plan = self._banded.plan_for(rows) if product == "plan" and not tracing else None
+            plan = self._banded.plans[self._banded.plan_index(rows)] if product == "plan" else None
             kept = (step, gemm_dft, in_place, product, flat and not tracing, plan)
             if key is not None:  # (chosen once per shape, as route() does)
                 if len(self._spectra) >= MAX_ROUTES:
@@ -611,7 +615,7 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
         S = X.view(self._dtype)
         S = S.mul_(S)
         if route.plan is not None:
-            return apply_plan(S, route.plan)
+            return apply_plan(S, self._banded.plans[route.plan])
         return self._banded.apply(S, route.product)
 
     def _pad(self, y: torch.Tensor, route: Route) -> torch.Tensor:

@@ -198,12 +198,16 @@ class BandedProjection:
     def plan_for(self, rows: int) -> Plan:
         """The cheapest transposed plan for ``rows`` frames on CPU (modelled). Other devices
         take the one-group product untransposed (see ``__call__``)."""
+        return self.plans[self.plan_index(rows)]
+
+    def plan_index(self, rows: int) -> int:
+        """The index in :attr:`plans` of :meth:`plan_for`'s plan."""
         tiles = whole_tiles(rows)
         index = 0
         for i, start in enumerate(self._from_rows):
             if tiles >= start:  # a plain loop (<= 8 steps) traces under torch.compile
                 index = self._plan_index[i]  # (dynamo < 2.3 cannot trace zip(strict=))
-        return self.plans[index]
+        return index
 
     def mode(self, rows: int, *, cuda: bool, exporting: bool, float64: bool) -> str:
         """How a product of ``rows`` rows is computed, one of :data:`MODES`:
