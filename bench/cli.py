@@ -1,4 +1,5 @@
-"""``python -m bench run|report|parity|presets|soak|corpus|dropins|pipeline|manifest``."""
+"""``python -m bench COMMAND``: run, report, parity, presets, soak, corpus, dropins, pipeline,
+manifest, alternatives."""
 
 from __future__ import annotations
 
@@ -49,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument(
         "--against", metavar="REV", help="also time fastmel at this commit, in the same run"
     )
+    sub.add_parser(
+        "alternatives", help="eager ops against a C++ extension and torch.compile (1 s, CPU)"
+    )
     p = sub.add_parser("manifest", help="fastmel extract's peak memory against manifest length")
     p.add_argument(
         "--entries", type=int, nargs="+", help="manifest lengths (default: 10k, 100k and 1M)"
@@ -57,6 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--out", type=Path, help="records (default: bench/results/manifest/<machine>.json)"
     )
     args = parser.parse_args(argv)
+    if args.command == "alternatives":
+        from bench.alternatives import run as run_alternatives
+
+        print("\n".join(run_alternatives()))
+        return 0
     if args.command == "manifest":
         from bench.manifest import ENTRIES
         from bench.manifest import report as report_manifest
