@@ -125,6 +125,27 @@ def stages(paths: list[Path], out: Path, preset: str = "whisper") -> dict[str, f
     return spent
 
 
+def first_output(corpus: Path, out: Path, jobs: int) -> float:
+    """Seconds from starting ``fastmel extract`` (a new process) to its first .npy."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "fastmel", "extract", str(corpus), "-o", str(out)]
+    cmd += ["--preset", "whisper", "--jobs", str(jobs), "--no-progress"]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        features = out / "features"
+        while not (features.exists() and next(features.rglob("*.npy"), None)):
+            if proc.poll() is not None:
+                raise RuntimeError(f"fastmel extract ended ({proc.returncode}) before an output")
+            time.sleep(0.005)
+        return time.perf_counter() - start
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def _librosa_loop(paths: list[Path], out: Path) -> None:
     import librosa
 
@@ -200,6 +221,7 @@ def run(n_files: int = 200, jobs: int | None = None, out: Path | None = None) ->
 
         record("decode+resample floor", lambda: _floor(paths, jobs), f"{jobs} processes")
         stage_s = stages(paths, fresh("stages"))
+        first_s = {n: first_output(work / "corpus", fresh(f"first{n}"), n) for n in (1, jobs)}
 
         def ours(name: str, **kw: Any) -> Callable[[], Any]:
             return lambda: fastmel.extract(
@@ -244,6 +266,7 @@ def run(n_files: int = 200, jobs: int | None = None, out: Path | None = None) ->
         "jobs": jobs,
         "records": records,
         "stages_cpu_s": stage_s,
+        "first_output_s": first_s,
         "machine": {"cpu": cpu_model(), "cores": os.cpu_count()},
         "versions": versions_,
         "commit": git_commit(),
@@ -289,4 +312,11 @@ def report(result: dict) -> str:
             "|---|---|---|",
         ]
         lines += [f"| {k} | {v:.2f} | {v / total:.0%} |" for k, v in spent.items()]
+    first = result.get("first_output_s")
+    if first:
+        lines += [
+            "",
+            "First output (from starting `fastmel extract --preset whisper` to its first "
+            ".npy): " + ", ".join(f"{v:.2f} s with --jobs {k}" for k, v in first.items()) + ".",
+        ]
     return "\n".join(lines)

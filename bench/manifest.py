@@ -43,9 +43,13 @@ def _peak_rss_kb(cmd: list[str]) -> tuple[int, float, int]:
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
         "time.perf_counter() - t, rc)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, *cmd], capture_output=True, text=True, check=True
-    ).stdout.split()
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", code, *cmd], capture_output=True, text=True, check=True
+        )
+        .stdout.splitlines()[-1]
+        .split()
+    )  # (after what the command prints)
     return int(out[0]), float(out[1]), int(out[2])
 
 

@@ -98,8 +98,13 @@ def run_local(
     ) as pool:
         # Outcomes in the inputs' order (so that shards are the same whatever the number of
         # workers), with at most a few items per worker in flight.
-        window: collections.deque[tuple[Item, cf.Future[Outcome]]] = collections.deque()
+        window: collections.deque[tuple[Item, cf.Future[Outcome] | None]] = collections.deque()
         iterator = iter(items)
+        # The first item is computed here while the workers start (each imports torch
+        # first): the first output comes as soon as this process can give it.
+        first = next(iterator, None)
+        if first is not None:
+            window.append((first, None))
         while True:
             while len(window) < 4 * jobs:
                 following = next(iterator, None)
@@ -109,11 +114,16 @@ def run_local(
             if not window:
                 return
             item, future = window.popleft()
-            try:
-                yield future.result()
-            except Exception as e:  # (a worker that died: the item is reported, not lost)
-                yield item, error_row(item, f"worker failed: {type(e).__name__}: {e}")
+            if future is None:
+                _start(config, directory)
+                yield _task(item)
+            else:
+                try:
+                    yield future.result()
+                except Exception as e:  # (a worker that died: the item is reported, not lost)
+                    yield item, error_row(item, f"worker failed: {type(e).__name__}: {e}")
             if stop():
                 for _, other in window:
-                    other.cancel()
+                    if other is not None:
+                        other.cancel()
                 return
