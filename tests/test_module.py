@@ -187,6 +187,20 @@ def test_calls_that_leave_the_flat_route_compute_the_same():
     assert not m.route(y.clone().requires_grad_(True)).flat
 
 
+def test_a_flat_call_runs_in_and_out_of_inference_mode_whichever_came_first():
+    # The kept buffer is written in place on every call: made under inference_mode, it
+    # must still take calls outside it (and the other way round).
+    y = torch.from_numpy(_y(0.5))
+    for first_inside in (True, False):
+        m = fastmel.MelSpectrogram(**KW)
+        calls = [torch.inference_mode(first_inside), torch.inference_mode(not first_inside)]
+        outs = []
+        for mode in calls * 2:
+            with mode:
+                outs.append(m(y).clone())
+        assert all(torch.equal(o, outs[0]) for o in outs)
+
+
 def test_a_flat_call_whose_buffer_is_taken_pads_its_own():
     # A second thread on the same shape finds the kept buffer's lock taken: it pads a copy.
     m = fastmel.MelSpectrogram(**KW)

@@ -408,7 +408,8 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
         plan = self._banded.plan_index(items * n_frames) if flat and product == "plan" else None
         padded = None
         if flat and pad == "constant" and y.is_cpu and items * (n + 2 * c.pad) <= MAX_KEPT_PAD:
-            buffer = y.new_zeros((*y.shape[:-1], n + 2 * c.pad))
+            with torch.inference_mode(False):  # (written in place in and out of that mode)
+                buffer = y.new_zeros((*y.shape[:-1], n + 2 * c.pad))
             frames = buffer.unfold(-1, c.n_fft, c.hop_length)
             padded = Padded(buffer[..., c.pad : c.pad + n], frames, threading.Lock())
         return Route(
