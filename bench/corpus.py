@@ -101,7 +101,7 @@ def stages(paths: list[Path], out: Path, preset: str = "whisper") -> dict[str, f
     from fastmel.io import RESAMPLE_QUALITY
 
     module = fastmel.preset(preset)
-    rate = fastmel.PRESET_SPECS[preset].audio_rate
+    rate = fastmel.presets.PRESET_SPECS[preset].audio_rate
     spent = dict.fromkeys(("decode", "resample", "features", "write"), 0.0)
 
     def clock() -> float:

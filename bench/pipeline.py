@@ -208,11 +208,13 @@ def plot(record: dict, path: Path) -> None:
     fig, axes = plt.subplots(
         1, len(settings), figsize=(5 * len(settings), 4.8), squeeze=False, layout="constrained"
     )
+    everyone = dict.fromkeys(r["peer"] for s in record["scenarios"] for r in s["rows"])
+    colors = {peer: "k" if peer == "fastmel" else f"C{i}" for i, peer in enumerate(everyone)}
     for ax, setting in zip(axes[0], settings, strict=True):
         chosen = [s for s in record["scenarios"] if s.get("setting") == setting and s["batch"] == 1]
         peers = list(dict.fromkeys(r["peer"] for s in chosen for r in s["rows"]))
-        for i, peer in enumerate(peers):
-            color = "k" if peer == "fastmel" else f"C{i}"
+        for peer in peers:
+            color = colors[peer]
             for mode, ls in (("hot", "-"), ("pipeline", "--")):
                 pts = [
                     (s["seconds"], r[f"{mode}_median_us"])

@@ -211,6 +211,44 @@ def test_corpus_bench_makes_its_corpus_and_reports_ratios(tmp_path):
     assert "| peer | 100 | 90 | 3.00x | x |" in text and "| absent | skipped |" in text
 
 
+def test_corpus_bench_measures_each_stage_and_the_first_output(tmp_path):
+    from bench.corpus import first_output, make_corpus, report, stages
+
+    paths = make_corpus(tmp_path / "corpus", n_files=4)
+    (tmp_path / "stages").mkdir()
+    spent = stages(paths, tmp_path / "stages")
+    assert list(spent) == ["decode", "resample", "features", "write"]
+    assert all(v > 0 for v in spent.values()) and len(list((tmp_path / "stages").glob("*"))) == 4
+    seconds = first_output(tmp_path / "corpus", tmp_path / "first", 1)
+    assert 0 < seconds < 60 and list((tmp_path / "first" / "features").rglob("*.npy"))
+    text = report(
+        {
+            "files": 4,
+            "audio_s": 20.0,
+            "jobs": 1,
+            "records": [],
+            "stages_cpu_s": spent,
+            "first_output_s": {"1": seconds},
+        }
+    )
+    assert "| features |" in text and "with --jobs 1" in text
+
+
+def test_manifest_bench_writes_its_manifest_and_reports_growth(tmp_path):
+    from bench.manifest import REAL_EVERY, report, write_manifest
+
+    write_manifest(tmp_path / "m.csv", 250, tmp_path / "a.wav")
+    lines = (tmp_path / "m.csv").read_text().splitlines()
+    assert lines[0] == "key,path,offset,duration" and len(lines) == 251
+    assert sum("a.wav" in line for line in lines) == -(-250 // REAL_EVERY)
+    rows = [
+        {"entries": 10, "peak_rss_kb": 1000, "wall_s": 1.0, "exit": 0, "rows": 10},
+        {"entries": 1010, "peak_rss_kb": 1001, "wall_s": 2.0, "exit": 0, "rows": 1010},
+    ]
+    text = report({"real_every": REAL_EVERY, "rows": rows})
+    assert "| 1,010 | 1,010 | 1,001 KB | 1 B | 2.0 s |" in text
+
+
 def test_dropins_bench_times_each_drop_in_against_the_code_it_replaces(tmp_path, monkeypatch):
     pytest.importorskip("transformers")
     pytest.importorskip("lhotse")
