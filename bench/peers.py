@@ -119,6 +119,7 @@ def build(name: str, setting: Setting, y: np.ndarray, device: str = "cpu") -> Ca
     yt = torch.from_numpy(y).to(device)
     if name == "fastmel":
         module = fastmel.MelSpectrogram(**kw).to(device)
+        module.native = False  # (as shipped: the native op is built on request only)
         return lambda: module(yt)
     if name == "fastmel (CUDA graph)":
         if not device.startswith("cuda"):

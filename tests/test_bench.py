@@ -305,6 +305,20 @@ def test_pipeline_bench_reports_hot_and_pipeline_side_by_side(tmp_path, monkeypa
     assert "| wav2lip stream, 640-sample push | push floor |" in text
     # the bars, judged in the pipeline, with a verdict each
     bars = [line for line in text.splitlines() if "met |" in line]
-    assert len(bars) == len(bench.pipeline.BARS)
+    native = record["native"] == "built"
+    assert len(bars) == sum(k[1] != bench.pipeline.NATIVE or native for k in bench.pipeline.BARS)
     bench.pipeline.plot(record, tmp_path / "p.png")
     assert (tmp_path / "p.png").stat().st_size > 10_000
+
+
+def test_alternatives_bench_times_the_native_op_and_torch_compile():
+    from bench.alternatives import run
+    from fastmel.ops import native
+
+    try:
+        lines = run(budget_s=0.02)
+    finally:
+        native.disable()
+    text = "\n".join(lines)
+    assert "| fastmel (eager) |" in text and "| torch.compile (inductor, CPU) |" in text
+    assert "| fastmel (native op) |" in text or "cannot be built here" in text

@@ -24,6 +24,7 @@ from fastmel.core.filters import mel_filters
 from fastmel.core.memory import check_fits
 from fastmel.core.padding import pad_both
 from fastmel.ops import fused as _fused
+from fastmel.ops import native as _native
 from fastmel.ops import precision
 from fastmel.ops.dft import rdft_pairs
 from fastmel.ops.projection import BandedProjection, apply_plan
@@ -138,7 +139,10 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
     where Triton imports, when captured in a CUDA graph or on large inputs, never under
     autograd or ``torch.compile``; for float32 powers 1 and 2 and up to
     ``fused.band_max_rows`` frames, so do the power and the mel projection. Set the
-    attribute ``fused = False`` to run the PyTorch ops only.
+    attribute ``fused = False`` to run the PyTorch ops only. On a CPU, once
+    :func:`fastmel.ops.native.build` has built the optional C++ op, the common call (a
+    shape routed before, with a plan of groups) runs the same ops from C++, with the same
+    numbers; ``native = False`` keeps a module on the ops called from Python.
 
     Examples
     --------
@@ -157,6 +161,9 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
     ramp: torch.Tensor | None
     #: use the Triton kernel where it applies (see Notes); False: PyTorch ops only
     fused: bool = True
+    #: use the native op once it is built (:func:`fastmel.ops.native.build`); False: the
+    #: PyTorch ops from Python
+    native: bool = True
     # attributes _build_constants derives from the buffers (rebuilt, never pickled)
     _derived: tuple[str, ...] = (
         "_banded",
@@ -602,6 +609,9 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
         """The common CPU call (``route.flat``) in one frame: a call between other work
         finds Python's and torch's code cold, and pays for each function it goes through."""
         c, kept = self.config, route.padded
+        if route.plan is not None and self.native and _native.enabled():  # (the same ops,
+            plan = self._banded.plan_lists[route.plan]  # called from C++)
+            return _native.mel_plan(y, self._win, c.pad, c.n_fft, c.hop_length, plan)
         if kept is not None and kept.lock.acquire(False):
             try:
                 kept.middle.copy_(y)

@@ -153,6 +153,11 @@ class BandedProjection:
             ]
             for groups in band_partitions(basis)
         ]
+        # each plan as (blocks, first columns, end columns): the native op's arguments
+        self.plan_lists = [
+            ([p for _, _, p in plan], [lo for lo, _, _ in plan], [hi for _, hi, _ in plan])
+            for plan in self.plans
+        ]
         lo, hi, one_t = self.plans[0][0]
         self._lo, self._cols = lo, hi - lo
         self._one_t = one_t  # (filters, cols): F.linear's weight
