@@ -606,11 +606,11 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
         return _as(self._spectrum(frames, route.gemm_dft, route.in_place, route.product), out_dtype)
 
     def _flat(self, y: torch.Tensor, route: Route) -> torch.Tensor:
-        """The common CPU call (``route.flat``) in one frame: a call between other work
-        finds Python's and torch's code cold, and pays for each function it goes through."""
+        """The common call (``route.flat``) with as few ops and checks as the math needs: a
+        call between other work finds torch's and Python's code cold and pays for each."""
         c, kept = self.config, route.padded
-        if route.plan is not None and self.native and _native.enabled():  # (the same ops,
-            plan = self._banded.plan_lists[route.plan]  # called from C++)
+        if route.plan is not None and self.native and _native.enabled() and y.is_cpu:
+            plan = self._banded.plan_lists[route.plan]  # (the same ops, called from C++)
             return _native.mel_plan(y, self._win, c.pad, c.n_fft, c.hop_length, plan)
         if kept is not None and kept.lock.acquire(False):
             try:
