@@ -79,16 +79,18 @@ def _measure(fn: Callable[[], Any]) -> tuple[float, float]:
     return time.perf_counter() - wall, _cpu() - cpu
 
 
-def _decode(path: str) -> int:
-    from fastmel.io import AudioBlocks
-
-    return sum(len(b) for b in AudioBlocks(path, sr=16000))
-
-
 def _floor(paths: list[Path], jobs: int) -> None:
+    """The files decoded and resampled to 16 kHz by the local engine's own workers (its
+    decoding function, processes and start method), and nothing else."""
+    from fastmel.corpus import local
+    from fastmel.corpus.inputs import Item
+
     context = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        list(pool.map(_decode, map(str, paths), chunksize=4))
+    with cf.ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=local._start, initargs=(16000.0, None)
+    ) as pool:
+        items = (Item(str(p), str(p)) for p in paths)
+        list(pool.map(local._decode, items, chunksize=4))
 
 
 def stages(paths: list[Path], out: Path, preset: str = "whisper") -> dict[str, float]:

@@ -517,6 +517,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             db=args.db,
             format=args.format,
             float16=args.float16,
+            device=args.device,
             engine=args.engine,
             jobs=args.jobs,
             overwrite=args.overwrite,
@@ -607,6 +608,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", action="store_true", help="store decibels (power_to_db)")
     p.add_argument("--format", choices=("npy", "parquet"), default="npy", help="(default: npy)")
     p.add_argument("--float16", action="store_true", help="store float16")
+    p.add_argument(
+        "--device", default="cpu", help="where features are computed: cpu or cuda (default: cpu)"
+    )
     p.add_argument(
         "--engine", choices=("local", "ray"), default="local", help="(default: local processes)"
     )

@@ -13,8 +13,14 @@ from typing import Any, BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from fastmel.core.errors import MAX_SIZE, ParameterError, check_bool, check_real, check_size
-from fastmel.core.filters import check_sr
+from fastmel.core.errors import (
+    MAX_SIZE,
+    ParameterError,
+    check_bool,
+    check_real,
+    check_size,
+    check_sr,
+)
 
 __all__ = ["AudioBlocks", "load", "read_failure"]
 
@@ -316,6 +322,30 @@ class AudioBlocks:
                 yield from (np.ascontiguousarray(b) for b in blocks)
             else:
                 yield from self._resampled(blocks)
+
+    def read(self) -> np.ndarray:
+        """All the samples at once: ``load``'s, read as it reads them (one read and one
+        resampling call, quicker than the blocks when the whole fits in memory).
+
+        Returns
+        -------
+        np.ndarray, shape (n,)
+            The mono samples at :attr:`sr` (:attr:`frames_read` says how many frames the
+            file gave).
+        """
+        import soundfile as sf
+
+        with sf.SoundFile(self._source) as f:
+            start, frames = _span(f, self._source, self._offset, self._duration)
+            if start:
+                f.seek(start)
+            y = f.read(frames=frames, dtype=self._dtype.name, always_2d=False)
+        self.frames_read = y.shape[0]
+        if y.ndim > 1:
+            y = np.mean(y.T, axis=0)
+        if self.sr != self.native_sr:
+            y = _resample(y, float(self.native_sr), float(self.sr), self._res_type)
+        return y
 
     def _resampled(self, blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
         import soxr

@@ -66,13 +66,20 @@ def _manifest(out) -> dict[str, dict]:
     return {r["key"]: r for r in rows}
 
 
-def _expected(corpus, key: str, **config) -> np.ndarray:
+def _expected(corpus, key: str, one_thread: bool = True, **config) -> np.ndarray:
     kind, sr, seconds, ext = GOOD[key]
     preset = config.get("preset")
     rate = fastmel.presets.PRESET_SPECS[preset].audio_rate if preset else config.get("sr")
     y, sr = fastmel.load(corpus / f"{key}.{ext}", sr=rate)
     module = fastmel.preset(preset) if preset else fastmel.MelSpectrogram(sr=sr, n_mels=40)
-    return module(torch.from_numpy(y)).numpy()
+    threads = torch.get_num_threads()
+    # (as extract computes: on one torch thread, whatever --jobs; iter_features computes
+    # with the caller's threads)
+    torch.set_num_threads(1 if one_thread else threads)
+    try:
+        return module(torch.from_numpy(y)).numpy()
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_inputs_from_directories_globs_and_manifests(corpus, tmp_path):
@@ -124,16 +131,17 @@ def test_good_files_equal_load_and_the_module_and_bad_ones_get_their_row(corpus,
     }
 
 
-def test_outputs_are_the_same_with_one_or_two_workers(corpus, tmp_path):
+@pytest.mark.parametrize("jobs", [2, 6])  # (6: two threads computing features here)
+def test_outputs_are_the_same_with_one_or_more_workers(corpus, tmp_path, jobs):
     for fmt in ("npy", "parquet"):
-        for jobs in (1, 2):
-            extract(corpus, tmp_path / f"{fmt}{jobs}", jobs=jobs, format=fmt, preset="wav2lip")
-        one, two = tmp_path / f"{fmt}1", tmp_path / f"{fmt}2"
+        for n in (1, jobs):
+            extract(corpus, tmp_path / f"{fmt}{n}", jobs=n, format=fmt, preset="wav2lip")
+        one, more = tmp_path / f"{fmt}1", tmp_path / f"{fmt}{jobs}"
         files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
-        assert files == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
+        assert files == sorted(p.relative_to(more) for p in more.rglob("*") if p.is_file())
         for rel in files:
             if rel.name != "journal.jsonl":  # (its rows are in the order items finished)
-                assert (one / rel).read_bytes() == (two / rel).read_bytes(), rel
+                assert (one / rel).read_bytes() == (more / rel).read_bytes(), rel
 
 
 def test_parquet_is_read_without_fastmel(corpus, tmp_path):
@@ -214,7 +222,7 @@ def test_the_command_line_reports_failures_and_its_exit_status(corpus, tmp_path,
 
 def test_iter_features_for_pipelines_of_your_own(corpus):
     got = {key: (features, meta) for key, features, meta in iter_features(corpus, n_mels=40)}
-    np.testing.assert_array_equal(got["speech"][0], _expected(corpus, "speech"))
+    np.testing.assert_array_equal(got["speech"][0], _expected(corpus, "speech", False))
     assert got["bad/empty"][0] is None and "no audio" in got["bad/empty"][1]["reason"]
 
 
@@ -330,3 +338,66 @@ def test_long_files_stream_to_their_npy_in_bounded_memory(
     for key, (_, words) in BAD.items():
         assert b[key]["status"] == "error" and words in b[key]["reason"], b[key]
     assert [p for p in streamed.rglob("*") if p.name.startswith(".fastmel-")] == []
+    if preset == "whisper":  # (with workers, which leave long files to this process)
+        extract(corpus, tmp_path / "workers", jobs=2, preset=preset, float16=float16)
+        c = _manifest(tmp_path / "workers")
+        assert c == b
+        for key in GOOD:
+            got = (tmp_path / "workers" / c[key]["file"]).read_bytes()
+            assert got == (streamed / b[key]["file"]).read_bytes()
+
+
+def test_the_decoding_workers_never_import_torch(corpus):
+    # (each worker would pay torch's import, over a second of CPU, for nothing)
+    code = (
+        "import sys\n"
+        "from fastmel.corpus import local\n"
+        "from fastmel.corpus.inputs import Item\n"
+        "local._start(16000.0, None)\n"
+        f"item, (y, sr) = local._decode(Item('speech', {str(corpus / 'speech.wav')!r}))\n"
+        "print(y.shape[0] > 0, sr, 'torch' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.split() == ["True", "16000.0", "False"], done.stderr
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, fastmel; print('torch' in sys.modules)"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.stdout.strip() == "False", done.stderr
+
+
+def test_the_device_is_checked_and_recorded(corpus, tmp_path):
+    with pytest.raises(ParameterError, match="device='nope' is not a torch device"):
+        extract(corpus, tmp_path / "a", device="nope")
+    with pytest.raises(ParameterError, match="device='meta' must be a CPU or CUDA device"):
+        extract(corpus, tmp_path / "a", device="meta")
+    if not torch.cuda.is_available():
+        with pytest.raises(ParameterError, match="device='cuda': torch sees no CUDA device"):
+            extract(corpus, tmp_path / "a", device="cuda")
+        assert main(["extract", str(corpus), "-o", str(tmp_path / "b"), "--device", "cuda"]) == 1
+    extract([corpus / "speech.wav"], tmp_path / "c", n_mels=40, device="cpu")
+    assert json.loads((tmp_path / "c" / "config.json").read_text())["device"] == "cpu"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_features_computed_on_the_gpu_are_the_modules_there(corpus, tmp_path, jobs):
+    out = tmp_path / "out"
+    summary = extract(corpus, out, jobs=jobs, preset="whisper", device="cuda")
+    assert (summary.done, summary.failed) == (len(GOOD), len(BAD))
+    module = fastmel.preset("whisper").to("cuda")
+    for key, (_, _, _, ext) in GOOD.items():
+        y, _ = fastmel.load(corpus / f"{key}.{ext}", sr=16000)
+        expected = module(torch.from_numpy(y).cuda()).cpu().numpy()
+        np.testing.assert_array_equal(np.load(out / "features" / f"{key}.npy"), expected)
+
+
+def test_the_progress_bar_counts_files_and_hours(corpus, tmp_path, capsys):
+    extract(corpus, tmp_path / "out", n_mels=40, jobs=1, progress=True)
+    err = capsys.readouterr().err
+    n = len(GOOD) + len(BAD)
+    assert f"{n}/{n}" in err and "h audio" in err and "real time" in err
+    assert f"{len(BAD)} failed" in err
+    extract(corpus, tmp_path / "quiet", n_mels=40, jobs=1, progress=False)
+    assert capsys.readouterr().err == ""

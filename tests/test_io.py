@@ -163,6 +163,11 @@ def test_blocks_are_loads_samples_bit_for_bit(files, subtype, channels, sr, bloc
         np.testing.assert_array_equal(np.concatenate(pieces), y)
     assert blocks.sr == rate and type(blocks.sr) is type(rate)
     assert blocks.n_samples == len(y) and all(p.ndim == 1 for p in pieces)
+    if block_size == 1000:  # (read() is one read whatever the block size: once is enough)
+        once = fastmel.io.AudioBlocks(files[subtype, channels], sr=sr)
+        whole = once.read()
+        np.testing.assert_array_equal(whole, y)  # (MP3 too: load's one read)
+        assert whole.dtype == y.dtype and once.frames_read == once.frames
 
 
 @pytest.mark.parametrize(
@@ -174,6 +179,9 @@ def test_blocks_take_offset_duration_and_dtype_as_load(files, kw):
     y, _ = fastmel.load(path, sr=16000, **kw)
     assert got.dtype == y.dtype
     np.testing.assert_array_equal(got, y)
+    whole = fastmel.io.AudioBlocks(path, sr=16000, **kw).read()
+    assert whole.dtype == y.dtype
+    np.testing.assert_array_equal(whole, y)
 
 
 def test_blocks_refuse_what_load_refuses(files, tmp_path):

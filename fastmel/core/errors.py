@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -44,3 +45,11 @@ def check_size(name: str, value: Any, *, minimum: int = 1) -> int:
         what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise ParameterError(f"{name}={value} must be {what} (at most 2**31 - 1)")
     return int(value)
+
+
+def check_sr(sr: Any) -> float:
+    """``sr`` as a float; it must be a positive finite number."""
+    sr = check_real("sr", sr)
+    if not (math.isfinite(sr) and sr > 0):
+        raise ParameterError(f"sr={sr} must be a positive finite number")
+    return sr

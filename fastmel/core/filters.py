@@ -18,7 +18,7 @@ import numpy.typing as npt
 import torch
 
 from fastmel.core.arrays import torch_dtype
-from fastmel.core.errors import ParameterError, check_real, check_size, is_real
+from fastmel.core.errors import ParameterError, check_real, check_size, check_sr, is_real
 
 __all__ = [
     "check_mel_params",
@@ -122,14 +122,6 @@ def mel_frequencies(
     fmin, fmax = check_real("fmin", fmin), check_real("fmax", fmax)
     mels = np.linspace(hz_to_mel(fmin, htk=htk), hz_to_mel(fmax, htk=htk), n_mels)
     return mel_to_hz(mels, htk=htk)
-
-
-def check_sr(sr: Any) -> float:
-    """``sr`` as a float; it must be a positive finite number."""
-    sr = check_real("sr", sr)
-    if not (math.isfinite(sr) and sr > 0):
-        raise ParameterError(f"sr={sr} must be a positive finite number")
-    return sr
 
 
 def check_mel_params(

@@ -1,14 +1,11 @@
-"""One item's features: decoded and resampled as ``load`` does, checked (unreadable, empty,
-truncated, non-finite or too short audio is an error naming why), computed by the
-configuration's module on the CPU."""
+"""One item's features: its audio (:mod:`fastmel.corpus.decode`) computed by the
+configuration's module on the CPU (too short audio is an error naming why)."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import secrets
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -16,14 +13,17 @@ import torch
 
 from fastmel.core.errors import ParameterError
 from fastmel.corpus.config import ExtractConfig
+from fastmel.corpus.decode import (
+    ItemError,
+    check_finite,
+    check_read,
+    open_blocks,
+    read_audio,
+    reading,
+)
 from fastmel.corpus.inputs import Item
-from fastmel.io import AudioBlocks, read_failure
 
 __all__ = ["Features", "ItemError", "Computer"]
-
-
-class ItemError(Exception):
-    """An input whose features cannot be computed; the message says why, in one line."""
 
 
 @dataclasses.dataclass
@@ -63,45 +63,26 @@ class Computer:
             module = self._modules[sr] = self.config.module(sr)
         return module
 
-    def blocks(self, item: Item) -> Any:
-        """The item's audio in blocks (ItemError if it cannot be opened or is truncated)."""
-
-        with _reading():
-            blocks = AudioBlocks(
-                item.path, sr=self.config.rate, offset=item.offset, duration=item.duration
-            )
-        if blocks.truncated:  # (libsndfile reads a truncated file quietly)
-            raise ItemError("truncated: the file holds less data than its header declares")
-        return blocks
-
-    def audio(self, item: Item, blocks: Any = None) -> tuple[np.ndarray, float]:
-        """The item's samples and rate, as ``load`` gives them (ItemError if it cannot),
-        read through ``blocks`` (its :meth:`blocks`) when they are open already."""
-        blocks = self.blocks(item) if blocks is None else blocks
-        with _reading():
-            y = np.concatenate([np.zeros(0, np.float32), *blocks])
-        _check_read(blocks)
-        if not y.size:
-            raise ItemError("no audio (0 samples)")
-        _finite(y)
-        return y, blocks.sr
-
     def __call__(self, item: Item) -> Features:
         """The item's features (ItemError if they cannot be computed)."""
         from fastmel import streamfile
+
+        blocks = open_blocks(item, self.config.rate)  # (the file opened once)
+        if self.spool is not None and blocks.n_samples > streamfile.STREAM_SAMPLES:
+            module = self.module(blocks.sr)
+            if streamfile.streams(module):
+                return self._streamed(item, blocks, module)
+        y, sr = read_audio(blocks)
+        return self.features(item, y, sr)
+
+    def features(self, item: Item, y: np.ndarray, sr: float) -> Features:
+        """The features of ``item``'s samples ``y`` at ``sr`` (from :func:`read_audio`)."""
         from fastmel.core.scaling import power_to_db
 
-        blocks = None
-        if self.spool is not None:
-            blocks = self.blocks(item)
-            module = self.module(blocks.sr)
-            if blocks.n_samples > streamfile.STREAM_SAMPLES and streamfile.streams(module):
-                return self._streamed(item, blocks, module)
-        y, sr = self.audio(item, blocks)  # (the file opened once)
         module = self.module(sr)
         try:
             with torch.inference_mode():
-                M = module(torch.from_numpy(y)).numpy()
+                M = module(torch.from_numpy(y).to(self.config.device)).cpu().numpy()
         except ParameterError as e:  # (too short for a frame, ...)
             raise ItemError(_reason(e)) from None
         if self.config.db:
@@ -123,10 +104,10 @@ class Computer:
         def check(block: np.ndarray) -> None:
             nonlocal n
             n += block.shape[0]
-            _finite(block)
+            check_finite(block)
 
         try:
-            with open(tmp, "w+b") as f, _reading():
+            with open(tmp, "w+b") as f, reading():
                 out = streamfile.stream_to_npy(
                     blocks,
                     module,
@@ -137,36 +118,10 @@ class Computer:
                     check=check,
                     dtype=np.float16 if self.config.float16 else np.float32,
                 )
-            _check_read(blocks)
+            check_read(blocks)
             if not out.shape[1]:
                 raise ItemError("no frame")
         except BaseException:
             os.unlink(tmp)
             raise
         return Features(item, None, blocks.sr, n / blocks.sr, file=tmp, shape=out.shape)
-
-
-@contextlib.contextmanager
-def _reading() -> Iterator[None]:
-    """Failures to read the item's file as ItemErrors saying why."""
-    try:
-        yield
-    except Exception as e:
-        reason = read_failure(e)
-        if reason is None:
-            raise
-        raise ItemError(reason) from None
-
-
-def _check_read(blocks: Any) -> None:
-    if blocks.frames_read < blocks.frames:
-        raise ItemError(f"truncated: {blocks.frames_read} of {blocks.frames} frames")
-
-
-def _finite(y: np.ndarray) -> None:
-    from fastmel.feature.spectrogram import _check_audio
-
-    try:
-        _check_audio(y)
-    except ParameterError as e:
-        raise ItemError(_reason(e)) from None

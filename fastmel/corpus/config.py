@@ -55,6 +55,9 @@ class ExtractConfig:
         The output's format.
     float16 : bool
         Store float16 (half the size; the features rounded to 11 significant bits).
+    device : str
+        Where the features are computed (``"cpu"``, ``"cuda"``, ``"cuda:1"``...): part of
+        the configuration, as a GPU's FFT rounds otherwise than the CPU's.
     """
 
     preset: str | None = None
@@ -63,9 +66,21 @@ class ExtractConfig:
     db: bool = False
     format: str = "npy"
     float16: bool = False
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
+        import torch
+
         from fastmel.presets import PRESET_SPECS
+
+        try:
+            device = torch.device(self.device)
+        except (RuntimeError, TypeError):
+            raise ParameterError(f"device={self.device!r} is not a torch device") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ParameterError(f"device={self.device!r}: torch sees no CUDA device here")
+        if device.type not in ("cpu", "cuda"):
+            raise ParameterError(f"device={self.device!r} must be a CPU or CUDA device")
 
         if self.format not in FORMATS:
             raise ParameterError(f"format={self.format!r} must be one of {FORMATS}")
@@ -99,9 +114,12 @@ class ExtractConfig:
         from fastmel.feature.spectrogram import MelSpectrogram
         from fastmel.presets import preset
 
+        module: Any
         if self.preset is None:
-            return MelSpectrogram(sr=sr, **self.options)
-        return preset(self.preset, **self.options)
+            module = MelSpectrogram(sr=sr, **self.options)
+        else:
+            module = preset(self.preset, **self.options)
+        return module.to(self.device)
 
     def record(self) -> dict[str, Any]:
         """The configuration as stored: its fields and the versions computing it."""

@@ -1,6 +1,7 @@
-"""The local engine: items decoded, resampled and computed in worker processes (one torch
-thread each), outputs written as they finish, at most a few items per worker in flight so
-that memory does not grow with the number of inputs."""
+"""The local engine: items decoded and resampled in worker processes (which never import
+torch), their features computed and written in this process as they arrive, in the items'
+order, with at most a few items per worker in flight so that memory does not grow with the
+number of inputs."""
 
 from __future__ import annotations
 
@@ -9,23 +10,27 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastmel.corpus.compute import Computer, Features, ItemError
 from fastmel.corpus.config import ExtractConfig
+from fastmel.corpus.decode import ItemError, open_blocks, read_audio
 from fastmel.corpus.inputs import Item
-from fastmel.corpus.sinks import FEATURES_DIR, NpySink
+
+if TYPE_CHECKING:  # (importing compute imports torch, which the workers never do)
+    from fastmel.corpus.compute import Computer, Features
 
 __all__ = ["Computed", "Outcome", "compute", "error_row", "run_local"]
 
-#: What one item gives: its features, its error row, or the rows of its features once
-#: written (by a worker that writes .npy files itself).
-Outcome = tuple[Item, "Features | dict[str, Any] | list[dict[str, Any]]"]
+#: What one item gives: its features or its error row.
+Outcome = tuple[Item, "Features | dict[str, Any]"]
 #: What computing one item gives: its features, or its error row.
-Computed = tuple[Item, "Features | dict[str, Any]"]
+Computed = Outcome
+#: What a worker gives for one item: its samples and rate, its error row, or None for an
+#: item this process reads itself (a long file whose features are streamed).
+Decoded = tuple[Item, "tuple[Any, float] | dict[str, Any] | None"]
 
-_computer: Computer | None = None  # (each worker's, built once by _start)
-_sink: NpySink | None = None  # (and where it writes .npy files, if it does)
+_rate: float | None = None  # (each worker's: the rate audio is resampled to)
+_stream_samples: int | None = None  # (and the length from which a file is left to stream)
 
 
 def error_row(item: Item, reason: str) -> dict[str, Any]:
@@ -40,36 +45,41 @@ def error_row(item: Item, reason: str) -> dict[str, Any]:
     }
 
 
-def _start(config: ExtractConfig, directory: str | None) -> None:
-    import torch
+def _failure(item: Item, e: BaseException) -> dict[str, Any]:
+    """The error row of an item whose own fault ``e`` is (not fatal to the run)."""
+    if isinstance(e, ItemError):
+        return error_row(item, str(e))
+    if isinstance(e, MemoryError):
+        return error_row(item, "out of memory")
+    # (torch's out of memory, and others: named)
+    return error_row(item, f"{type(e).__name__}: {str(e).splitlines()[0][:200]}")
 
-    global _computer, _sink
-    torch.set_num_threads(1)  # (one thread per worker: no oversubscription)
-    spool = None if directory is None else os.path.join(directory, FEATURES_DIR)
-    _computer = Computer(config, spool)
-    # .npy outputs are written by the worker that computed them (no copy to the main
-    # process); Parquet rows go to the main process's shards
-    _sink = NpySink(directory) if directory is not None and config.format == "npy" else None
+
+_FAULTS = (ItemError, MemoryError, RuntimeError)
 
 
 def compute(computer: Computer, item: Item) -> Computed:
     """``item``'s features, or its error row (never raises for the item's own faults)."""
     try:
         return item, computer(item)
-    except ItemError as e:
-        return item, error_row(item, str(e))
-    except MemoryError:
-        return item, error_row(item, "out of memory")
-    except RuntimeError as e:  # (torch's out of memory, and others: named, not fatal)
-        return item, error_row(item, f"{type(e).__name__}: {str(e).splitlines()[0][:200]}")
+    except _FAULTS as e:
+        return item, _failure(item, e)
 
 
-def _task(item: Item) -> Outcome:
-    assert _computer is not None
-    outcome = compute(_computer, item)
-    if _sink is not None and isinstance(outcome[1], Features):
-        return item, _sink.write(outcome[1])
-    return outcome
+def _start(rate: float | None, stream_samples: int | None) -> None:
+    global _rate, _stream_samples
+    _rate, _stream_samples = rate, stream_samples
+
+
+def _decode(item: Item) -> Decoded:
+    """In a worker: ``item``'s samples and rate, or its error row."""
+    try:
+        blocks = open_blocks(item, _rate)
+        if _stream_samples is not None and blocks.n_samples > _stream_samples:
+            return item, None
+        return item, read_audio(blocks)
+    except _FAULTS as e:
+        return item, _failure(item, e)
 
 
 def run_local(
@@ -80,50 +90,89 @@ def run_local(
     stop: Callable[[], bool],
     directory: str | None = None,
 ) -> Iterator[Outcome]:
-    """Each item's outcome, in the items' order (``jobs`` <= 1: computed in this process).
+    """Each item's outcome, in the items' order (``jobs`` <= 1: all in this process).
 
     ``stop()`` is asked after each outcome: True stops submitting and ends the run. With
-    ``directory``, .npy outputs are written there by the workers (long files streamed).
+    ``directory``, long files' .npy outputs are streamed there (in bounded memory).
     """
+    import torch
+
+    from fastmel import streamfile
+    from fastmel.corpus.compute import Computer
+    from fastmel.corpus.sinks import FEATURES_DIR
+
+    spool = None if directory is None else os.path.join(directory, FEATURES_DIR)
+    computer = Computer(config, spool)
     if jobs <= 1:
-        _start(config, directory)
-        for item in items:
-            yield _task(item)
-            if stop():
-                return
+        with _one_thread(torch):
+            for item in items:
+                yield compute(computer, item)
+                if stop():
+                    return
         return
+    streamed = streamfile.STREAM_SAMPLES if computer.spool is not None else None
     context = multiprocessing.get_context("spawn")  # (no fork of a process with threads)
-    with cf.ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_start, initargs=(config, directory)
-    ) as pool:
+    with (
+        cf.ProcessPoolExecutor(
+            jobs, mp_context=context, initializer=_start, initargs=(config.rate, streamed)
+        ) as pool,
+        cf.ThreadPoolExecutor(feature_threads(jobs, config.device)) as threads,
+        _one_thread(torch),
+    ):
         # Outcomes in the inputs' order (so that shards are the same whatever the number of
-        # workers), with at most a few items per worker in flight.
-        window: collections.deque[tuple[Item, cf.Future[Outcome] | None]] = collections.deque()
+        # workers), with at most a few items per worker in flight; each item's features
+        # are computed by a thread here once a worker has decoded it.
+        window: collections.deque[tuple[cf.Future[Decoded], cf.Future[Outcome]]]
+        window = collections.deque()
         iterator = iter(items)
-        # The first item is computed here while the workers start (each imports torch
-        # first): the first output comes as soon as this process can give it.
-        first = next(iterator, None)
-        if first is not None:
-            window.append((first, None))
         while True:
             while len(window) < 4 * jobs:
                 following = next(iterator, None)
                 if following is None:
                     break
-                window.append((following, pool.submit(_task, following)))
+                decoding = pool.submit(_decode, following)
+                window.append((decoding, threads.submit(_features, computer, following, decoding)))
             if not window:
                 return
-            item, future = window.popleft()
-            if future is None:
-                _start(config, directory)
-                yield _task(item)
-            else:
-                try:
-                    yield future.result()
-                except Exception as e:  # (a worker that died: the item is reported, not lost)
-                    yield item, error_row(item, f"worker failed: {type(e).__name__}: {e}")
+            yield window.popleft()[1].result()
             if stop():
-                for _, other in window:
-                    if other is not None:
-                        other.cancel()
+                for futures in window:
+                    for future in futures:
+                        future.cancel()
                 return
+
+
+def feature_threads(jobs: int, device: str) -> int:
+    """The threads computing features beside ``jobs`` decoding workers: about one per three
+    (decoding and resampling take about twice the features' CPU time), one for a GPU."""
+    return 1 if device.startswith("cuda") else max(1, jobs // 3)
+
+
+def _features(computer: Computer, item: Item, decoding: cf.Future[Decoded]) -> Outcome:
+    """In a thread here: the features of ``item`` once ``decoding`` has its audio."""
+    try:
+        decoded = decoding.result()[1]
+    except Exception as e:  # (a worker that died: the item is reported, not lost)
+        return item, error_row(item, f"worker failed: {type(e).__name__}: {e}")
+    if decoded is None:  # (a long file: read and streamed here)
+        return compute(computer, item)
+    if isinstance(decoded, dict):
+        return item, decoded
+    try:
+        return item, computer.features(item, *decoded)
+    except _FAULTS as e:
+        return item, _failure(item, e)
+
+
+class _one_thread:
+    """torch on one thread while the engine runs (the workers have the other cores)."""
+
+    def __init__(self, torch: Any) -> None:
+        self.torch = torch
+
+    def __enter__(self) -> None:
+        self.threads = self.torch.get_num_threads()
+        self.torch.set_num_threads(1)
+
+    def __exit__(self, *exc: object) -> None:
+        self.torch.set_num_threads(self.threads)

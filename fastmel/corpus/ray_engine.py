@@ -101,8 +101,12 @@ def run_ray(items: Iterable[Item], config: ExtractConfig, *, jobs: int) -> Itera
         fn_constructor_kwargs={"config": dataclasses.asdict(config)},
         batch_size=4,
         batch_format="numpy",
-        concurrency=jobs,
-        num_cpus=1,
+        # (GPU actors take one GPU each: as many as the cluster lends, up to jobs)
+        **(
+            {"concurrency": (1, jobs), "num_gpus": 1}
+            if config.device.startswith("cuda")
+            else {"concurrency": jobs, "num_cpus": 1}
+        ),
     )
     by_key = {i.key: i for i in todo}
     for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):

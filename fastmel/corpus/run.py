@@ -7,6 +7,7 @@ import dataclasses
 import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -63,17 +64,55 @@ class Summary:
         )
 
 
-def _progress(enabled: bool | None) -> Any:
+class _Progress:
+    """A progress bar on stderr (tqdm): files done of the inputs' total (counted in a
+    thread while the run starts, so that the first output does not wait for it), the
+    hours of audio done, the speed and the time left."""
+
+    def __init__(self, specs: list[Any]) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(unit="file", dynamic_ncols=True, file=sys.stderr)
+        self.total: int | None = None
+        self.start = time.perf_counter()
+        self.counting = threading.Thread(target=self._count, args=(specs,), daemon=True)
+        self.counting.start()
+
+    def _count(self, specs: list[Any]) -> None:
+        try:  # (no check of repeated keys here: the run's own pass makes it)
+            self.total = sum(1 for _ in collect(specs, claim=lambda key: True))
+        except Exception:  # (a bad input: the run's pass reports it)
+            pass
+
+    def _show_total(self) -> None:
+        if self.total is not None and self.bar.total is None:
+            self.bar.total = self.total
+
+    def update(self, summary: Summary) -> None:
+        self._show_total()
+        self.bar.update(1)
+        speed = summary.seconds / max(time.perf_counter() - self.start, 1e-9)
+        self.bar.set_postfix_str(
+            f"{summary.seconds / 3600:.2f} h audio, {speed:.0f}x real time, {summary.failed} failed"
+        )
+
+    def close(self) -> None:
+        self.counting.join(timeout=1.0)  # (a run quicker than the count: shown at the end)
+        self._show_total()
+        self.bar.close()
+
+
+def _progress(enabled: bool | None, specs: list[Any]) -> _Progress | None:
     """A progress bar on a terminal (tqdm), else None."""
     if enabled is None:
         enabled = sys.stderr.isatty()
     if not enabled:
         return None
     try:
-        from tqdm import tqdm
+        import tqdm  # noqa: F401
     except ImportError:
         return None
-    return tqdm(unit="file", dynamic_ncols=True, file=sys.stderr)
+    return _Progress(specs)
 
 
 def _reset(directory: str) -> None:
@@ -96,6 +135,7 @@ def extract(
     db: bool = False,
     format: str = "npy",
     float16: bool = False,
+    device: str = "cpu",
     engine: str = "local",
     jobs: int | None = None,
     overwrite: bool = False,
@@ -126,6 +166,9 @@ def extract(
         A tree of .npy files named by the inputs' keys, or Parquet shards.
     float16 : bool
         Store float16.
+    device : str
+        Where the features are computed: ``"cpu"``, or ``"cuda"`` (``"cuda:N"``) where
+        torch sees a GPU; decoding and resampling stay in the CPU workers.
     engine : {"local", "ray"}
         Worker processes on this machine, or Ray Data (a local Ray, or the cluster at
         ``RAY_ADDRESS``).
@@ -158,7 +201,7 @@ def extract(
             raise ParameterError(
                 "engine 'ray' needs Ray Data: pip install 'fastmel[ray]'"
             ) from None
-    config = ExtractConfig(preset, options, sr, db, format, float16)
+    config = ExtractConfig(preset, options, sr, db, format, float16, device)
     jobs = (os.cpu_count() or 1) if jobs is None else jobs
     if jobs < 1:
         raise ParameterError(f"jobs={jobs} must be at least 1")
@@ -190,7 +233,7 @@ def extract(
                 continue
             yield item
 
-    bar = _progress(progress)
+    bar = _progress(progress, specs)
     try:
         if engine == "local":
             outcomes = run_local(
@@ -220,10 +263,7 @@ def extract(
                 if len(summary.failures) < 20:
                     summary.failures.append((item.key, result["reason"]))
             if bar is not None:
-                bar.update(1)
-                bar.set_postfix_str(
-                    f"{summary.seconds / 3600:.2f} h audio, {summary.failed} failed"
-                )
+                bar.update(summary)
             if strict and summary.failed:
                 break
         journal.append(output.flush())

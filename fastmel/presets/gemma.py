@@ -8,8 +8,7 @@ import numpy as np
 import torch
 
 from fastmel.core.arrays import Array
-from fastmel.core.errors import check_real, check_size
-from fastmel.core.filters import check_sr
+from fastmel.core.errors import check_real, check_size, check_sr
 from fastmel.feature.frontend import CausalPart, FrontEnd, WholeInput
 from fastmel.feature.kaldi import KaldiSpectrogram
 from fastmel.presets.common import (

@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from fastmel.core.filters import check_sr
+from fastmel.core.errors import check_sr
 from fastmel.feature.frontend import FrontEnd
 from fastmel.presets.spec import PresetSpec, Tolerance
 
