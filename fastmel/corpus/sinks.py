@@ -120,7 +120,15 @@ class ParquetSink:
         path = os.path.join(self.root, name)
         tmp = os.path.join(self.root, f".fastmel-{secrets.token_hex(6)}.parquet")
         try:
-            pq.write_table(table, tmp)
+            # (no dictionary or statistics for the features: a dictionary of floats is
+            # built and then dropped, and statistics of every value serve no reader; both
+            # made writing a shard more than twice as costly)
+            pq.write_table(
+                table,
+                tmp,
+                use_dictionary=False,
+                write_statistics=[c for c in columns if c != "features"],
+            )
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
