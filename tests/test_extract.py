@@ -5,6 +5,7 @@ stops nothing, reruns resume, and kills lose nothing and duplicate nothing."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import subprocess
@@ -401,3 +402,36 @@ def test_the_progress_bar_counts_files_and_hours(corpus, tmp_path, capsys):
     assert f"{len(BAD)} failed" in err
     extract(corpus, tmp_path / "quiet", n_mels=40, jobs=1, progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_a_worker_that_dies_fails_its_item_alone(corpus, tmp_path, monkeypatch):
+    # A decoder that crashes the process (as a native library may on a bad file), here
+    # on any file named crash*: a sitecustomize that only the spawned workers run.
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(
+        "import os\n"
+        "import soundfile\n"
+        "_read = soundfile.SoundFile.read\n"
+        "def read(self, *args, **kwargs):\n"
+        "    if os.path.basename(str(self.name)).startswith('crash'):\n"
+        "        os._exit(3)\n"
+        "    return _read(self, *args, **kwargs)\n"
+        "soundfile.SoundFile.read = read\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", f"{hooks}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for key, (_, _, _, ext) in GOOD.items():
+        (inputs / f"{key}.{ext}").parent.mkdir(parents=True, exist_ok=True)
+        (inputs / f"{key}.{ext}").write_bytes((corpus / f"{key}.{ext}").read_bytes())
+    (inputs / "crash.wav").write_bytes((corpus / "speech.wav").read_bytes())
+    out = tmp_path / "out"
+    summary = extract(inputs, out, jobs=2, n_mels=40)
+    rows = _manifest(out)
+    assert summary.failed == 1 and "died" in rows["crash"]["reason"], rows["crash"]
+    good = [k for k in rows if k != "crash"]
+    assert summary.done == len(good) == len(GOOD)
+    for key in good:
+        assert rows[key]["status"] == "ok"
+        np.testing.assert_array_equal(np.load(out / rows[key]["file"]), _expected(corpus, key))

@@ -9,7 +9,9 @@ import collections
 import concurrent.futures as cf
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
 from fastmel.corpus.config import ExtractConfig
@@ -111,11 +113,8 @@ def run_local(
                     return
         return
     streamed = streamfile.STREAM_SAMPLES if computer.spool is not None else None
-    context = multiprocessing.get_context("spawn")  # (no fork of a process with threads)
     with (
-        cf.ProcessPoolExecutor(
-            jobs, mp_context=context, initializer=_start, initargs=(config.rate, streamed)
-        ) as pool,
+        _Decoders(jobs, (config.rate, streamed)) as decoders,
         cf.ThreadPoolExecutor(feature_threads(jobs, config.device)) as threads,
         _one_thread(torch),
     ):
@@ -130,8 +129,10 @@ def run_local(
                 following = next(iterator, None)
                 if following is None:
                     break
-                decoding = pool.submit(_decode, following)
-                window.append((decoding, threads.submit(_features, computer, following, decoding)))
+                decoding = decoders.submit(following)
+                window.append(
+                    (decoding, threads.submit(_features, computer, decoders, following, decoding))
+                )
             if not window:
                 return
             yield window.popleft()[1].result()
@@ -142,17 +143,61 @@ def run_local(
                 return
 
 
+class _Decoders:
+    """The decoding workers. A worker that dies (a decoder's crash on a bad file) breaks
+    its pool: the next item gets a new pool, and each item the broken one held is decoded
+    again alone, so that only the item that kills a worker fails."""
+
+    def __init__(self, jobs: int, initargs: tuple[Any, ...]) -> None:
+        self.jobs, self.initargs = jobs, initargs
+        self.lock = threading.Lock()
+        self.pool = self._pool(jobs)
+
+    def _pool(self, jobs: int) -> cf.ProcessPoolExecutor:
+        context = multiprocessing.get_context("spawn")  # (no fork of a process with threads)
+        return cf.ProcessPoolExecutor(
+            jobs, mp_context=context, initializer=_start, initargs=self.initargs
+        )
+
+    def submit(self, item: Item) -> cf.Future[Decoded]:
+        with self.lock:
+            try:
+                return self.pool.submit(_decode, item)
+            except BrokenProcessPool:
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = self._pool(self.jobs)
+                return self.pool.submit(_decode, item)
+
+    def alone(self, item: Item) -> Decoded:
+        """``item`` decoded by a worker of its own (after its pool broke)."""
+        with self._pool(1) as pool:
+            try:
+                return pool.submit(_decode, item).result()
+            except BrokenProcessPool:
+                return item, error_row(item, "the worker decoding it died (the decoder crashed)")
+
+    def __enter__(self) -> _Decoders:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def feature_threads(jobs: int, device: str) -> int:
     """The threads computing features beside ``jobs`` decoding workers: about one per three
     (decoding and resampling take about twice the features' CPU time), one for a GPU."""
     return 1 if device.startswith("cuda") else max(1, jobs // 3)
 
 
-def _features(computer: Computer, item: Item, decoding: cf.Future[Decoded]) -> Outcome:
+def _features(
+    computer: Computer, decoders: _Decoders, item: Item, decoding: cf.Future[Decoded]
+) -> Outcome:
     """In a thread here: the features of ``item`` once ``decoding`` has its audio."""
     try:
         decoded = decoding.result()[1]
-    except Exception as e:  # (a worker that died: the item is reported, not lost)
+    except BrokenProcessPool:  # (a worker died, on this item or another: once more alone)
+        decoded = decoders.alone(item)[1]
+    except Exception as e:  # (anything else: the item is reported, not lost)
         return item, error_row(item, f"worker failed: {type(e).__name__}: {e}")
     if decoded is None:  # (a long file: read and streamed here)
         return compute(computer, item)
