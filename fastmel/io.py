@@ -196,17 +196,10 @@ def load(
     >>> y.dtype, sr
     (dtype('float32'), 16000)
     """
-    import soundfile as sf
-
     check_bool("mono", mono)
     offset, duration, dt = _check_options(sr, offset, duration, dtype, res_type)
-    source = _source(path)
-    with sf.SoundFile(source) as f:
-        native_sr = f.samplerate
-        start, frames = _span(f, source, offset, duration)
-        if start:
-            f.seek(start)
-        y = f.read(frames=frames, dtype=dt.name, always_2d=False).T  # (channels, n) or (n,)
+    y, native_sr = _read_span(_source(path), offset, duration, dt)
+    y = y.T  # (channels, n) or (n,)
     if mono and y.ndim > 1:
         y = np.mean(y, axis=0)
     if sr is None:
@@ -214,6 +207,20 @@ def load(
     if sr == native_sr:
         return y, sr
     return _resample(y, float(native_sr), float(sr), res_type), sr
+
+
+def _read_span(
+    source: Any, offset: float, duration: float | None, dtype: np.dtype
+) -> tuple[np.ndarray, int]:
+    """The frames of ``source`` that ``offset`` and ``duration`` select, in one read:
+    ``(n,)`` or ``(n, channels)``, and the file's rate."""
+    import soundfile as sf
+
+    with sf.SoundFile(source) as f:
+        start, frames = _span(f, source, offset, duration)
+        if start:
+            f.seek(start)
+        return f.read(frames=frames, dtype=dtype.name, always_2d=False), f.samplerate
 
 
 # libsndfile's log of a chunk shorter than its header declares ("data : 64000 (should be 31978)")
@@ -333,13 +340,7 @@ class AudioBlocks:
             The mono samples at :attr:`sr` (:attr:`frames_read` says how many frames the
             file gave).
         """
-        import soundfile as sf
-
-        with sf.SoundFile(self._source) as f:
-            start, frames = _span(f, self._source, self._offset, self._duration)
-            if start:
-                f.seek(start)
-            y = f.read(frames=frames, dtype=self._dtype.name, always_2d=False)
+        y, _ = _read_span(self._source, self._offset, self._duration, self._dtype)
         self.frames_read = y.shape[0]
         if y.ndim > 1:
             y = np.mean(y.T, axis=0)

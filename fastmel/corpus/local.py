@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
 import threading
@@ -21,12 +22,10 @@ from fastmel.corpus.inputs import Item
 if TYPE_CHECKING:  # (importing compute imports torch, which the workers never do)
     from fastmel.corpus.compute import Computer, Features
 
-__all__ = ["Computed", "Outcome", "compute", "error_row", "run_local"]
+__all__ = ["Outcome", "compute", "error_row", "run_local"]
 
 #: What one item gives: its features or its error row.
 Outcome = tuple[Item, "Features | dict[str, Any]"]
-#: What computing one item gives: its features, or its error row.
-Computed = Outcome
 #: What a worker gives for one item: its samples and rate, its error row, or None for an
 #: item this process reads itself (a long file whose features are streamed).
 Decoded = tuple[Item, "tuple[Any, float] | dict[str, Any] | None"]
@@ -60,7 +59,7 @@ def _failure(item: Item, e: BaseException) -> dict[str, Any]:
 _FAULTS = (ItemError, MemoryError, RuntimeError)
 
 
-def compute(computer: Computer, item: Item) -> Computed:
+def compute(computer: Computer, item: Item) -> Outcome:
     """``item``'s features, or its error row (never raises for the item's own faults)."""
     try:
         return item, computer(item)
@@ -209,15 +208,12 @@ def _features(
         return item, _failure(item, e)
 
 
-class _one_thread:
+@contextlib.contextmanager
+def _one_thread(torch: Any) -> Iterator[None]:
     """torch on one thread while the engine runs (the workers have the other cores)."""
-
-    def __init__(self, torch: Any) -> None:
-        self.torch = torch
-
-    def __enter__(self) -> None:
-        self.threads = self.torch.get_num_threads()
-        self.torch.set_num_threads(1)
-
-    def __exit__(self, *exc: object) -> None:
-        self.torch.set_num_threads(self.threads)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

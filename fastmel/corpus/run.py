@@ -18,7 +18,7 @@ from fastmel.corpus.config import CONFIG_FILE, ExtractConfig
 from fastmel.corpus.index import Index
 from fastmel.corpus.inputs import Item, collect
 from fastmel.corpus.journal import JOURNAL_FILE, MANIFEST_FILE, Journal
-from fastmel.corpus.local import Computed, compute, run_local
+from fastmel.corpus.local import Outcome, compute, run_local
 from fastmel.corpus.sinks import FEATURES_DIR, SHARDS_DIR, sink
 
 __all__ = ["ENGINES", "Summary", "extract", "iter_features"]
@@ -248,15 +248,10 @@ def extract(
 
             outcomes = run_ray(todo(), config, jobs=jobs)
         for item, result in outcomes:
-            if isinstance(result, (Features, list)):
-                rows = output.write(result) if isinstance(result, Features) else result
-                journal.append(rows)
+            if isinstance(result, Features):
+                journal.append(output.write(result))
                 summary.done += 1
-                summary.seconds += (
-                    result.seconds
-                    if isinstance(result, Features)
-                    else sum(r["seconds"] for r in rows)
-                )
+                summary.seconds += result.seconds
             else:
                 journal.append([result])
                 summary.failed += 1
@@ -291,7 +286,7 @@ def iter_features(
     computer = Computer(config)
     specs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
     for item in collect(specs):
-        got: Computed = compute(computer, item)
+        got: Outcome = compute(computer, item)
         result = got[1]
         if isinstance(result, Features):
             yield (
