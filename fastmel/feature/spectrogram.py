@@ -180,6 +180,7 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
         "_routes",
         "_spectra",
         "_wide",
+        "_push_constants",
     )
 
     def __init__(
@@ -292,6 +293,17 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
         # shifted by one sample has the same power and magnitude spectrum.
         zero_first = c.fft_size is not None and c.frame_preemphasis and c.window64()[0] == 0
         self._win_from_1 = self._win[1:] if zero_first else None
+        # The native push's constants: a short push's frames take the flat route (power 2
+        # from one window product, on a CPU), whose product is "full" or "matmul" up to
+        # the last row count before a plan of groups or blocks (see spectrum).
+        flat = self._power2 and self._dft_size is None and self._win64 is None
+        full, one, lo, cols, full_max_rows, plain_max_rows = self._banded.few_rows()
+        max_rows = min(plain_max_rows, 2 * BLOCK_SAMPLES // c.n_fft)
+        self._push_constants = (
+            (self._win, full, one, lo, cols, full_max_rows, max_rows)
+            if flat and device.type == "cpu"
+            else None
+        )
 
     def _apply(self, fn: Any, recurse: bool = True) -> MelSpectrogram:
         super()._apply(fn, recurse)
@@ -492,6 +504,17 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
             S = S.mul_(S)
             return apply_plan(S, plan) if plan is not None else self._banded.apply(S, product)
         return self._spectrum(frames, gemm_dft, in_place, product)
+
+    def native_push(self) -> tuple[Any, tuple] | None:
+        """The optional C++ push (:func:`fastmel.ops.native.push_op`) and the constants it
+        needs to compute a stream's short push as :meth:`spectrum` would; None where it
+        would not: the op is not built or not wanted (``native``), the module's frames do
+        not take the flat route, or its products take the float64 one."""
+        constants = self._push_constants
+        if constants is None or not self.native or (self._wide and precision.reduced(False)):
+            return None
+        op = _native.push_op()
+        return None if op is None else (op, constants)
 
     def _spectrum(
         self, frames: torch.Tensor, gemm_dft: bool, in_place: bool, product: str

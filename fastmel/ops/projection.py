@@ -200,6 +200,19 @@ class BandedProjection:
         wins = np.flatnonzero(plain <= grouped)
         self._plain_max_rows = int(r[wins[-1]]) if wins.size else 0
 
+    def few_rows(self) -> tuple[torch.Tensor, torch.Tensor, int, int, int, int]:
+        """How :meth:`mode` computes few rows on CPU: ``(full projection, one-group
+        projection (cols, filters), its first column of S, its number of columns, the most
+        rows for "full", the most rows for "full" or "matmul")``."""
+        return (
+            self._full,
+            self._one,
+            self._lo,
+            self._cols,
+            self._full_max_rows,
+            self._plain_max_rows,
+        )
+
     def plan_for(self, rows: int) -> Plan:
         """The cheapest transposed plan for ``rows`` frames on CPU (modelled). Other devices
         take the one-group product untransposed (see ``__call__``)."""

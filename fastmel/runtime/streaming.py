@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from dataclasses import dataclass
-from typing import Any, TypeGuard, overload
+from typing import Any, overload
 
 import numpy as np
 import torch
@@ -128,6 +128,9 @@ class MelStream:
     grad: from then on the stream records autograd, so that frames completed later carry
     the gradient of every sample they read. The stream keeps copies of what it needs, never
     views of a chunk, so a capture buffer refilled in place between pushes is safe to push.
+    Once :func:`fastmel.ops.native.build` has built the optional C++ ops, a short push of a
+    tensor chunk on a CPU runs as one op, with the same numbers (``module.native = False``
+    keeps a stream on the eager ops).
     :meth:`state` and :meth:`resume` snapshot and restore (or fork) a stream between pushes.
     A stream is one sequence of chunks: push and flush from one thread at a time (a call
     while another is running raises RuntimeError rather than losing frames); give each
@@ -199,6 +202,7 @@ class MelStream:
         self._grad = False  # whether a chunk required grad (then no push runs without autograd)
         # post-processed frames -> rows of stacked frames (FunASR's LFR), or None
         self._stacker = None if self.front_end is None else self.front_end.frame_stacker()
+        self._settle()
 
     @property
     def edge_samples(self) -> int:
@@ -282,6 +286,7 @@ class MelStream:
         if self._stacker is not None:
             self._stacker.resume(state.stacked)
         self._finished = False
+        self._settle()
 
     @property
     def frames_emitted(self) -> int:
@@ -416,39 +421,70 @@ class MelStream:
         if not self._lock.acquire(False):  # (never blocks)
             raise RuntimeError(CONCURRENT)
         try:
-            if self._plain(chunk):  # (the common push in few frames: a call between other
-                self._n_in += chunk.shape[-1]  # work finds their code cold)
-                if torch.is_inference_mode_enabled():
-                    return self._take(chunk)
-                with torch.inference_mode():  # (as below)
-                    frames = self._take(chunk)
-                return frames.clone()
-            chunk = self._check_chunk(chunk)
-            self._grad = self._grad or chunk.requires_grad
-            if self._grad or torch.is_inference_mode_enabled() or is_compiling():
-                return self._kind.give(self._push(chunk))
-            # Autograd's bookkeeping is a fair share of a short push on a CPU (a dozen
-            # small ops): skipped under inference_mode. The frames are cloned out of it,
-            # since the caller's model may save them for backward or write them in place,
-            # which inference tensors refuse; what the stream keeps may stay an inference
-            # tensor (see the test that mixes pushes inside and outside inference_mode).
-            with torch.inference_mode():
-                frames = self._push(chunk)
-            return self._kind.give(frames if self._kind.numpy else frames.clone())
+            if self._settled and type(chunk) is torch.Tensor:  # (the common push in few
+                # frames: a call between other work finds its code and data cold, and pays
+                # for each check and op; the optional native op checks the chunk itself)
+                native = self.module.native_push()
+                if native is not None:
+                    op, constants = native
+                    got = op(
+                        self._buf,
+                        chunk,
+                        self._next_frame,
+                        self._buf_start,
+                        self._n_in,
+                        self._edge,
+                        self._n_fft,
+                        self._hop,
+                        LONG_CHUNK * self._n_fft,
+                        *constants,
+                    )
+                    if got[0] is not None:
+                        frames, self._buf, self._next_frame, self._buf_start, self._n_in = got
+                        return frames
+                if self._plain(chunk):
+                    self._n_in += chunk.shape[-1]
+                    if torch.is_inference_mode_enabled():
+                        return self._take(chunk)
+                    with torch.inference_mode():  # (as below)
+                        frames = self._take(chunk)
+                    return frames.clone()
+            try:
+                chunk = self._check_chunk(chunk)
+                self._grad = self._grad or chunk.requires_grad
+                if self._grad or torch.is_inference_mode_enabled() or is_compiling():
+                    return self._kind.give(self._push(chunk))
+                # Autograd's bookkeeping is a fair share of a short push on a CPU (a dozen
+                # small ops): skipped under inference_mode. The frames are cloned out of
+                # it, since the caller's model may save them for backward or write them in
+                # place, which inference tensors refuse; what the stream keeps may stay an
+                # inference tensor (see the test that mixes pushes inside and outside
+                # inference_mode).
+                with torch.inference_mode():
+                    frames = self._push(chunk)
+                return self._kind.give(frames if self._kind.numpy else frames.clone())
+            finally:
+                self._settle()
         finally:
             self._lock.release()
 
-    def _plain(self, chunk: Any) -> TypeGuard[torch.Tensor]:
-        """Whether ``chunk`` needs none of :meth:`_check_chunk`'s work and the stream none of
-        :meth:`_push`'s: a tensor in the module's dtype and on its device, shaped as the
-        chunks before it, no autograd, a stream of the mel alone whose pad is made."""
-        return (
-            type(chunk) is torch.Tensor
-            and self.front_end is None
+    def _settle(self) -> None:
+        """Note whether a tensor chunk may skip :meth:`_check_chunk` and :meth:`_push`
+        (:meth:`_plain`): a stream of the mel alone whose pad is made, fed tensors, with
+        no autograd, not flushed."""
+        self._settled = (
+            self.front_end is None
             and self._buf is not None
             and not (self._grad or self._finished or self._kind.numpy)
             and not (self.channels_last or self.mono)
-            and chunk.dtype == self.module.dtype
+        )
+
+    def _plain(self, chunk: torch.Tensor) -> bool:
+        """Whether the tensor ``chunk`` of a settled stream needs none of
+        :meth:`_check_chunk`'s work: in the module's dtype and on its device, shaped as the
+        chunks before it, no autograd."""
+        return (
+            chunk.dtype == self.module.dtype
             and not chunk.requires_grad
             and chunk.device == self.module.device
             and chunk.shape[:-1] == self._lead
@@ -514,6 +550,7 @@ class MelStream:
         if self._finished:
             raise ParameterError("flush called twice: call reset() to start a new stream")
         self._finished = True
+        self._settled = False
         c = self.module.config
         self.module.check_length(self._n_in)
         if self._head is not None:  # no left pad yet: a signal shorter than what the pad reads
