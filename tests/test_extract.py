@@ -314,6 +314,51 @@ def test_the_ray_engine_writes_what_the_local_engine_writes(corpus, tmp_path):
                 assert (distributed / rel).read_bytes() == path.read_bytes(), rel
 
 
+def test_the_ray_stages_compute_what_load_and_the_module_give(corpus):
+    # the two map_batches stages as plain calls on a numpy batch (as Ray Data calls them)
+    import io
+
+    from fastmel.corpus import FeatureBatch, decode_batch
+
+    keys = [*GOOD, *BAD]
+    paths = [str(next(corpus.glob(f"{k}.*"))) for k in keys]
+    batch = {
+        "key": np.array(keys),
+        "path": np.array(paths),
+        "offset": np.zeros(len(keys)),
+        "duration": np.full(len(keys), -1.0),
+    }
+    decoded = decode_batch(batch, rate=16000.0)
+    status = dict(zip(keys, decoded["status"], strict=True))
+    assert all(status[k] == "audio" for k in GOOD) and all(status[k] == "error" for k in BAD)
+    for k, reason in zip(keys, decoded["reason"], strict=True):
+        assert (BAD[k][1] in reason) if k in BAD else reason == ""
+    # a file past long_samples is left to the feature stage, which reads it itself
+    long = decode_batch(batch, rate=16000.0, long_samples=16000)
+    assert long["status"][0] == "long" and long["audio"][0] == b""
+    stage = FeatureBatch({"preset": "wav2lip"})
+    for given in (decoded, long, batch):  # (and rows no stage decoded)
+        out = stage(given)
+        assert "audio" not in out and list(out["key"]) == keys
+        for j, k in enumerate(keys):
+            if k in BAD:
+                assert out["status"][j] == "error" and BAD[k][1] in out["reason"][j]
+                continue
+            assert out["status"][j] == "ok"
+            got = np.load(io.BytesIO(out["npy"][j]))
+            assert np.array_equal(got, _expected(corpus, k, preset="wav2lip"))
+    code = (
+        "import sys, numpy as np\n"
+        "from fastmel.corpus.ray_engine import decode_batch\n"
+        f"b = {{'key': np.array(['a']), 'path': np.array([{paths[0]!r}]),"
+        " 'offset': np.zeros(1), 'duration': np.full(1, -1.0)}\n"
+        "out = decode_batch(b, rate=16000.0)\n"
+        "print(out['status'][0], 'torch' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.split() == ["audio", "False"], done.stderr
+
+
 @pytest.mark.parametrize(
     ("preset", "float16"), [("wav2lip", False), ("wav2lip", True), ("whisper", False)]
 )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # (what type checkers and the docs read; at run time, __getattr__)
     from fastmel.corpus.inputs import Item, collect
-    from fastmel.corpus.ray_engine import FeatureBatch
+    from fastmel.corpus.ray_engine import FeatureBatch, decode_batch
     from fastmel.corpus.run import Summary, extract, iter_features
 
 # Imported on first use, so that the local engine's decoding workers, which import this
@@ -21,11 +21,20 @@ _LAZY = {
     "Item": "fastmel.corpus.inputs",
     "Summary": "fastmel.corpus.run",
     "collect": "fastmel.corpus.inputs",
+    "decode_batch": "fastmel.corpus.ray_engine",
     "extract": "fastmel.corpus.run",
     "iter_features": "fastmel.corpus.run",
 }
 
-__all__ = ["FeatureBatch", "Item", "Summary", "collect", "extract", "iter_features"]
+__all__ = [
+    "FeatureBatch",
+    "Item",
+    "Summary",
+    "collect",
+    "decode_batch",
+    "extract",
+    "iter_features",
+]
 
 
 def __getattr__(name: str) -> Any:

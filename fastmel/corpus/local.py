@@ -22,7 +22,7 @@ from fastmel.corpus.inputs import Item
 if TYPE_CHECKING:  # (importing compute imports torch, which the workers never do)
     from fastmel.corpus.compute import Computer, Features
 
-__all__ = ["Outcome", "compute", "error_row", "run_local"]
+__all__ = ["Outcome", "compute", "compute_decoded", "decode", "error_row", "run_local"]
 
 #: What one item gives: its features or its error row.
 Outcome = tuple[Item, "Features | dict[str, Any]"]
@@ -72,13 +72,27 @@ def _start(rate: float | None, stream_samples: int | None) -> None:
     _rate, _stream_samples = rate, stream_samples
 
 
-def _decode(item: Item) -> Decoded:
-    """In a worker: ``item``'s samples and rate, or its error row."""
+def decode(item: Item, rate: float | None, stream_samples: int | None) -> Decoded:
+    """``item``'s samples at ``rate`` and their rate, its error row, or None where it has
+    more than ``stream_samples`` samples (left to be streamed). Never imports torch."""
     try:
-        blocks = open_blocks(item, _rate)
-        if _stream_samples is not None and blocks.n_samples > _stream_samples:
+        blocks = open_blocks(item, rate)
+        if stream_samples is not None and blocks.n_samples > stream_samples:
             return item, None
         return item, read_audio(blocks)
+    except _FAULTS as e:
+        return item, _failure(item, e)
+
+
+def _decode(item: Item) -> Decoded:
+    """In a worker: :func:`decode` at the rate and length its initializer set."""
+    return decode(item, _rate, _stream_samples)
+
+
+def compute_decoded(computer: Computer, item: Item, y: Any, sr: float) -> Outcome:
+    """The features of ``item``'s decoded samples ``y`` at ``sr``, or its error row."""
+    try:
+        return item, computer.features(item, y, sr)
     except _FAULTS as e:
         return item, _failure(item, e)
 
@@ -202,10 +216,7 @@ def _features(
         return compute(computer, item)
     if isinstance(decoded, dict):
         return item, decoded
-    try:
-        return item, computer.features(item, *decoded)
-    except _FAULTS as e:
-        return item, _failure(item, e)
+    return compute_decoded(computer, item, *decoded)
 
 
 @contextlib.contextmanager
