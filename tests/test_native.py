@@ -126,13 +126,12 @@ def test_the_native_push_gives_the_eager_frames(built, setting, lead, dtype, inf
         **setting, dtype=np.float64 if dtype == torch.float64 else np.float32
     )
     calls = []
-    real = native._op
+    real = native.mel_push
 
-    class Counting:
-        def mel_push(self, *args):
-            got = real.mel_push(*args)
-            calls.append(-1 if got[0] is None else got[2] - args[2])  # (frames made)
-            return got
+    def counting(*args):
+        got = real(*args)
+        calls.append(-1 if got[0] is None else got[2] - args[2])  # (frames made)
+        return got
 
     def run(native_on: bool) -> list[torch.Tensor]:
         module.native = native_on
@@ -142,11 +141,11 @@ def test_the_native_push_gives_the_eager_frames(built, setting, lead, dtype, inf
             parts.append(stream.flush())
         return parts
 
-    native._op = Counting()
+    native.mel_push = counting
     try:
         got = run(True)
     finally:
-        native._op = real
+        native.mel_push = real
     want = run(False)
     assert any(k > 0 for k in calls), "the native op made no frames"
     assert 0 in calls, "no push without frames went through the op"
@@ -162,7 +161,7 @@ def test_the_native_push_gives_the_eager_frames(built, setting, lead, dtype, inf
 
 def test_the_native_push_leaves_other_pushes_to_the_eager_ops(built):
     module = fastmel.MelSpectrogram(sr=16000, n_fft=400, hop_length=160, n_mels=80)
-    op, constants = module.native_push()
+    op, constants = native.mel_push, module.push_constants()
     max_rows = constants[-1]
     y = torch.from_numpy(make_signal("speech", 16000, 1.0).astype(np.float32))
     stream = fastmel.MelStream(module)
@@ -184,16 +183,18 @@ def test_the_native_push_leaves_other_pushes_to_the_eager_ops(built):
     many = state[0].expand(max_rows + 1, -1).contiguous()
     assert op(many, chunk.expand(max_rows + 1, -1), *args)[0] is None
     module.native = False
-    assert module.native_push() is None
+    assert module.push_constants() is None
     # powers other than 2 and Kaldi's framing take routes the op does not serve
     for kw in (dict(power=1.0), dict(power=0.5), dict(center=False)):
-        served = fastmel.MelSpectrogram(sr=16000, **kw).native_push() is not None
+        served = fastmel.MelSpectrogram(sr=16000, **kw).push_constants() is not None
         assert served == (kw.get("power", 2.0) == 2.0)
-    assert fastmel.preset("kaldi").mel.native_push() is None  # (Kaldi's framing)
+    assert fastmel.preset("kaldi").mel.push_constants() is None  # (Kaldi's framing)
     native.disable()
     try:
-        assert (
-            module.native_push() is None and fastmel.MelSpectrogram(sr=16000).native_push() is None
-        )
+        assert native.mel_push is None and not native.enabled()
+        module.native = True  # (wanted, but not built: the eager ops run)
+        eager = fastmel.MelStream(module)
+        assert [eager.push(y[:1000]).shape[-1], eager.push(chunk).shape[-1]] == [6, 4]
     finally:
         native.build()
+    assert native.mel_push is not None

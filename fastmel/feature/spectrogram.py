@@ -505,16 +505,15 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
             return apply_plan(S, plan) if plan is not None else self._banded.apply(S, product)
         return self._spectrum(frames, gemm_dft, in_place, product)
 
-    def native_push(self) -> tuple[Any, tuple] | None:
-        """The optional C++ push (:func:`fastmel.ops.native.push_op`) and the constants it
-        needs to compute a stream's short push as :meth:`spectrum` would; None where it
-        would not: the op is not built or not wanted (``native``), the module's frames do
-        not take the flat route, or its products take the float64 one."""
+    def push_constants(self) -> tuple | None:
+        """The constants :data:`fastmel.ops.native.mel_push` needs to compute a stream's
+        short push as :meth:`spectrum` would; None where it would not: the module is kept
+        on the eager ops (``native``), its frames do not take the flat route, or its
+        products take the float64 one."""
         constants = self._push_constants
         if constants is None or not self.native or (self._wide and precision.reduced(False)):
             return None
-        op = _native.push_op()
-        return None if op is None else (op, constants)
+        return constants
 
     def _spectrum(
         self, frames: torch.Tensor, gemm_dft: bool, in_place: bool, product: str

@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["build", "disable", "enabled", "mel_plan", "push_op"]
+__all__ = ["build", "disable", "enabled", "mel_plan", "mel_push"]
 
 SOURCE = r"""
 #include <torch/extension.h>
@@ -133,6 +133,11 @@ std::tuple<torch::Tensor, torch::Tensor, int64_t, int64_t, int64_t> mel_push(
 """
 
 _op: Any = None  # (the built extension while enabled)
+#: The push op while the ops are enabled, else None: called as ``mel_push(buf, chunk,
+#: next_frame, buf_start, n_in, edge, n_fft, hop, max_chunk, *constants)`` by
+#: ``MelStream.push`` (``constants``: ``MelSpectrogram.push_constants()``). A plain
+#: attribute, so that a push pays one read to find it.
+mel_push: Any = None
 _built: Any = None
 _lock = threading.Lock()
 
@@ -146,7 +151,7 @@ def build(*, verbose: bool = False) -> None:
         It cannot be built here (no C++ compiler, no ninja, no torch headers), saying why;
         the eager ops go on running.
     """
-    global _op, _built
+    global _op, _built, mel_push
     with _lock:
         if _built is None:
             from torch.utils.cpp_extension import load_inline
@@ -164,12 +169,13 @@ def build(*, verbose: bool = False) -> None:
                 reason = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
                 raise RuntimeError(f"fastmel's native op cannot be built here: {reason}") from e
         _op = _built
+        mel_push = _built.mel_push
 
 
 def disable() -> None:
     """Go back to the eager ops (the built op stays loaded for :func:`build`)."""
-    global _op
-    _op = None
+    global _op, mel_push
+    _op = mel_push = None
 
 
 def enabled() -> bool:
@@ -188,10 +194,3 @@ def mel_plan(
     """The flat route's mel spectrogram of ``y`` ``(..., n) -> (..., n_mels, frames)``
     with the plan's (blocks, first columns, end columns)."""
     return _op.mel_plan(y, window, pad, n_fft, hop, *plan)
-
-
-def push_op() -> Any:
-    """The built push op, called as ``push_op()(buf, chunk, next_frame, buf_start, n_in,
-    edge, n_fft, hop, max_chunk, *constants)`` (see ``MelStream.push``), or None while
-    the ops are not enabled."""
-    return None if _op is None else _op.mel_push

@@ -20,6 +20,7 @@ from fastmel.core.errors import ParameterError, check_bool
 from fastmel.core.padding import edge_samples, pad_after, pad_before, pad_both
 from fastmel.feature.frontend import FrontEnd
 from fastmel.feature.spectrogram import MelSpectrogram
+from fastmel.ops import native as _native
 from fastmel.ops.tracing import is_compiling
 
 __all__ = ["MelStream", "StreamState"]
@@ -424,9 +425,8 @@ class MelStream:
             if self._settled and type(chunk) is torch.Tensor:  # (the common push in few
                 # frames: a call between other work finds its code and data cold, and pays
                 # for each check and op; the optional native op checks the chunk itself)
-                native = self.module.native_push()
-                if native is not None:
-                    op, constants = native
+                op = _native.mel_push
+                if op is not None and (constants := self.module.push_constants()) is not None:
                     got = op(
                         self._buf,
                         chunk,
