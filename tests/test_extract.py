@@ -413,6 +413,25 @@ def test_the_decoding_workers_never_import_torch(corpus):
     assert done.stdout.strip() == "False", done.stderr
 
 
+def test_a_script_without_the_main_guard_is_told_why_its_workers_die(corpus, tmp_path):
+    # Spawned workers import the caller's script: one calling extract at its top level
+    # makes each worker die as it starts. That is said at once, not reported as every
+    # file's failure.
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import fastmel\n"
+        f"fastmel.extract({str(corpus)!r}, {str(tmp_path / 'out')!r}, jobs=2, progress=False)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
+    assert "if __name__ == " in done.stderr.splitlines()[-1], done.stderr[-2000:]
+    assert not (tmp_path / "out" / "manifest.jsonl").exists() or not any(
+        '"error"' in line for line in open(tmp_path / "out" / "manifest.jsonl")
+    )
+
+
 def test_the_device_is_checked_and_recorded(corpus, tmp_path):
     with pytest.raises(ParameterError, match="device='nope' is not a torch device"):
         extract(corpus, tmp_path / "a", device="nope")

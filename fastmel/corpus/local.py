@@ -84,6 +84,18 @@ def decode(item: Item, rate: float | None, stream_samples: int | None) -> Decode
         return item, _failure(item, e)
 
 
+#: Why a run stops when its first worker dies as it starts (before any item).
+STARTUP_DIED = (
+    "fastmel extract's worker processes die as they start. They are spawned: a script that "
+    'calls fastmel.extract must do so under `if __name__ == "__main__":` (or pass jobs=1)'
+)
+
+
+def _ready() -> bool:
+    """In a worker: nothing (it has started)."""
+    return True
+
+
 def _decode(item: Item) -> Decoded:
     """In a worker: :func:`decode` at the rate and length its initializer set."""
     return decode(item, _rate, _stream_samples)
@@ -165,6 +177,11 @@ class _Decoders:
         self.jobs, self.initargs = jobs, initargs
         self.lock = threading.Lock()
         self.pool = self._pool(jobs)
+        try:  # (a worker that dies before any item is no item's fault: say why instead)
+            self.pool.submit(_ready).result()
+        except BrokenProcessPool:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            raise RuntimeError(STARTUP_DIED) from None
 
     def _pool(self, jobs: int) -> cf.ProcessPoolExecutor:
         context = multiprocessing.get_context("spawn")  # (no fork of a process with threads)
