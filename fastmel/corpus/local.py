@@ -177,11 +177,9 @@ class _Decoders:
         self.jobs, self.initargs = jobs, initargs
         self.lock = threading.Lock()
         self.pool = self._pool(jobs)
-        try:  # (a worker that dies before any item is no item's fault: say why instead)
-            self.pool.submit(_ready).result()
-        except BrokenProcessPool:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            raise RuntimeError(STARTUP_DIED) from None
+        # (the first task: if the first pool breaks before any worker has run it, the
+        # workers die as they start, which is no item's fault; see check_start)
+        self.ready = self.pool.submit(_ready)
 
     def _pool(self, jobs: int) -> cf.ProcessPoolExecutor:
         context = multiprocessing.get_context("spawn")  # (no fork of a process with threads)
@@ -189,12 +187,20 @@ class _Decoders:
             jobs, mp_context=context, initializer=_start, initargs=self.initargs
         )
 
+    def check_start(self) -> None:
+        """After a pool broke: RuntimeError (STARTUP_DIED) if no worker ever started."""
+        try:
+            self.ready.result()
+        except BrokenProcessPool:
+            raise RuntimeError(STARTUP_DIED) from None
+
     def submit(self, item: Item) -> cf.Future[Decoded]:
         with self.lock:
             try:
                 return self.pool.submit(_decode, item)
             except BrokenProcessPool:
                 self.pool.shutdown(wait=False, cancel_futures=True)
+                self.check_start()
                 self.pool = self._pool(self.jobs)
                 return self.pool.submit(_decode, item)
 
@@ -226,6 +232,7 @@ def _features(
     try:
         decoded = decoding.result()[1]
     except BrokenProcessPool:  # (a worker died, on this item or another: once more alone)
+        decoders.check_start()
         decoded = decoders.alone(item)[1]
     except Exception as e:  # (anything else: the item is reported, not lost)
         return item, error_row(item, f"worker failed: {type(e).__name__}: {e}")

@@ -140,9 +140,10 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
     autograd or ``torch.compile``; for float32 powers 1 and 2 and up to
     ``fused.band_max_rows`` frames, so do the power and the mel projection. Set the
     attribute ``fused = False`` to run the PyTorch ops only. On a CPU, once
-    :func:`fastmel.ops.native.build` has built the optional C++ op, the common call (a
-    shape routed before, with a plan of groups) runs the same ops from C++, with the same
-    numbers; ``native = False`` keeps a module on the ops called from Python.
+    :func:`fastmel.ops.native.build` has built the optional C++ ops, the common call (a
+    shape routed before, with a plan of groups) and a :class:`MelStream`'s short push run
+    from C++, with the same numbers; ``native = False`` keeps a module on the ops called
+    from Python.
 
     Examples
     --------
@@ -161,8 +162,8 @@ class MelSpectrogram(NumpyInOut, torch.nn.Module):
     ramp: torch.Tensor | None
     #: use the Triton kernel where it applies (see Notes); False: PyTorch ops only
     fused: bool = True
-    #: use the native op once it is built (:func:`fastmel.ops.native.build`); False: the
-    #: PyTorch ops from Python
+    #: use the native ops once they are built (:func:`fastmel.ops.native.build`); False:
+    #: the PyTorch ops from Python
     native: bool = True
     # attributes _build_constants derives from the buffers (rebuilt, never pickled)
     _derived: tuple[str, ...] = (

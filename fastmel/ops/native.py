@@ -5,10 +5,10 @@ buffer and the chunk, then the eager push's rfft and product).
 
 Their outputs are the eager routes', bit for bit; what they save is Python and dispatched
 small ops between the transforms and products, which a call between other work (a model's
-step) pays for with cold caches. They are built
-on request by :func:`build` with ``torch.utils.cpp_extension`` (a C++ compiler and ninja;
-once per torch version, then loaded from torch's extensions cache); until then, and
-wherever it cannot be built, the eager ops run.
+step) pays for with cold caches. They are built on request by :func:`build` with
+``torch.utils.cpp_extension`` (a C++ compiler and ninja; once per torch version, then
+loaded from torch's extensions cache); until then, and wherever they cannot be built, the
+eager ops run.
 """
 
 from __future__ import annotations
