@@ -314,6 +314,34 @@ def test_the_ray_engine_writes_what_the_local_engine_writes(corpus, tmp_path):
                 assert (distributed / rel).read_bytes() == path.read_bytes(), rel
 
 
+def test_the_ray_engine_decodes_in_cpu_tasks_beside_gpu_actors(capsys):
+    # With GPUs the features' actors must not decode: Ray Data fuses a map into the
+    # actors after it when their resources match, so the plan is read from Ray itself.
+    pytest.importorskip("ray.data", reason="the test extra installs Ray Data")
+    import ray
+
+    from fastmel.corpus.config import ExtractConfig
+    from fastmel.corpus.ray_engine import _dataset
+
+    if not hasattr(ray.data.Dataset, "explain"):
+        pytest.skip("this Ray does not print its plans (Dataset.explain)")
+    rows = [{"key": "a", "path": "a.wav", "offset": 0.0, "duration": -1.0}]
+    config = ExtractConfig(preset="whisper")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        plans = {}
+        for cuda in (True, False):
+            capsys.readouterr()
+            _dataset(rows, config, 2, cuda=cuda).explain()
+            plans[cuda] = capsys.readouterr().out.split("Physical Plan (Optimized)")[-1]
+    finally:
+        ray.shutdown()
+    assert "TaskPoolMapOperator[MapBatches(decode_batch)]" in plans[True]
+    assert "ActorPoolMapOperator[MapBatches(FeatureBatch)]" in plans[True]
+    fused = "ActorPoolMapOperator[MapBatches(decode_batch)->MapBatches(FeatureBatch)]"
+    assert fused in plans[False]  # (on CPUs the actors decode too, as documented)
+
+
 def test_the_ray_stages_compute_what_load_and_the_module_give(corpus):
     # the two map_batches stages as plain calls on a numpy batch (as Ray Data calls them)
     import io

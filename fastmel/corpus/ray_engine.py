@@ -1,7 +1,7 @@
 """The distributed engine: the local engine's computation as a Ray Data pipeline, on a local
 Ray or on the cluster at ``RAY_ADDRESS``: tasks decode and resample (:func:`decode_batch`,
 without torch), then actors compute the features (:class:`FeatureBatch`, on a GPU each with
-a CUDA device), as the local engine's workers and main process do. Each item's failure is
+a CUDA device; on CPUs Ray Data fuses the two into the actors). Each item's failure is
 caught into its row (Ray's own error handling would drop a whole block); the outputs come
 back in order and are written by the same sinks, so that they are identical to the local
 engine's."""
@@ -18,7 +18,7 @@ import numpy as np
 
 from fastmel.corpus.config import ExtractConfig
 from fastmel.corpus.inputs import Item
-from fastmel.corpus.local import compute, compute_decoded, decode, feature_threads
+from fastmel.corpus.local import compute, compute_decoded, decode
 
 if TYPE_CHECKING:  # (importing compute imports torch, which the decoding tasks never do)
     from fastmel.corpus.local import Outcome
@@ -144,12 +144,45 @@ def _init(jobs: int) -> None:
         ray.init(num_cpus=jobs + 1, include_dashboard=False, log_to_driver=False)
 
 
-def run_ray(items: Iterable[Item], config: ExtractConfig, *, jobs: int) -> Iterator[Outcome]:
-    """Each item's outcome, in the items' order: decoded by Ray tasks, computed by Ray
-    actors (about one per three decoding CPUs, or one per GPU up to ``jobs``)."""
+def _dataset(rows: list[dict[str, Any]], config: ExtractConfig, jobs: int, *, cuda: bool) -> Any:
+    """The pipeline over ``rows``: decoding tasks, then feature actors."""
     import ray
 
     from fastmel import streamfile
+
+    return (
+        ray.data.from_items(rows)
+        .map_batches(
+            decode_batch,  # type: ignore[arg-type]  # (its keywords come from fn_kwargs)
+            fn_kwargs={"rate": config.rate, "long_samples": streamfile.STREAM_SAMPLES},
+            batch_size=_BATCH,
+            batch_format="numpy",
+            num_cpus=1,
+        )
+        .map_batches(
+            FeatureBatch,
+            fn_constructor_kwargs={"config": dataclasses.asdict(config)},
+            batch_size=_BATCH,
+            batch_format="numpy",
+            # GPU actors take one GPU each, as many as the cluster lends up to jobs, and
+            # the decoding tasks run on the CPUs. On CPUs, Ray Data fuses the decoding
+            # tasks into these actors (the same resources): jobs actors then each decode
+            # and compute, as the old one-stage engine did.
+            **(
+                {"concurrency": (1, jobs), "num_gpus": 1}
+                if cuda
+                else {"concurrency": jobs, "num_cpus": 1}
+            ),
+        )
+    )
+
+
+def run_ray(items: Iterable[Item], config: ExtractConfig, *, jobs: int) -> Iterator[Outcome]:
+    """Each item's outcome, in the items' order: decoded by Ray tasks, computed by
+    ``jobs`` Ray actors on CPUs (which the tasks are fused into), or by one actor per GPU
+    up to ``jobs``."""
+    import ray
+
     from fastmel.corpus.compute import Features
     from fastmel.corpus.local import error_row
 
@@ -168,29 +201,7 @@ def run_ray(items: Iterable[Item], config: ExtractConfig, *, jobs: int) -> Itera
         }
         for i in todo
     ]
-    cuda = config.device.startswith("cuda")
-    ds = (
-        ray.data.from_items(rows)
-        .map_batches(
-            decode_batch,  # type: ignore[arg-type]  # (its keywords come from fn_kwargs)
-            fn_kwargs={"rate": config.rate, "long_samples": streamfile.STREAM_SAMPLES},
-            batch_size=_BATCH,
-            batch_format="numpy",
-            num_cpus=1,
-        )
-        .map_batches(
-            FeatureBatch,
-            fn_constructor_kwargs={"config": dataclasses.asdict(config)},
-            batch_size=_BATCH,
-            batch_format="numpy",
-            # (GPU actors take one GPU each: as many as the cluster lends, up to jobs)
-            **(
-                {"concurrency": (1, jobs), "num_gpus": 1}
-                if cuda
-                else {"concurrency": feature_threads(jobs, config.device), "num_cpus": 1}
-            ),
-        )
-    )
+    ds = _dataset(rows, config, jobs, cuda=config.device.startswith("cuda"))
     by_key = {i.key: i for i in todo}
     for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
         for j, key in enumerate(batch["key"]):
