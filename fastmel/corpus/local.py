@@ -101,10 +101,15 @@ def _decode(item: Item) -> Decoded:
     return decode(item, _rate, _stream_samples)
 
 
-def compute_decoded(computer: Computer, item: Item, y: Any, sr: float) -> Outcome:
-    """The features of ``item``'s decoded samples ``y`` at ``sr``, or its error row."""
+def compute_decoded(computer: Computer, item: Item, decoded: Any) -> Outcome:
+    """``item``'s outcome from what :func:`decode` gave for it: the features of its
+    samples, its error row as it is, or (None: a long file) the item read here."""
+    if decoded is None:
+        return compute(computer, item)
+    if isinstance(decoded, dict):
+        return item, decoded
     try:
-        return item, computer.features(item, y, sr)
+        return item, computer.features(item, *decoded)
     except _FAULTS as e:
         return item, _failure(item, e)
 
@@ -236,11 +241,7 @@ def _features(
         decoded = decoders.alone(item)[1]
     except Exception as e:  # (anything else: the item is reported, not lost)
         return item, error_row(item, f"worker failed: {type(e).__name__}: {e}")
-    if decoded is None:  # (a long file: read and streamed here)
-        return compute(computer, item)
-    if isinstance(decoded, dict):
-        return item, decoded
-    return compute_decoded(computer, item, *decoded)
+    return compute_decoded(computer, item, decoded)  # (a long file: streamed here)
 
 
 @contextlib.contextmanager

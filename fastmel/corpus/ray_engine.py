@@ -18,7 +18,7 @@ import numpy as np
 
 from fastmel.corpus.config import ExtractConfig
 from fastmel.corpus.inputs import Item
-from fastmel.corpus.local import compute, compute_decoded, decode
+from fastmel.corpus.local import compute_decoded, decode, error_row
 
 if TYPE_CHECKING:  # (importing compute imports torch, which the decoding tasks never do)
     from fastmel.corpus.local import Outcome
@@ -108,14 +108,14 @@ class FeatureBatch:
         out: dict[str, list[Any]] = {k: [] for k in ("status", "reason", "sr", "seconds", "npy")}
         for j, item in enumerate(_items(batch)):
             status = batch["status"][j] if decoded else "long"
+            payload: Any = None  # (what decode gave: None for a file read here)
             if status == "audio":
                 # (a writable copy: torch refuses to wrap read-only memory quietly)
                 y = np.frombuffer(batch["audio"][j], dtype=np.float32).copy()
-                result = compute_decoded(self.computer, item, y, float(batch["sr"][j]))[1]
+                payload = (y, float(batch["sr"][j]))
             elif status == "error":
-                result = {"reason": str(batch["reason"][j])}
-            else:
-                result = compute(self.computer, item)[1]
+                payload = error_row(item, str(batch["reason"][j]))
+            result = compute_decoded(self.computer, item, payload)[1]
             if isinstance(result, Features):
                 assert result.data is not None  # (no spool here: computed whole)
                 buffer = io.BytesIO()
@@ -184,7 +184,6 @@ def run_ray(items: Iterable[Item], config: ExtractConfig, *, jobs: int) -> Itera
     import ray
 
     from fastmel.corpus.compute import Features
-    from fastmel.corpus.local import error_row
 
     todo = list(items)
     if not todo:
