@@ -127,6 +127,20 @@ def stages(paths: list[Path], out: Path, preset: str = "whisper") -> dict[str, f
     return spent
 
 
+def file_cost(directory: Path, n: int = 200) -> float:
+    """CPU microseconds to create, write (8 KB) and rename one file in ``directory``: what
+    each .npy output costs the file system (it varies much between machines)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    data = bytes(8192)
+    start = time.process_time()
+    for i in range(n):
+        tmp = directory / f".tmp{i}"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, directory / f"{i}.bin")
+    return (time.process_time() - start) / n * 1e6
+
+
 def first_output(corpus: Path, out: Path, jobs: int) -> float:
     """Seconds from starting ``fastmel extract`` (a new process) to its first .npy."""
     import subprocess
@@ -223,6 +237,7 @@ def run(n_files: int = 200, jobs: int | None = None, out: Path | None = None) ->
 
         record("decode+resample floor", lambda: _floor(paths, jobs), f"{jobs} processes")
         stage_s = stages(paths, fresh("stages"))
+        create_us = file_cost(fresh("files"))
         first_s = {n: first_output(work / "corpus", fresh(f"first{n}"), n) for n in (1, jobs)}
 
         def ours(name: str, **kw: Any) -> Callable[[], Any]:
@@ -269,6 +284,7 @@ def run(n_files: int = 200, jobs: int | None = None, out: Path | None = None) ->
         "records": records,
         "stages_cpu_s": stage_s,
         "first_output_s": first_s,
+        "file_create_cpu_us": create_us,
         "machine": {"cpu": cpu_model(), "cores": os.cpu_count()},
         "versions": versions_,
         "commit": git_commit(),
@@ -314,6 +330,13 @@ def report(result: dict) -> str:
             "|---|---|---|",
         ]
         lines += [f"| {k} | {v:.2f} | {v / total:.0%} |" for k, v in spent.items()]
+    create = result.get("file_create_cpu_us")
+    if create is not None:
+        lines += [
+            "",
+            f"Creating, writing (8 KB) and renaming one file in the output's file system took "
+            f"{create:.0f} us of CPU in this run; each .npy output is one such file.",
+        ]
     first = result.get("first_output_s")
     if first:
         lines += [

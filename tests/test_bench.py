@@ -212,7 +212,7 @@ def test_corpus_bench_makes_its_corpus_and_reports_ratios(tmp_path):
 
 
 def test_corpus_bench_measures_each_stage_and_the_first_output(tmp_path):
-    from bench.corpus import first_output, make_corpus, report, stages
+    from bench.corpus import file_cost, first_output, make_corpus, report, stages
 
     paths = make_corpus(tmp_path / "corpus", n_files=4)
     (tmp_path / "stages").mkdir()
@@ -229,9 +229,11 @@ def test_corpus_bench_measures_each_stage_and_the_first_output(tmp_path):
             "records": [],
             "stages_cpu_s": spent,
             "first_output_s": {"1": seconds},
+            "file_create_cpu_us": file_cost(tmp_path / "files", n=5),
         }
     )
     assert "| features |" in text and "with --jobs 1" in text
+    assert "us of CPU in this run" in text and len(list((tmp_path / "files").glob("*.bin"))) == 5
 
 
 def test_manifest_bench_writes_its_manifest_and_reports_growth(tmp_path):

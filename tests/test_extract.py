@@ -132,7 +132,7 @@ def test_good_files_equal_load_and_the_module_and_bad_ones_get_their_row(corpus,
     }
 
 
-@pytest.mark.parametrize("jobs", [2, 6])  # (6: two threads computing features here)
+@pytest.mark.parametrize("jobs", [2, 6])  # (2: computed by the calling thread; 6: two threads)
 def test_outputs_are_the_same_with_one_or_more_workers(corpus, tmp_path, jobs):
     for fmt in ("npy", "parquet"):
         for n in (1, jobs):

@@ -143,15 +143,17 @@ def run_local(
                     return
         return
     streamed = streamfile.STREAM_SAMPLES if computer.spool is not None else None
+    n_threads = feature_threads(jobs, config.device)
     with (
         _Decoders(jobs, (config.rate, streamed)) as decoders,
-        cf.ThreadPoolExecutor(feature_threads(jobs, config.device)) as threads,
+        cf.ThreadPoolExecutor(max(1, n_threads)) as threads,
         _one_thread(torch),
     ):
         # Outcomes in the inputs' order (so that shards are the same whatever the number of
         # workers), with at most a few items per worker in flight; each item's features
-        # are computed by a thread here once a worker has decoded it.
-        window: collections.deque[tuple[cf.Future[Decoded], cf.Future[Outcome]]]
+        # are computed once a worker has decoded it, by a thread here or (no threads) by
+        # this one when the item's turn comes.
+        window: collections.deque[tuple[Item, cf.Future[Decoded], cf.Future[Outcome] | None]]
         window = collections.deque()
         iterator = iter(items)
         while True:
@@ -160,16 +162,24 @@ def run_local(
                 if following is None:
                     break
                 decoding = decoders.submit(following)
-                window.append(
-                    (decoding, threads.submit(_features, computer, decoders, following, decoding))
+                computing = (
+                    threads.submit(_features, computer, decoders, following, decoding)
+                    if n_threads
+                    else None
                 )
+                window.append((following, decoding, computing))
             if not window:
                 return
-            yield window.popleft()[1].result()
+            item, decoding, computing = window.popleft()
+            if computing is None:
+                yield _features(computer, decoders, item, decoding)
+            else:
+                yield computing.result()
             if stop():
-                for futures in window:
+                for _, *futures in window:
                     for future in futures:
-                        future.cancel()
+                        if future is not None:
+                            future.cancel()
                 return
 
 
@@ -225,9 +235,11 @@ class _Decoders:
 
 
 def feature_threads(jobs: int, device: str) -> int:
-    """The threads computing features beside ``jobs`` decoding workers: about one per three
-    (decoding and resampling take about twice the features' CPU time), one for a GPU."""
-    return 1 if device.startswith("cuda") else max(1, jobs // 3)
+    """The threads computing features beside ``jobs`` decoding workers: one for a GPU (its
+    work overlaps this thread's writing), and on CPUs one per three workers (decoding and
+    resampling take about twice the features' CPU time); none, below three: this thread
+    computes them, as a thread of their own would only cost a hand-over per item."""
+    return 1 if device.startswith("cuda") else jobs // 3
 
 
 def _features(

@@ -5,6 +5,7 @@ duplicate key."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -40,21 +41,26 @@ class NpySink:
 
     def __init__(self, directory: str) -> None:
         self.root = os.path.join(directory, FEATURES_DIR)
+        self._made: set[str] = set()  # (directories made by this run: once each)
 
     def write(self, f: Features) -> list[dict[str, Any]]:
         """Store ``f``; returns its journal row (stored as soon as this returns)."""
         rel = f"{f.item.key}.npy"
         path = os.path.join(self.root, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f.file or os.path.join(os.path.dirname(path), f".fastmel-{secrets.token_hex(6)}.npy")
+        parent = os.path.dirname(path)
+        if parent not in self._made:
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
+        tmp = f.file or os.path.join(parent, f".fastmel-{secrets.token_hex(6)}.npy")
         try:
             if f.data is not None:
                 with open(tmp, "wb") as out:
                     np.save(out, f.data)
             os.replace(tmp, path)  # (a streamed file was spooled in the same file system)
-        finally:
-            if os.path.exists(tmp):
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+            raise
         return [{**_row(f), "file": f"{FEATURES_DIR}/{rel}"}]
 
     def flush(self) -> list[dict[str, Any]]:
