@@ -33,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--preset", default="wav2lip", help="the stream's preset (default: wav2lip)")
     p = sub.add_parser("corpus", help="fastmel extract against other corpus pipelines")
     p.add_argument("--files", type=int, default=200, help="files in the corpus (default: 200)")
+    p.add_argument(
+        "--rounds", type=int, default=3, help="rounds of every pipeline, medians (default: 3)"
+    )
     p.add_argument("--jobs", type=int, help="workers (default: the CPU cores)")
     p.add_argument(
         "--out", type=Path, help="records (default: bench/results/corpus/<machine>.json)"
@@ -104,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.run import machine_name
 
         out = args.out or RESULTS / "corpus" / f"{machine_name('cpu')}.json"
-        print(report(run_corpus(args.files, args.jobs, out)))
+        print(report(run_corpus(args.files, args.jobs, out, args.rounds)))
         print(f"wrote {out} (`python -m bench report` puts it in BENCHMARKS.md)")
         return 0
     if args.command == "soak":

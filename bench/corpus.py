@@ -1,6 +1,8 @@
 """``python -m bench corpus``: ``fastmel extract`` against the tools users extract corpora
 with, on one synthetic corpus made here (slices of the bundled speech sample and synthetic
-signals, resampled to mixed rates, re-encoded as wav and flac), in one run.
+signals, resampled to mixed rates, re-encoded as wav and flac), in one run of several
+rounds: each round runs every pipeline once, in a shuffled order, and each pipeline's
+record is its median over the rounds (with each round's rate, to show the spread).
 
 Measured for each: audio seconds per CPU second (the process and its workers, user +
 system) and per wall second. Peers: the decode+resample floor (the same files decoded and
@@ -20,8 +22,10 @@ import concurrent.futures as cf
 import json
 import multiprocessing
 import os
+import random
 import resource
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -201,8 +205,25 @@ def _lhotse(paths: list[Path], out: Path, jobs: int) -> None:
     )
 
 
-def run(n_files: int = 200, jobs: int | None = None, out: Path | None = None) -> dict:
-    """Run every peer on one corpus; returns the records (and writes them as JSON)."""
+def _ray_once(run: Callable[[], Any]) -> Callable[[], Any]:
+    """``run``, then Ray stopped: each round's Ray run starts its local Ray afresh."""
+
+    def once() -> Any:
+        try:
+            return run()
+        finally:
+            ray = sys.modules.get("ray")
+            if ray is not None:
+                ray.shutdown()
+
+    return once
+
+
+def run(
+    n_files: int = 200, jobs: int | None = None, out: Path | None = None, rounds: int = 3
+) -> dict:
+    """Run every pipeline on one corpus, ``rounds`` times in a shuffled order each round;
+    returns the records (each pipeline's medians over the rounds; also written as JSON)."""
     import fastmel
 
     jobs = jobs or os.cpu_count() or 1
@@ -212,12 +233,68 @@ def run(n_files: int = 200, jobs: int | None = None, out: Path | None = None) ->
         paths = make_corpus(work / "corpus", n_files)
         audio = sum(sf.info(p).duration for p in paths)
 
-        def record(name: str, fn: Callable[[], Any], note: str = "") -> None:
-            try:
-                wall, cpu = _measure(fn)
-            except Exception as e:  # (a peer that is not installed or fails: said, skipped)
-                records.append({"name": name, "skipped": f"{type(e).__name__}: {e}"[:200]})
-                return
+        def fresh(name: str) -> Path:
+            path = work / name
+            shutil.rmtree(path, ignore_errors=True)
+            path.mkdir()
+            return path
+
+        def ours(name: str, **kw: Any) -> Callable[[], Any]:
+            return lambda: fastmel.extract(
+                work / "corpus", fresh(name), preset="whisper", jobs=jobs, progress=False, **kw
+            )
+
+        pipelines: list[tuple[str, Callable[[], Any], str]] = [
+            ("decode+resample floor", lambda: _floor(paths, jobs), f"{jobs} processes"),
+            ("fastmel extract (local)", ours("npy"), f"--jobs {jobs}, npy"),
+            (
+                "fastmel extract (local, parquet)",
+                ours("parquet", format="parquet"),
+                f"--jobs {jobs}",
+            ),
+            (
+                "fastmel extract (ray)",
+                _ray_once(ours("ray", engine="ray")),
+                "local Ray, started in each round; CPU of Ray's own processes not counted",
+            ),
+            (
+                "librosa loop + np.save",
+                lambda: _librosa_loop(paths, fresh("librosa")),
+                "one process",
+            ),
+            (
+                "datasets.map + WhisperFeatureExtractor",
+                lambda: _datasets_map(paths, fresh("datasets"), jobs),
+                f"num_proc={jobs}, padded to 30 s",
+            ),
+            (
+                "lhotse batched WhisperFbank",
+                lambda: _lhotse(paths, fresh("lhotse"), jobs),
+                f"num_workers={jobs}",
+            ),
+        ]
+        walls: dict[str, list[float]] = {name: [] for name, _, _ in pipelines}
+        cpus: dict[str, list[float]] = {name: [] for name, _, _ in pipelines}
+        skipped: dict[str, str] = {}
+        order = list(pipelines)
+        shuffle = random.Random(0).shuffle
+        for _ in range(rounds):
+            shuffle(order)
+            for name, fn, _ in order:
+                if name in skipped:
+                    continue
+                try:
+                    wall, cpu = _measure(fn)
+                except Exception as e:  # (a peer that is not installed or fails: said, skipped)
+                    skipped[name] = f"{type(e).__name__}: {e}"[:200]
+                    continue
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+        for name, _, note in pipelines:
+            if name in skipped:
+                records.append({"name": name, "skipped": skipped[name]})
+                continue
+            cpu, wall = float(np.median(cpus[name])), float(np.median(walls[name]))
             records.append(
                 {
                     "name": name,
@@ -225,48 +302,13 @@ def run(n_files: int = 200, jobs: int | None = None, out: Path | None = None) ->
                     "cpu_s": cpu,
                     "audio_s_per_cpu_s": audio / cpu,
                     "audio_s_per_wall_s": audio / wall,
+                    "rounds_audio_s_per_cpu_s": [audio / c for c in cpus[name]],
                     "note": note,
                 }
             )
-
-        def fresh(name: str) -> Path:
-            path = work / name
-            shutil.rmtree(path, ignore_errors=True)
-            path.mkdir()
-            return path
-
-        record("decode+resample floor", lambda: _floor(paths, jobs), f"{jobs} processes")
         stage_s = stages(paths, fresh("stages"))
         create_us = file_cost(fresh("files"))
         first_s = {n: first_output(work / "corpus", fresh(f"first{n}"), n) for n in (1, jobs)}
-
-        def ours(name: str, **kw: Any) -> Callable[[], Any]:
-            return lambda: fastmel.extract(
-                work / "corpus", fresh(name), preset="whisper", jobs=jobs, progress=False, **kw
-            )
-
-        record("fastmel extract (local)", ours("npy"), f"--jobs {jobs}, npy")
-        record(
-            "fastmel extract (local, parquet)", ours("parquet", format="parquet"), f"--jobs {jobs}"
-        )
-        record(
-            "fastmel extract (ray)",
-            ours("ray", engine="ray"),
-            "local Ray; CPU of Ray's own processes not counted",
-        )
-        record(
-            "librosa loop + np.save", lambda: _librosa_loop(paths, fresh("librosa")), "one process"
-        )
-        record(
-            "datasets.map + WhisperFeatureExtractor",
-            lambda: _datasets_map(paths, fresh("datasets"), jobs),
-            f"num_proc={jobs}, padded to 30 s",
-        )
-        record(
-            "lhotse batched WhisperFbank",
-            lambda: _lhotse(paths, fresh("lhotse"), jobs),
-            f"num_workers={jobs}",
-        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     from bench.run import cpu_model, git_commit, versions
@@ -281,6 +323,7 @@ def run(n_files: int = 200, jobs: int | None = None, out: Path | None = None) ->
         "files": n_files,
         "audio_s": audio,
         "jobs": jobs,
+        "rounds": rounds,
         "records": records,
         "stages_cpu_s": stage_s,
         "first_output_s": first_s,
@@ -300,23 +343,32 @@ def report(result: dict) -> str:
     """The records as a Markdown table, with fastmel's ratios against each."""
     by_name = {r["name"]: r for r in result["records"] if "skipped" not in r}
     ours = by_name.get("fastmel extract (local)")
+    rounds = result.get("rounds", 1)
     lines = [
         f"{result['files']} files, {result['audio_s'] / 3600:.2f} h of audio, "
-        f"{result['jobs']} workers",
+        f"{result['jobs']} workers"
+        + (
+            f"; {rounds} rounds, each running every pipeline once in a shuffled order: "
+            "medians, and each round's rate"
+            if rounds > 1
+            else ""
+        ),
         "",
         "fastmel's speed-up: its audio seconds per CPU second over the pipeline's.",
         "",
-        "| pipeline | audio s / CPU s | audio s / wall s | fastmel's speed-up | note |",
-        "|---|---|---|---|---|",
+        "| pipeline | audio s / CPU s | each round | audio s / wall s | fastmel's speed-up "
+        "| note |",
+        "|---|---|---|---|---|---|",
     ]
     for r in result["records"]:
         if "skipped" in r:
-            lines.append(f"| {r['name']} | skipped | | | {r['skipped']} |")
+            lines.append(f"| {r['name']} | skipped | | | | {r['skipped']} |")
             continue
         ratio = ours["audio_s_per_cpu_s"] / r["audio_s_per_cpu_s"] if ours else float("nan")
+        each = ", ".join(f"{v:.0f}" for v in r.get("rounds_audio_s_per_cpu_s", []))
         lines.append(
-            f"| {r['name']} | {r['audio_s_per_cpu_s']:.0f} | {r['audio_s_per_wall_s']:.0f} "
-            f"| {ratio:.2f}x | {r['note']} |"
+            f"| {r['name']} | {r['audio_s_per_cpu_s']:.0f} | {each} "
+            f"| {r['audio_s_per_wall_s']:.0f} | {ratio:.2f}x | {r['note']} |"
         )
     spent = result.get("stages_cpu_s")
     if spent:

@@ -352,6 +352,8 @@ def corpus_section(result: dict, json_path: Path) -> list[str]:
     machine = result["machine"]
     title = f"Corpus extraction: {machine['cpu']}, {machine['cores']} cores"
     command = f"python -m bench corpus --files {result['files']}"
+    if result.get("rounds", 1) != 3:
+        command += f" --rounds {result.get('rounds', 1)}"
     return _run_section(title, command, result, json_path, report(result))
 
 

@@ -207,8 +207,42 @@ def test_corpus_bench_makes_its_corpus_and_reports_ratios(tmp_path):
         {"name": "peer", "audio_s_per_cpu_s": 100.0, "audio_s_per_wall_s": 90.0, "note": "x"},
         {"name": "absent", "skipped": "ImportError: no module"},
     ]
-    text = report({"files": 6, "audio_s": 36.0, "jobs": 2, "records": records})
-    assert "| peer | 100 | 90 | 3.00x | x |" in text and "| absent | skipped |" in text
+    records[1]["rounds_audio_s_per_cpu_s"] = [100.0, 98.2, 101.0]
+    text = report({"files": 6, "audio_s": 36.0, "jobs": 2, "rounds": 3, "records": records})
+    assert "| peer | 100 | 100, 98, 101 | 90 | 3.00x | x |" in text
+    assert "| absent | skipped |" in text and "3 rounds" in text
+
+
+def test_corpus_bench_takes_medians_of_shuffled_rounds(monkeypatch):
+    import bench.corpus as corpus
+    import fastmel
+
+    ran: list[str] = []
+    for name in ("_floor", "_librosa_loop", "_datasets_map", "_lhotse"):
+        monkeypatch.setattr(corpus, name, lambda *a, name=name, **k: ran.append(name))
+
+    def extract(*args, **kwargs):
+        ran.append(f"extract {kwargs.get('engine', 'local')} {kwargs.get('format', 'npy')}")
+
+    monkeypatch.setattr(fastmel, "extract", extract)
+    floor_cpu = iter([4.0, 2.0, 6.0])
+
+    def measure(fn):
+        fn()
+        return 1.0, next(floor_cpu) if ran[-1] == "_floor" else 1.0
+
+    monkeypatch.setattr(corpus, "_measure", measure)
+    monkeypatch.setattr(corpus, "stages", lambda paths, out: {"decode": 1.0})
+    monkeypatch.setattr(corpus, "first_output", lambda corpus_, out, jobs: 0.5)
+    result = corpus.run(n_files=2, jobs=1, rounds=3)
+    assert result["rounds"] == 3 and len(ran) == 3 * 7
+    rounds = [ran[i : i + 7] for i in (0, 7, 14)]
+    assert all(sorted(r) == sorted(rounds[0]) for r in rounds)  # (every pipeline, each round)
+    assert not rounds[0] == rounds[1] == rounds[2]  # (in shuffled orders)
+    floor = next(r for r in result["records"] if r["name"] == "decode+resample floor")
+    audio = result["audio_s"]
+    assert floor["cpu_s"] == 4.0  # (the median of 4, 2 and 6)
+    assert floor["rounds_audio_s_per_cpu_s"] == [audio / 4.0, audio / 2.0, audio / 6.0]
 
 
 def test_corpus_bench_measures_each_stage_and_the_first_output(tmp_path):
