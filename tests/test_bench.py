@@ -234,6 +234,7 @@ def test_corpus_bench_takes_medians_of_shuffled_rounds(monkeypatch):
     monkeypatch.setattr(corpus, "_measure", measure)
     monkeypatch.setattr(corpus, "stages", lambda paths, out: {"decode": 1.0})
     monkeypatch.setattr(corpus, "first_output", lambda corpus_, out, jobs: 0.5)
+    monkeypatch.setattr(corpus, "_warm_up", lambda jobs: 1.5)
     result = corpus.run(n_files=2, jobs=1, rounds=3)
     assert result["rounds"] == 3 and len(ran) == 3 * 7
     rounds = [ran[i : i + 7] for i in (0, 7, 14)]
@@ -243,6 +244,9 @@ def test_corpus_bench_takes_medians_of_shuffled_rounds(monkeypatch):
     audio = result["audio_s"]
     assert floor["cpu_s"] == 4.0  # (the median of 4, 2 and 6)
     assert floor["rounds_audio_s_per_cpu_s"] == [audio / 4.0, audio / 2.0, audio / 6.0]
+    assert "Starting the local Ray (`ray.init`, before the rounds) took 1.5 s" in corpus.report(
+        result
+    )
 
 
 def test_corpus_bench_measures_each_stage_and_the_first_output(tmp_path):
