@@ -2,7 +2,9 @@
 with, on one synthetic corpus made here (slices of the bundled speech sample and synthetic
 signals, resampled to mixed rates, re-encoded as wav and flac), in one run of several
 rounds: each round runs every pipeline once, in a shuffled order, and each pipeline's
-record is its median over the rounds (with each round's rate, to show the spread).
+record is its median over the rounds (with each round's rate, to show the spread). Each
+run is a process of its own, whose imports (and the Ray engine's ``ray.init``) are not
+timed.
 
 Measured for each: audio seconds per CPU second (the process and its workers, user +
 system) and per wall second. Peers: the decode+resample floor (the same files decoded and
@@ -204,110 +206,117 @@ def _lhotse(paths: list[Path], out: Path, jobs: int) -> None:
     )
 
 
-def _warm_up(jobs: int) -> float:
-    """Import every pipeline's libraries and start the local Ray, untimed, so that no round
-    pays them (whichever pipeline a shuffled round runs first); returns ``ray.init``'s wall
-    seconds (NaN where Ray is not installed)."""
-    import contextlib
-    import importlib
+#: The pipelines, in the report's order: (name, note; ``{jobs}`` is filled in).
+PIPELINES = (
+    ("decode+resample floor", "{jobs} processes"),
+    ("fastmel extract (local)", "--jobs {jobs}, npy"),
+    ("fastmel extract (local, parquet)", "--jobs {jobs}"),
+    (
+        "fastmel extract (ray)",
+        "local Ray, started before timing; CPU of Ray's processes not counted",
+    ),
+    ("librosa loop + np.save", "one process"),
+    ("datasets.map + WhisperFeatureExtractor", "num_proc={jobs}, padded to 30 s"),
+    ("lhotse batched WhisperFbank", "num_workers={jobs}"),
+)
 
-    for name in (
-        "torch",
-        "fastmel.corpus.compute",
-        "fastmel.corpus.sinks",
-        "librosa",
-        "pyarrow.parquet",
-        "datasets",
-        "transformers",
-        "lhotse",
-    ):
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
+
+def _pipeline(name: str, paths: list[Path], work: Path, jobs: int) -> Callable[[], Any]:
+    """Pipeline ``name`` ready to run: its libraries imported (and Ray started) here."""
+    out = work / name.split(" ")[0].replace("+", "-") / str(os.getpid())
+    out.mkdir(parents=True)
+    if name == "decode+resample floor":
+        import fastmel.corpus.local  # noqa: F401
+
+        return lambda: _floor(paths, jobs)
+    if name.startswith("fastmel"):
+        import fastmel
+        import fastmel.corpus.compute  # noqa: F401  (torch)
+
+        kw: dict[str, Any] = {"preset": "whisper", "jobs": jobs, "progress": False}
+        if "parquet" in name:
+            import pyarrow.parquet  # noqa: F401
+
+            kw["format"] = "parquet"
+        if "ray" in name:
+            from fastmel.corpus.ray_engine import _init
+
+            kw["engine"] = "ray"
+            _init(jobs)
+        return lambda: fastmel.extract(work / "corpus", out, **kw)
+    if name.startswith("librosa"):
+        import librosa  # noqa: F401
+
+        return lambda: _librosa_loop(paths, out)
+    if name.startswith("datasets"):
+        import datasets  # noqa: F401
+        import transformers  # noqa: F401
+
+        return lambda: _datasets_map(paths, out, jobs)
+    import lhotse  # noqa: F401
+
+    return lambda: _lhotse(paths, out, jobs)
+
+
+def _run_pipeline(name: str, paths: list[Path], work: Path, jobs: int) -> tuple[float, float]:
+    """In a fresh process: pipeline ``name``'s wall and CPU seconds (imports not counted)."""
+    fn = _pipeline(name, paths, work, jobs)
+    return _measure(fn)
+
+
+def _isolated(name: str, paths: list[Path], work: Path, jobs: int) -> tuple[float, float]:
+    """Pipeline ``name`` measured in a process of its own (spawned): no pipeline inherits
+    another's imports, threads (a fork after Ray's hangs) or heap."""
+    context = multiprocessing.get_context("spawn")
+    with cf.ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(_run_pipeline, name, paths, work, jobs).result()
+
+
+def _ray_init_seconds(jobs: int) -> float:
+    """Wall seconds of starting a local Ray as the Ray engine does (NaN: no Ray)."""
     try:
+        import ray
+
         from fastmel.corpus.ray_engine import _init
     except ImportError:
         return float("nan")
     start = time.perf_counter()
-    try:
-        _init(jobs)
-    except ImportError:
-        return float("nan")
-    return time.perf_counter() - start
+    _init(jobs)
+    seconds = time.perf_counter() - start
+    ray.shutdown()
+    return seconds
 
 
 def run(
     n_files: int = 200, jobs: int | None = None, out: Path | None = None, rounds: int = 3
 ) -> dict:
-    """Run every pipeline on one corpus, ``rounds`` times in a shuffled order each round;
-    returns the records (each pipeline's medians over the rounds; also written as JSON)."""
-    import fastmel
-
+    """Run every pipeline on one corpus, ``rounds`` times in a shuffled order each round,
+    each run in a process of its own; returns the records (each pipeline's medians over
+    the rounds; also written as JSON to ``out``)."""
     jobs = jobs or os.cpu_count() or 1
     work = Path(tempfile.mkdtemp(prefix="fastmel-corpus-"))
     records: list[dict[str, Any]] = []
     try:
         paths = make_corpus(work / "corpus", n_files)
         audio = sum(sf.info(p).duration for p in paths)
-
-        def fresh(name: str) -> Path:
-            path = work / name
-            shutil.rmtree(path, ignore_errors=True)
-            path.mkdir()
-            return path
-
-        def ours(name: str, **kw: Any) -> Callable[[], Any]:
-            return lambda: fastmel.extract(
-                work / "corpus", fresh(name), preset="whisper", jobs=jobs, progress=False, **kw
-            )
-
-        pipelines: list[tuple[str, Callable[[], Any], str]] = [
-            ("decode+resample floor", lambda: _floor(paths, jobs), f"{jobs} processes"),
-            ("fastmel extract (local)", ours("npy"), f"--jobs {jobs}, npy"),
-            (
-                "fastmel extract (local, parquet)",
-                ours("parquet", format="parquet"),
-                f"--jobs {jobs}",
-            ),
-            (
-                "fastmel extract (ray)",
-                ours("ray", engine="ray"),
-                "local Ray, started before the rounds; CPU of Ray's own processes not counted",
-            ),
-            (
-                "librosa loop + np.save",
-                lambda: _librosa_loop(paths, fresh("librosa")),
-                "one process",
-            ),
-            (
-                "datasets.map + WhisperFeatureExtractor",
-                lambda: _datasets_map(paths, fresh("datasets"), jobs),
-                f"num_proc={jobs}, padded to 30 s",
-            ),
-            (
-                "lhotse batched WhisperFbank",
-                lambda: _lhotse(paths, fresh("lhotse"), jobs),
-                f"num_workers={jobs}",
-            ),
-        ]
-        ray_init_s = _warm_up(jobs)
-        walls: dict[str, list[float]] = {name: [] for name, _, _ in pipelines}
-        cpus: dict[str, list[float]] = {name: [] for name, _, _ in pipelines}
+        walls: dict[str, list[float]] = {name: [] for name, _ in PIPELINES}
+        cpus: dict[str, list[float]] = {name: [] for name, _ in PIPELINES}
         skipped: dict[str, str] = {}
-        order = list(pipelines)
+        order = [name for name, _ in PIPELINES]
         shuffle = random.Random(0).shuffle
         for _ in range(rounds):
             shuffle(order)
-            for name, fn, _ in order:
+            for name in order:
                 if name in skipped:
                     continue
                 try:
-                    wall, cpu = _measure(fn)
+                    wall, cpu = _isolated(name, paths, work, jobs)
                 except Exception as e:  # (a peer that is not installed or fails: said, skipped)
                     skipped[name] = f"{type(e).__name__}: {e}"[:200]
                     continue
                 walls[name].append(wall)
                 cpus[name].append(cpu)
-        for name, _, note in pipelines:
+        for name, note in PIPELINES:
             if name in skipped:
                 records.append({"name": name, "skipped": skipped[name]})
                 continue
@@ -320,12 +329,17 @@ def run(
                     "audio_s_per_cpu_s": audio / cpu,
                     "audio_s_per_wall_s": audio / wall,
                     "rounds_audio_s_per_cpu_s": [audio / c for c in cpus[name]],
-                    "note": note,
+                    "note": note.format(jobs=jobs),
                 }
             )
-        stage_s = stages(paths, fresh("stages"))
-        create_us = file_cost(fresh("files"))
-        first_s = {n: first_output(work / "corpus", fresh(f"first{n}"), n) for n in (1, jobs)}
+        stages_dir = work / "stages"
+        stages_dir.mkdir()
+        stage_s = stages(paths, stages_dir)
+        create_us = file_cost(work / "files")
+        ray_init_s = _ray_init_seconds(jobs)
+        first_s = {}
+        for n in (1, jobs):
+            first_s[n] = first_output(work / "corpus", work / f"first{n}", n)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     from bench.run import cpu_model, git_commit, versions
@@ -411,7 +425,7 @@ def report(result: dict) -> str:
     if ray_init is not None and ray_init == ray_init:  # (NaN: no Ray)
         lines += [
             "",
-            f"Starting the local Ray (`ray.init`, before the rounds) took {ray_init:.1f} s.",
+            f"Starting a local Ray (`ray.init`, not in the timings) took {ray_init:.1f} s.",
         ]
     first = result.get("first_output_s")
     if first:
