@@ -389,8 +389,9 @@ def report(result: dict) -> str:
         f"{result['files']} files, {result['audio_s'] / 3600:.2f} h of audio, "
         f"{result['jobs']} workers"
         + (
-            f"; {rounds} rounds, each running every pipeline once in a shuffled order: "
-            "medians, and each round's rate"
+            f"; {rounds} rounds, each running every pipeline once in a shuffled order, "
+            f"each run in a process of its own after {WARM_UP} untimed files: medians, and "
+            "each round's rate"
             if rounds > 1
             else ""
         ),
