@@ -146,7 +146,7 @@ def run_local(
     n_threads = feature_threads(jobs, config.device)
     with (
         _Decoders(jobs, (config.rate, streamed)) as decoders,
-        cf.ThreadPoolExecutor(max(1, n_threads)) as threads,
+        cf.ThreadPoolExecutor(n_threads) if n_threads else contextlib.nullcontext() as threads,
         _one_thread(torch),
     ):
         # Outcomes in the inputs' order (so that shards are the same whatever the number of
@@ -163,9 +163,9 @@ def run_local(
                     break
                 decoding = decoders.submit(following)
                 computing = (
-                    threads.submit(_features, computer, decoders, following, decoding)
-                    if n_threads
-                    else None
+                    None
+                    if threads is None
+                    else threads.submit(_features, computer, decoders, following, decoding)
                 )
                 window.append((following, decoding, computing))
             if not window:
