@@ -235,22 +235,21 @@ def _pipeline(name: str, paths: list[Path], work: Path, jobs: int) -> Callable[[
     out.mkdir(parents=True)
     scratch.mkdir()
     few = paths[:WARM_UP]
-    if name == "decode+resample floor":
-        from fastmel.corpus import local
-        from fastmel.corpus.inputs import Item
+    if name == "decode+resample floor":  # (its workers are spawned: nothing to warm here)
+        import fastmel.corpus.local  # noqa: F401
 
-        for p in few:
-            local.decode(Item(str(p), str(p)), 16000.0, None)
         return lambda: _floor(paths, jobs)
     if name.startswith("fastmel"):
         import fastmel
 
+        ray = "ray" in name
         kw: dict[str, Any] = {"preset": "whisper", "progress": False}
         if "parquet" in name:
             kw["format"] = "parquet"
-        if "ray" in name:  # (its Ray started as the timed run's, with as many CPUs)
+        if ray:
             kw["engine"] = "ray"
-        fastmel.extract([str(p) for p in few], scratch, jobs=jobs if "ray" in name else 1, **kw)
+        # (in this process; Ray is started as the timed run's, with as many CPUs)
+        fastmel.extract([str(p) for p in few], scratch, jobs=jobs if ray else 1, **kw)
         return lambda: fastmel.extract(work / "corpus", out, jobs=jobs, **kw)
     if name.startswith("librosa"):
         _librosa_loop(few, scratch)
@@ -346,9 +345,7 @@ def run(
         stage_s = stages(paths, stages_dir)
         create_us = file_cost(work / "files")
         ray_init_s = _ray_init_seconds(jobs)
-        first_s = {}
-        for n in (1, jobs):
-            first_s[n] = first_output(work / "corpus", work / f"first{n}", n)
+        first_s = {n: first_output(work / "corpus", work / f"first{n}", n) for n in (1, jobs)}
     finally:
         shutil.rmtree(work, ignore_errors=True)
     from bench.run import cpu_model, git_commit, versions
